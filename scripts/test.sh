@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The test command: install what is missing, then build and run every test stage:
+#   1. main tree (all unit, integration and real-VM tests; VM tests skip loudly without /dev/kvm)
+#   2. ASan+UBSan tree (host unit tests)
+#   3. TSan tree (host unit tests)
+#   4. libFuzzer over everything a guest controls, for a bounded time, from the committed corpus
+# Idempotent: a second run installs nothing and rebuilds incrementally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+hmx_install_deps
+
+JOBS=${HMX_JOBS:-$(nproc)}
+FUZZ_SECONDS=${HMX_FUZZ_SECONDS:-60}
+LOG_DIR=build/test-logs
+mkdir -p "$LOG_DIR"
+total_passed=0 total_failed=0 total_skipped=0 failed_stages=()
+
+# Runs ctest in a tree and adds its counts to the totals.
+run_ctest() {
+  local stage=$1 dir=$2; shift 2
+  local log="$LOG_DIR/$stage.log" rc=0
+  echo "== [$stage] ctest $*"
+  (cd "$dir" && ctest -j"$JOBS" --output-on-failure --timeout 600 "$@") 2>&1 | tee "$log" || rc=$?
+  local summary passed failed total skipped
+  summary=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+  if [[ -z "$summary" ]]; then
+    echo "[$stage] no ctest summary (rc=$rc)"; failed_stages+=("$stage"); return 0
+  fi
+  failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$summary")
+  total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$summary")
+  skipped=$(grep -cE '\(Skipped\)' "$log" || true)
+  passed=$((total - failed - skipped))
+  total_passed=$((total_passed + passed)); total_failed=$((total_failed + failed))
+  total_skipped=$((total_skipped + skipped))
+  if [[ $skipped -gt 0 ]]; then
+    echo "[$stage] WARNING: $skipped test(s) SKIPPED:"; grep -E '\(Skipped\)' "$log" || true
+  fi
+  [[ $rc -eq 0 && $failed -eq 0 ]] || failed_stages+=("$stage")
+}
+
+stage_start() { echo; echo "======== $1 ($(date +%T))"; STAGE_T0=$SECONDS; }
+stage_end() { echo "======== $1 took $((SECONDS - STAGE_T0)) s"; }
+
+stage_start "main build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$JOBS"
+stage_end "main build"
+stage_start "main tests"
+run_ctest main build
+stage_end "main tests"
+
+for san in asan tsan; do
+  flags="address,undefined"; [[ $san == tsan ]] && flags="thread"
+  stage_start "$san build"
+  cmake -S . -B "build-$san" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHMX_SANITIZE="$flags" >/dev/null
+  cmake --build "build-$san" -j"$JOBS"
+  stage_end "$san build"
+  stage_start "$san tests"
+  # Sanitizer trees build no guest images and no site: run the host tests only.
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1" \
+    run_ctest "$san" "build-$san" -LE 'kvm|vm|docs|fuzz'
+  stage_end "$san tests"
+done
+
+stage_start "fuzz build"
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DHMX_BUILD_FUZZERS=ON -DHMX_BUILD_GUESTS=OFF -DHMX_BUILD_DOCS=OFF >/dev/null
+cmake --build build-fuzz -j"$JOBS" --target hmx-fuzzers
+stage_end "fuzz build"
+stage_start "fuzz run (${FUZZ_SECONDS} s per target)"
+HMX_FUZZ_SECONDS=$FUZZ_SECONDS run_ctest fuzz build-fuzz -L fuzz
+stage_end "fuzz run"
+
+echo
+echo "== summary: stages failed: ${failed_stages[*]:-none}"
+echo "hmx-test: $total_passed passed, $total_failed failed, $total_skipped skipped"
+[[ ${#failed_stages[@]} -eq 0 ]]
