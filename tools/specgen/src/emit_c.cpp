@@ -112,8 +112,8 @@ std::string constants_h(Ctx& c) {
 std::string structs_h(Ctx& c) {
   Header h = c.make("structs.h",
                     "Structures of HMX, in natural C layout with explicit padding. Each size, "
-                    "alignment and field offset is asserted at compile time. The first nine are "
-                    "byte-compatible with Xen's <xen/argo.h>.");
+                    "alignment and field offset is asserted at compile time; a structure shared "
+                    "with Xen's <xen/argo.h> names its Xen type.");
   h.raw("#include <stddef.h>\n#include <stdint.h>\n\n");
   h.raw(
       "#ifndef HMX_ABI_STATIC_ASSERT\n"
@@ -124,6 +124,13 @@ std::string structs_h(Ctx& c) {
       "#define HMX_ABI_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)\n"
       "#define HMX_ABI_ALIGNOF(type) _Alignof(type)\n"
       "#endif\n"
+      "#endif\n\n");
+  h.comment("Flexible array members are standard C but a GNU extension in C++; keep C++ users "
+            "that build with -Wpedantic warning-free.");
+  h.raw(
+      "#if defined(__cplusplus) && defined(__GNUC__)\n"
+      "#pragma GCC diagnostic push\n"
+      "#pragma GCC diagnostic ignored \"-Wpedantic\"\n"
       "#endif\n");
   for (int i = 0; i < c.s.structs_size(); ++i) {
     const auto& st = c.s.structs(i);
@@ -158,6 +165,7 @@ std::string structs_h(Ctx& c) {
       h.raw("HMX_ABI_STATIC_ASSERT(offsetof(" + t + ", " + f.name() + ") == " +
             std::to_string(f.offset()) + ", \"" + t + "." + f.name() + " offset\");\n");
   }
+  h.raw("\n#if defined(__cplusplus) && defined(__GNUC__)\n#pragma GCC diagnostic pop\n#endif\n");
   return h.finish();
 }
 

@@ -73,7 +73,10 @@ TypeLayout check_layout(const hmx::spec::Struct& s, const std::map<std::string, 
                                          "); add an explicit pad field"});
     }
     const uint64_t count = f.flexible() ? 0 : (f.count() == 0 ? 1 : f.count());
-    cursor = expected + esize * count;  // continue from the natural layout to avoid cascades
+    // Continue from the declared offset (when aligned), so one wrong offset gives one error and
+    // the fields after it are checked relative to where the data puts it.
+    const uint64_t at = f.offset() % ealign == 0 ? f.offset() : expected;
+    cursor = at + esize * count;
     out.align = std::max(out.align, ealign);
   }
 

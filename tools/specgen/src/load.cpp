@@ -1,5 +1,7 @@
 #include "load.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -41,6 +43,63 @@ class Collector : public pb::io::ErrorCollector {
   std::string file_;
   Diags& diags_;
 };
+
+// The parser records one location per field occurrence, so the elements of a list
+// `errors: ["A", "B"]` share the location of `errors`. This finds element `skip` (0-based) of the
+// list starting at the field name at (line, column), both 1-based; unchanged if not a list.
+void refine_list_element(const std::string& text, int skip, int& line, int& column) {
+  size_t pos = 0;
+  for (int l = 1; l < line && pos != std::string::npos; ++l) {
+    pos = text.find('\n', pos);
+    if (pos != std::string::npos) ++pos;
+  }
+  if (pos == std::string::npos) return;
+  pos += static_cast<size_t>(column - 1);
+  const size_t colon = text.find_first_of(":[{", pos);
+  if (colon == std::string::npos || text[colon] == '{') return;
+  const size_t open = text.find_first_not_of(" \t\r\n:", colon);
+  if (open == std::string::npos || text[open] != '[') return;
+  auto skip_space = [&](size_t p) {
+    while (p < text.size()) {
+      if (text[p] == '#') {
+        p = text.find('\n', p);
+        if (p == std::string::npos) return text.size();
+      } else if (!std::isspace(static_cast<unsigned char>(text[p]))) {
+        return p;
+      }
+      ++p;
+    }
+    return p;
+  };
+  size_t p = skip_space(open + 1);
+  for (int k = 0; k < skip && p < text.size(); ++k) {
+    char quote = 0;
+    int depth = 0;
+    for (; p < text.size(); ++p) {
+      const char c = text[p];
+      if (quote) {
+        if (c == '\\') ++p;
+        else if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '{' || c == '<') {
+        ++depth;
+      } else if (c == '}' || c == '>') {
+        --depth;
+      } else if (c == ']' && depth == 0) {
+        return;  // fewer elements than expected
+      } else if (c == ',' && depth == 0) {
+        break;
+      }
+    }
+    p = skip_space(p + 1);
+  }
+  if (p >= text.size()) return;
+  line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(p), '\n'));
+  size_t bol = p;
+  while (bol > 0 && text[bol - 1] != '\n') --bol;
+  column = static_cast<int>(p - bol) + 1;
+}
 
 struct Cursor {
   const pb::Message* msg;
@@ -110,7 +169,14 @@ Location LoadedSpec::locate(const FieldPath& path) const {
         const pb::Reflection* r = c.msg->GetReflection();
         const int n = r->FieldSize(*c.msg, fd);
         if (idx < n) {
-          if (c.tree != nullptr) record(c.file, c.tree->GetLocation(fd, idx));
+          if (c.tree != nullptr) {
+            auto loc = c.tree->GetLocation(fd, idx);
+            int k = idx;
+            while (loc.line < 0 && k > 0) loc = c.tree->GetLocation(fd, --k);
+            record(c.file, loc);
+            if (loc.line >= 0 && k < idx && !is_msg)
+              refine_list_element(files_[c.file].text, idx - k, best.line, best.column);
+          }
           if (is_msg)
             next.push_back({&r->GetRepeatedMessage(*c.msg, fd, idx),
                             c.tree ? c.tree->GetTreeForNested(fd, idx) : nullptr, c.file});

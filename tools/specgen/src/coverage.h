@@ -1,0 +1,21 @@
+// Requirement coverage: the tests named in the data (Requirement.tests) united with the tests
+// found by scanning sources, as JSON: {"requirements":[{"id","level","target","tests":[...]}]}.
+#pragma once
+
+#include <string>
+
+#include "hmx.pb.h"
+#include "scan_tests.h"
+
+namespace hmx::specgen {
+
+// Adds each requirement's data `tests` to `cov` (so cov holds the union).
+void merge_data_tests(const hmx::spec::Spec& spec, Coverage& cov);
+
+std::string coverage_json(const hmx::spec::Spec& spec, const Coverage& cov);
+
+// "MUST_NOT" -> "MUST NOT", "GUEST_LIBRARY" -> "guest library".
+std::string level_text(hmx::spec::Level level);
+std::string target_text(hmx::spec::Target target);
+
+}  // namespace hmx::specgen

@@ -1,0 +1,16 @@
+// AsciiDoc table fragments of the spec, one file per table, for the spec site to include:
+// version constants errors structs operations mechanisms features cpuid msrs smccc requirements.
+// Anchors: [[struct-NAME]], [[HMX-AREA-NNN]] (requirements) and abi-<kind>-NAME for the rest
+// (abi-error-EINVAL, abi-op-sendv, abi-mech-x86_msr, ...), so prose can xref any row.
+#pragma once
+
+#include "load.h"
+#include "output.h"
+#include "scan_tests.h"
+
+namespace hmx::specgen {
+
+// `coverage`: covering tests per requirement id (data tests united with scanned ones).
+FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage);
+
+}  // namespace hmx::specgen

@@ -1,0 +1,88 @@
+// hmx-specgen: the spec data (text-format hmx.spec.Spec files, merged in order) -> ABI headers,
+// AsciiDoc tables, requirement coverage, and the Xen ABI check list.
+//
+// Exit codes: 0 ok; 1 --check found drift; 2 invalid spec data or coverage markers; 3 I/O error.
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "coverage.h"
+#include "diff.h"
+#include "emit_adoc.h"
+#include "emit_c.h"
+#include "emit_xen_checks.h"
+#include "load.h"
+#include "output.h"
+#include "scan_tests.h"
+#include "validate.h"
+
+using namespace hmx::specgen;
+
+int main(int argc, char** argv) {
+  CLI::App app{"hmx-specgen: generate the HMX ABI headers and spec tables from spec data"};
+  std::vector<std::string> specs, scan;
+  std::string abi_out, adoc_out, coverage_out, xen_checks_out;
+  bool check = false;
+  app.add_option("--spec", specs, "text-format hmx.spec.Spec file; repeat to merge in order")
+      ->required();  // a missing file is reported like any other spec error (exit 2)
+  app.add_option("--abi-out", abi_out, "directory of the generated headers (abi/include/hmx/abi)");
+  app.add_option("--adoc-out", adoc_out, "directory for the AsciiDoc table fragments");
+  app.add_flag("--check", check, "compare with --abi-out instead of writing; exit 1 on drift");
+  app.add_option("--scan-tests", scan, "directories of test sources to scan for '// covers:' markers")
+      ->expected(1, -1);
+  app.add_option("--coverage-json", coverage_out, "write requirement coverage as JSON");
+  app.add_option("--xen-checks-out", xen_checks_out,
+                 "write the (HMX, Xen) pairs of the data as X-macros for the abi.xen test");
+  CLI11_PARSE(app, argc, argv);
+  if (check && abi_out.empty()) {
+    std::cerr << "hmx-specgen: --check needs --abi-out DIR to compare with\n";
+    return 3;
+  }
+
+  Diags diags;
+  LoadedSpec spec;
+  if (!load_files(specs, spec, diags)) {
+    print(std::cerr, diags);
+    return 2;
+  }
+  validate(spec, diags);
+  FileSet headers = emit_headers(spec, diags);
+
+  std::set<std::string> ids;
+  for (const auto& r : spec.merged().requirements()) ids.insert(r.id());
+  Coverage cov;
+  merge_data_tests(spec.merged(), cov);
+  if (!scan.empty()) scan_dirs(scan, ids, cov, diags);
+
+  print(std::cerr, diags);
+  if (has_errors(diags)) {
+    size_t n = 0;
+    for (const auto& d : diags) n += d.warning ? 0 : 1;
+    std::cerr << "hmx-specgen: " << n << " error(s); nothing written\n";
+    return 2;
+  }
+
+  int rc = 0;
+  if (!abi_out.empty()) {
+    if (check) {
+      if (!check_against(abi_out, headers, std::cout)) {
+        std::cout << "hmx-specgen: " << abi_out << " differs from the spec; regenerate it with "
+                     "hmx-specgen --abi-out (never edit generated headers by hand)\n";
+        rc = 1;
+      }
+    } else if (!write_if_changed(abi_out, headers, std::cerr)) {
+      return 3;
+    }
+  }
+  if (!adoc_out.empty() && !write_if_changed(adoc_out, emit_adoc(spec, cov), std::cerr)) return 3;
+  if (!coverage_out.empty() &&
+      !write_file_if_changed(coverage_out, coverage_json(spec.merged(), cov), std::cerr))
+    return 3;
+  if (!xen_checks_out.empty() &&
+      !write_file_if_changed(xen_checks_out, emit_xen_checks(spec.merged()), std::cerr))
+    return 3;
+  return rc;
+}

@@ -1,0 +1,15 @@
+// Semantic validation of the merged spec. Every error names the file, line and field it concerns
+// (through LoadedSpec::error). All errors are collected, not just the first.
+#pragma once
+
+#include "diag.h"
+#include "load.h"
+
+namespace hmx::specgen {
+
+void validate(const LoadedSpec& spec, Diags& diags);
+
+// ^HMX-[A-Z]+-[0-9]{3}$
+bool is_requirement_id(const std::string& id);
+
+}  // namespace hmx::specgen
