@@ -94,6 +94,10 @@
 #define HMX_VECTOR_MIN 16u
 
 /* --- special --- */
+/* SMCCC status -1 in X0: unknown function id. (u64) */
+#define HMX_SMCCC_NOT_SUPPORTED 0xffffffffffffffffull
+/* SMCCC status -3 in X0: a call block that is misaligned or outside guest memory. (u64) */
+#define HMX_SMCCC_INVALID_PARAMETER 0xfffffffffffffffdull
 /* Xen hypercall number of argo_op (__HYPERVISOR_argo_op). (u32) */
 #define HMX_XEN_HYPERCALL_ARGO_OP 39u
 

@@ -42,7 +42,7 @@
 #define HMX_EMSGSIZE 90
 /* Unknown operation, or an operation not offered on this mechanism. */
 #define HMX_EOPNOTSUPP 95
-/* The destination domain has HMX disabled or no such ring. */
+/* The destination (or partner) domain has HMX disabled, or the destination has no such ring. */
 #define HMX_ECONNREFUSED 111
 
 #endif /* HMX_ABI_ERRORS_H */

@@ -38,7 +38,10 @@
 #define HMX_SMCCC_FN_FEATURES 0xc6004800u
 /* X1 = call block GPA; runs the call. SMC64, fast, PROVISIONAL number. */
 #define HMX_SMCCC_FN_CALL 0xc6004801u
-/* X0 = interface version (major << 16 | minor). SMC64, fast, PROVISIONAL number. */
+/*
+ * X0 = interface version (major << 16 | minor), X1 = the calling vCPU's index (what CPUID's
+ * VERSION leaf ECX gives on x86). SMC64, fast, PROVISIONAL number.
+ */
 #define HMX_SMCCC_FN_VERSION 0xc6004802u
 
 #endif /* HMX_ABI_SMCCC_H */

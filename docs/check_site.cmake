@@ -1,0 +1,92 @@
+# ctest docs.site: (re)build the spec site and check the HTML.
+#   cmake [-DBUILD_DIR=<build>] -DSITE=<build/site/index.html>
+#         -DREQUIREMENTS=<spec/requirements.textproto> -P check_site.cmake
+#
+# With BUILD_DIR it first builds the target `site` there. It then checks that the HTML
+# - has a table of contents,
+# - holds every requirement id of the data, as an anchor (the requirement index) and as a link
+#   (the statement in the prose),
+# - resolves every internal link (href="#x" has a matching id="x").
+# It lists everything missing before it fails.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(v SITE REQUIREMENTS)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "check_site.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+
+if(DEFINED BUILD_DIR)
+  execute_process(COMMAND ${CMAKE_COMMAND} --build "${BUILD_DIR}" --target site
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "docs.site: building the target 'site' failed (${rc})")
+  endif()
+endif()
+
+if(NOT EXISTS "${SITE}")
+  message(FATAL_ERROR "docs.site: ${SITE} does not exist")
+endif()
+file(READ "${SITE}" html)
+set(problems "")
+
+if(NOT html MATCHES "<div id=\"toc\" class=\"toc2?\">")
+  list(APPEND problems "no table of contents (<div id=\"toc\">)")
+endif()
+
+file(STRINGS "${REQUIREMENTS}" id_lines REGEX "^  id: \"HMX-[A-Z]+-[0-9]+\"$")
+set(ids "")
+foreach(l IN LISTS id_lines)
+  string(REGEX REPLACE "^  id: \"(.*)\"$" "\\1" id "${l}")
+  list(APPEND ids "${id}")
+endforeach()
+list(LENGTH ids nids)
+if(nids EQUAL 0)
+  list(APPEND problems "no requirement ids found in ${REQUIREMENTS}")
+endif()
+set(missing "")
+foreach(id IN LISTS ids)
+  string(FIND "${html}" "id=\"${id}\"" anchor_at)
+  string(FIND "${html}" "href=\"#${id}\"" link_at)
+  if(anchor_at EQUAL -1 OR link_at EQUAL -1)
+    list(APPEND missing "${id}")
+  endif()
+endforeach()
+list(LENGTH missing nmissing)
+if(nmissing GREATER 0)
+  list(JOIN missing ", " missing_text)
+  list(APPEND problems "${nmissing} requirement id(s) missing from the HTML (as anchor or as link): ${missing_text}")
+endif()
+
+# Internal links. Asciidoctor reports an unresolved cross reference only in verbose mode, as
+# information, so the check is made here.
+string(REGEX MATCHALL "href=\"#[^\"]+\"" hrefs "${html}")
+list(REMOVE_DUPLICATES hrefs)
+string(REGEX MATCHALL " id=\"[^\"]+\"" id_attrs "${html}")
+set(defined "")
+foreach(a IN LISTS id_attrs)
+  string(REGEX REPLACE "^ id=\"(.*)\"$" "\\1" a "${a}")
+  list(APPEND defined "${a}")
+endforeach()
+set(dangling "")
+foreach(h IN LISTS hrefs)
+  string(REGEX REPLACE "^href=\"#(.*)\"$" "\\1" target "${h}")
+  if(NOT target IN_LIST defined)
+    list(APPEND dangling "${target}")
+  endif()
+endforeach()
+list(LENGTH dangling ndangling)
+if(ndangling GREATER 0)
+  list(JOIN dangling ", " dangling_text)
+  list(APPEND problems "${ndangling} link(s) to no anchor: ${dangling_text}")
+endif()
+
+list(LENGTH problems nproblems)
+if(nproblems GREATER 0)
+  foreach(p IN LISTS problems)
+    message("  ${p}")
+  endforeach()
+  message(FATAL_ERROR "docs.site: ${nproblems} problem(s) in ${SITE}")
+endif()
+list(LENGTH hrefs nlinks)
+message(STATUS "docs.site: table of contents, ${nids} requirement ids, ${nlinks} internal link targets: all present")
