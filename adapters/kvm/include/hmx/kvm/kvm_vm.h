@@ -1,0 +1,42 @@
+// A VM fd (Documentation/virt/kvm/api.rst): memory slots, in-kernel irqchip, MSI injection,
+// userspace MSR exits, vCPU creation.
+#pragma once
+
+#include <cstdint>
+
+#include "hmx/kvm/kvm_vcpu.h"
+#include "hmx/kvm/unique_fd.h"
+
+namespace hmx::kvm {
+
+class kvm_system;
+
+class kvm_vm {
+ public:
+  kvm_vm(unique_fd fd, const kvm_system& system);
+
+  int fd() const { return fd_.get(); }
+  // api.rst 4.35 KVM_SET_USER_MEMORY_REGION.
+  void set_user_memory_region(uint32_t slot, uint64_t gpa, uint64_t size, void* host);
+  // api.rst 4.48 KVM_SET_TSS_ADDR: three pages KVM needs for real-mode emulation on Intel hosts
+  // without unrestricted guest (the AP trampoline runs in real mode). Outside guest RAM.
+  void set_tss_addr(uint64_t gpa);
+  // api.rst 4.24 KVM_CREATE_IRQCHIP: in-kernel PIC, IOAPIC and one LAPIC per vCPU. Must precede
+  // vCPU creation; then APs wait in the kernel for INIT-SIPI-SIPI.
+  void create_irqchip();
+  // api.rst 4.71 KVM_SIGNAL_MSI: an edge MSI with fixed delivery of `vector` to the LAPIC whose
+  // ID is `apic_id` (MSI address 0xfee00000 | id << 12, SDM Vol. 3A 10.11). Returns true if
+  // delivered, false if the guest blocked it (e.g. LAPIC software-disabled).
+  bool signal_msi(uint32_t apic_id, uint8_t vector);
+  // api.rst 7.21 KVM_CAP_X86_USER_SPACE_MSR with KVM_MSR_EXIT_REASON_FILTER, then 4.126
+  // KVM_X86_SET_MSR_FILTER: reads and writes of MSRs [base, base + count) exit to userspace
+  // (KVM_EXIT_X86_RDMSR/WRMSR); every other MSR keeps KVM's default handling.
+  void enable_msr_exits(uint32_t base, uint32_t count);
+  kvm_vcpu create_vcpu(unsigned id);
+
+ private:
+  unique_fd fd_;
+  const kvm_system* system_;
+};
+
+}  // namespace hmx::kvm
