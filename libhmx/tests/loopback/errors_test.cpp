@@ -1,0 +1,399 @@
+// Every error code of every operation in the spec (spec/hmx.textproto `operations[].errors`),
+// provoked through libhmx over the loopback conduit into the reference core. The list of
+// (operation, error) pairs is read from the data at run time: a new pair without a trigger here
+// fails. Typed API where the library can express the mistake, the raw path (client::call) where
+// only a hostile or buggy guest could.
+#include <fstream>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "loopback_support.h"
+
+namespace hmx::loopback {
+namespace {
+
+struct op_error {
+  std::string op;
+  std::string error;
+  int value;
+  friend void PrintTo(const op_error& e, std::ostream* os) { *os << e.op << "/" << e.error; }
+};
+
+std::vector<op_error> spec_op_errors() {
+  std::ifstream in(HMX_SPEC_TEXTPROTO);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  std::map<std::string, int> values;
+  const std::regex err_re(R"re(errors\s*\{\s*name:\s*"(E[A-Z0-9]+)"\s*value:\s*(\d+))re");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), err_re);
+       it != std::sregex_iterator(); ++it)
+    values[(*it)[1]] = std::stoi((*it)[2]);
+  std::vector<op_error> out;
+  // Each `operations {` block up to the next top-level block.
+  const std::regex name_re(R"re(^\s*name:\s*"(\w+)")re");
+  const std::regex list_re(R"re(errors:\s*\[([^\]]*)\])re");
+  const std::regex item_re(R"re("(E[A-Z0-9]+)")re");
+  size_t pos = 0;
+  while ((pos = text.find("\noperations {", pos)) != std::string::npos) {
+    const size_t end = text.find("\n}", pos + 1);
+    const std::string block = text.substr(pos + 13, end - pos - 13);
+    std::smatch name, list;
+    if (std::regex_search(block, name, name_re) && std::regex_search(block, list, list_re)) {
+      const std::string items = list[1];
+      for (auto it = std::sregex_iterator(items.begin(), items.end(), item_re);
+           it != std::sregex_iterator(); ++it)
+        out.push_back({name[1], (*it)[1], values[(*it)[1]]});
+    }
+    pos = end;
+  }
+  return out;
+}
+
+// A fresh world per trigger: a core under `policy` with alpha (1), beta (2), gamma (3).
+struct world {
+  explicit world(const std::string& policy) : tp(policy) {}
+  test_policy tp;
+  ref::Core core{tp.policy};
+  domain alpha{core, 1, "alpha"};
+  domain beta{core, 2, "beta"};
+  domain gamma{core, 3, "gamma"};
+  // A GPA past the end of alpha's RAM (aligned, so only the range is wrong).
+  uint64_t beyond() const { return alpha.mem.size() + 0x1000; }
+};
+
+// alpha and beta may talk; nobody may reach gamma; only beta may have a wildcard ring.
+constexpr const char* kMixed = R"(
+rule { name: "alpha-beta" action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "alpha" destination: "beta" }
+rule { name: "beta-alpha" action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "beta" destination: "alpha" }
+rule { name: "no-gamma" action: DENY hook: [SEND, REGISTER_SINGLE_SOURCE, REGISTER_ANY_SOURCE] source: "*" destination: "gamma" }
+rule { name: "any-beta" action: ALLOW hook: [REGISTER_ANY_SOURCE] source: "*" destination: "beta" }
+)";
+
+struct trigger {
+  std::string policy = kAllowAll;
+  // Returns the code the guest observes through libhmx (0 or a negated HMX_E*).
+  std::function<int64_t(world&)> run;
+  std::string unreachable;  // non-empty: why the reference core cannot produce it
+};
+
+int64_t code(status s) { return s.code(); }
+template <class T>
+int64_t code(const result<T>& r) {
+  return r.error().code();
+}
+
+// The operation reaches a domain the core does not know (or no longer knows). Argo's conduit
+// returns -ENODEV directly; a call block of such a domain is never written (Core::call), so the
+// call-block path sees libhmx's preset -ENOSYS and only the trap's own return says ENODEV.
+int64_t enodev_argo(world& w, const std::function<status(argo_client_t&)>& op) {
+  argo_conduit_t conduit(core_argo{&w.core, 42, 0});
+  argo_client_t c(conduit, w.alpha.env);
+  return code(op(c));
+}
+int64_t enodev_call_block(world& w, const std::function<status(client_t&)>& op) {
+  bound_client c(w.alpha);
+  w.alpha.destroy();
+  const status s = op(c.c);
+  EXPECT_EQ(s, errc::nosys) << "the block of a domain without HMX is never written";
+  return c.core_return();
+}
+
+// A ring of `len` in `owner` for `partner`, registered.
+ring& registered(world& w, domain& owner, uint16_t partner, uint32_t len, uint32_t aport,
+                 std::vector<std::unique_ptr<ring>>& keep) {
+  keep.push_back(std::make_unique<ring>(owner, aport, partner, len));
+  bound_client c(owner);
+  EXPECT_TRUE(c->register_ring(keep.back()->reg).ok());
+  (void)w;
+  return *keep.back();
+}
+
+std::map<std::string, trigger> triggers() {
+  std::map<std::string, trigger> t;
+
+  // --- register_ring --------------------------------------------------------------------------
+  t["register_ring/EINVAL"].run = [](world& w) {
+    ring r(w.alpha, 1, w.beta.id, 4096);
+    r.reg.len = 40;  // below MIN_RING_LEN
+    bound_client c(w.alpha);
+    return code(c->register_ring(r.reg));
+  };
+  t["register_ring/EFAULT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_REGISTER_RING, w.beyond(), 0x2000, 1, 0).error());
+  };
+  t["register_ring/EPERM"] = {kMixed, [](world& w) {
+    ring r(w.alpha, 1, HMX_DOMID_ANY, 256);  // wildcard ring, no REGISTER_ANY_SOURCE rule
+    bound_client c(w.alpha);
+    return code(c->register_ring(r.reg));
+  }, ""};
+  t["register_ring/EACCES"] = {kMixed, [](world& w) {
+    ring r(w.gamma, 1, w.alpha.id, 256);  // rule no-gamma denies
+    bound_client c(w.gamma);
+    return code(c->register_ring(r.reg));
+  }, ""};
+  t["register_ring/ESRCH"].run = [](world& w) {
+    ring r(w.alpha, 1, 99, 256);
+    bound_client c(w.alpha);
+    return code(c->register_ring(r.reg));
+  };
+  t["register_ring/ENOMEM"].unreachable =
+      "the reference core only fails allocation under memory exhaustion (std::bad_alloc)";
+  t["register_ring/ENODEV"].run = [](world& w) {
+    ring r(w.alpha, 1, w.beta.id, 256);
+    return enodev_argo(w, [&](argo_client_t& c) { return c.register_ring(r.reg); });
+  };
+  t["register_ring/ECONNREFUSED"].unreachable =
+      "Argo's 'partner without Argo' case: every domain the reference core knows has HMX, so "
+      "a partner either exists (HMX enabled) or is ESRCH";
+  t["register_ring/ENOSPC"].run = [](world& w) {
+    bound_client c(w.alpha);
+    for (uint32_t i = 0; i < HMX_MAX_RINGS_PER_DOMAIN; ++i) {
+      ring r(w.alpha, i, w.beta.id, HMX_MIN_RING_LEN);
+      EXPECT_TRUE(c->register_ring(r.reg).ok()) << i;
+    }
+    ring extra(w.alpha, 1000, w.beta.id, HMX_MIN_RING_LEN);
+    return code(c->register_ring(extra.reg));
+  };
+  t["register_ring/EEXIST"].run = [](world& w) {
+    ring r(w.alpha, 1, w.beta.id, 256);
+    bound_client c(w.alpha);
+    EXPECT_TRUE(c->register_ring(r.reg).ok());
+    r.reg.flags = HMX_REGISTER_FLAG_FAIL_EXIST;
+    return code(c->register_ring(r.reg));
+  };
+
+  // --- unregister_ring ------------------------------------------------------------------------
+  t["unregister_ring/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    auto* u = static_cast<hmx_unregister_ring_t*>(w.alpha.env.alloc_pages(1));
+    u->pad = 1;  // padding must be 0
+    return code(c->call(HMX_OP_UNREGISTER_RING, w.alpha.env.to_gpa(u)).error());
+  };
+  t["unregister_ring/EFAULT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_UNREGISTER_RING, w.beyond()).error());
+  };
+  t["unregister_ring/ENODEV"].run = [](world& w) {
+    return enodev_argo(w, [](argo_client_t& c) { return c.unregister_ring(1, 2); });
+  };
+  t["unregister_ring/ENOENT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->unregister_ring(77, w.beta.id));
+  };
+
+  // --- sendv ----------------------------------------------------------------------------------
+  t["sendv/EINVAL"].run = [](world& w) {
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, w.alpha.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    auto* sa = static_cast<hmx_send_addr_t*>(w.alpha.env.alloc_pages(1));
+    sa->src = any_source;
+    sa->dst = make_addr(1, w.beta.id);
+    // niov = MAXIOV + 1: an absurd count is refused before the iov array is read.
+    return code(c->call(HMX_OP_SENDV, w.alpha.env.to_gpa(sa), 0x2000, HMX_MAXIOV + 1, 0).error());
+  };
+  t["sendv/EFAULT"].run = [](world& w) {
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, w.alpha.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    auto* p = static_cast<unsigned char*>(w.alpha.env.alloc_pages(1));
+    auto* sa = reinterpret_cast<hmx_send_addr_t*>(p);
+    auto* iov = reinterpret_cast<hmx_iov_t*>(p + 64);
+    sa->src = any_source;
+    sa->dst = make_addr(1, w.beta.id);
+    *iov = hmx_iov_t{w.alpha.mem.size() - 8, 16, 0};  // straddles the end of RAM
+    return code(c->call(HMX_OP_SENDV, w.alpha.env.to_gpa(sa), w.alpha.env.to_gpa(iov), 1, 0)
+                    .error());
+  };
+  t["sendv/EPERM"].run = [](world& w) {
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, w.alpha.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    // Sending on behalf of gamma.
+    return code(c->send(make_addr(1, w.beta.id), buf, 4, 0, make_addr(0, w.gamma.id)));
+  };
+  t["sendv/EACCES"] = {kMixed, [](world& w) {
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.gamma, w.gamma.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    return code(c->send(make_addr(1, w.gamma.id), buf, 4, 0));
+  }, ""};
+  t["sendv/ESRCH"].run = [](world& w) {
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    return code(c->send(make_addr(1, 99), buf, 4, 0));
+  };
+  t["sendv/ENODEV"].run = [](world& w) {
+    unsigned char* buf = w.alpha.pages(1);
+    return enodev_argo(w, [&](argo_client_t& c) {
+      return c.send(make_addr(1, w.beta.id), buf, 4, 0).error();
+    });
+  };
+  t["sendv/ECONNREFUSED"].run = [](world& w) {
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    return code(c->send(make_addr(1, w.beta.id), buf, 4, 0));  // beta has no such ring
+  };
+  t["sendv/EMSGSIZE"].run = [](world& w) {
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, w.alpha.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    return code(c->send(make_addr(1, w.beta.id), buf, ring_max_message_size(256) + 1, 0));
+  };
+  t["sendv/EAGAIN"].run = [](world& w) {
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, w.alpha.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(c->send(make_addr(1, w.beta.id), buf, 48, 0).ok());
+    return code(c->send(make_addr(1, w.beta.id), buf, 48, 0));  // 64 free, 64 needed: a slot stays free
+  };
+  t["sendv/EBUSY"].run = [](world& w) {
+    // MAX_PENDING_PER_RING distinct domains wait on a full wildcard ring; one more is EBUSY.
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, HMX_DOMID_ANY, HMX_MIN_RING_LEN, 1, keep);
+    bound_client filler(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    EXPECT_TRUE(filler->send(make_addr(1, w.beta.id), buf, 16, 0).ok());
+    EXPECT_EQ(filler->send(make_addr(1, w.beta.id), buf, 16, 0).error(), errc::again);
+    std::vector<std::unique_ptr<domain>> waiters;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < HMX_MAX_PENDING_PER_RING; ++i) {  // alpha is waiter 1
+      waiters.push_back(std::make_unique<domain>(w.core, static_cast<ref::DomainId>(10 + i),
+                                                 "w" + std::to_string(i), 1 << 16, 1));
+      bound_client c(*waiters.back());
+      unsigned char* b = waiters.back()->pages(1);
+      last = code(c->send(make_addr(1, w.beta.id), b, 16, 0));
+      if (i + 1 < HMX_MAX_PENDING_PER_RING) {
+        EXPECT_EQ(last, -HMX_EAGAIN) << i;
+      }
+    }
+    return last;
+  };
+  t["sendv/ENOMEM"].unreachable = t["register_ring/ENOMEM"].unreachable;
+
+  // --- notify ---------------------------------------------------------------------------------
+  t["notify/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_NOTIFY, 0, 1).error());  // arg2 must be 0 (pads are unchecked)
+  };
+  t["notify/EFAULT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_NOTIFY, w.beyond()).error());
+  };
+  t["notify/ENODEV"].run = [](world& w) {
+    return enodev_argo(w, [](argo_client_t& c) { return c.notify(); });
+  };
+  t["notify/ENOMEM"].unreachable = t["register_ring/ENOMEM"].unreachable;
+  t["notify/EACCES"].run = [](world& w) {
+    bound_client c(w.alpha);
+    std::vector<hmx_ring_data_ent_t> ents(HMX_MAX_NOTIFY_COUNT + 1);
+    return code(c->notify(ents.data(), static_cast<uint32_t>(ents.size())));
+  };
+
+  // --- HMX operations -------------------------------------------------------------------------
+  t["null/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_NULL, 1).error());
+  };
+  t["batch/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    batch_t b(w.alpha.env);
+    return code(c->run(b));  // an empty list
+  };
+  t["batch/EFAULT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_BATCH, w.beyond(), 2, 0).error());
+  };
+  t["batch/E2BIG"].run = [](world& w) {
+    bound_client c(w.alpha);
+    batch_t b(w.alpha.env, HMX_MAX_BATCH_ENTRIES + 1);
+    for (uint32_t i = 0; i <= HMX_MAX_BATCH_ENTRIES; ++i) EXPECT_TRUE(b.add_null().ok());
+    return code(c->run(b));
+  };
+  t["batch/ENODEV"].run = [](world& w) {
+    batch_t b(w.alpha.env);
+    EXPECT_TRUE(b.add_null().ok());
+    return enodev_call_block(w, [&](client_t& c) { return c.run(b).error(); });
+  };
+  t["set_event_page/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    auto* p = w.alpha.pages(1) + 8;  // not page aligned: bits 11:1 of the value are set
+    return code(c->set_event_page(reinterpret_cast<hmx_event_page_t*>(p)));
+  };
+  t["set_event_page/EFAULT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_SET_EVENT_PAGE, event_page_value(w.beyond(), true)).error());
+  };
+  t["set_event_page/ENODEV"].run = [](world& w) {
+    return enodev_call_block(w, [](client_t& c) { return c.set_event_page(nullptr); });
+  };
+  t["set_vector/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->set_vector(0, vector_reg::unmasked(HMX_VECTOR_MIN - 1)));
+  };
+  t["set_vector/ENODEV"].run = [](world& w) {
+    return enodev_call_block(w, [](client_t& c) { return c.set_vector(0, vector_reg{}); });
+  };
+  return t;
+}
+
+class SpecErrors : public ::testing::TestWithParam<op_error> {};
+
+// covers: HMX-LIB-009 HMX-MECH-009 HMX-RING-001 HMX-RING-003 HMX-RING-004 HMX-RING-005 HMX-RING-008 HMX-SEND-001 HMX-SEND-002 HMX-SEND-003 HMX-SEND-004 HMX-SEND-005 HMX-NOTIFY-002 HMX-BATCH-001 HMX-MAC-001 HMX-MAC-002 HMX-SEC-001 HMX-EVENT-001 HMX-EVENT-003
+TEST_P(SpecErrors, ThroughLibhmx) {
+  const op_error& e = GetParam();
+  static const std::map<std::string, trigger> all = triggers();
+  const auto it = all.find(e.op + "/" + e.error);
+  ASSERT_NE(it, all.end()) << "the spec lists " << e.error << " for " << e.op
+                           << " but this test has no trigger for it";
+  if (!it->second.unreachable.empty()) GTEST_SKIP() << it->second.unreachable;
+  world w(it->second.policy);
+  EXPECT_EQ(it->second.run(w), -e.value) << e.op << " should give -" << e.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Spec, SpecErrors, ::testing::ValuesIn(spec_op_errors()),
+                         [](const ::testing::TestParamInfo<op_error>& i) {
+                           return i.param.op + "_" + i.param.error;
+                         });
+
+TEST(SpecErrorsData, TheSpecListIsNotEmpty) {
+  const auto list = spec_op_errors();
+  EXPECT_GE(list.size(), 30u);
+  std::set<std::string> ops;
+  for (const auto& e : list) ops.insert(e.op);
+  EXPECT_EQ(ops.size(), 8u);  // every operation lists its errors
+  for (const auto& e : list) EXPECT_GT(e.value, 0) << e.op << "/" << e.error;
+}
+
+// The two codes no operation lists but every conduit can give.
+// covers: HMX-MECH-004 HMX-MECH-006
+TEST(ConduitErrors, UnknownOperationIsEopnotsupp) {
+  world w(kAllowAll);
+  bound_client c(w.alpha);
+  EXPECT_EQ(c->call(0x7777).error(), errc::opnotsupp);
+  EXPECT_EQ(c->call(5).error(), errc::opnotsupp);  // Argo's unused 5..8 (OpenXT's viptables)
+  bound_argo_client a(w.alpha);
+  EXPECT_EQ(a->call(HMX_OP_BATCH, 0, 1, 0).error(), errc::opnotsupp);  // HMX-only op on Argo
+}
+
+// covers: HMX-MECH-006
+TEST(ConduitErrors, CallBlockFlagsMustBeZero) {
+  world w(kAllowAll);
+  bound_client c(w.alpha);
+  hmx_call_block_t cb{};
+  cb.op = HMX_OP_NULL;
+  cb.flags = 1;
+  EXPECT_EQ(c->call(cb).error(), errc::inval);
+}
+
+}  // namespace
+}  // namespace hmx::loopback
