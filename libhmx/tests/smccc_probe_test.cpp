@@ -15,8 +15,10 @@ struct fake_el2 {
   uint32_t uid[4] = {HMX_SMCCC_UID_W0, HMX_SMCCC_UID_W1, HMX_SMCCC_UID_W2, HMX_SMCCC_UID_W3};
   uint64_t version = HMX_VERSION;
   uint64_t revision[2] = {HMX_SMCCC_REVISION_MAJOR, HMX_SMCCC_REVISION_MINOR};
-  uint64_t features[4] = {HMX_MECH_ARM_SMCCC_HVC_BIT | HMX_MECH_ARM_PPI_BIT,
+  // FEATURES result registers X0..X4: status, mechanisms, features, max batch, domain id.
+  uint64_t features[5] = {0, HMX_MECH_ARM_SMCCC_HVC_BIT | HMX_MECH_ARM_PPI_BIT,
                           HMX_FEATURE_BATCH_BIT | HMX_FEATURE_VECTOR_BIT, 64, 9};
+  uint64_t vcpu_index = 1;
   bool features_supported = true;
   std::vector<uint32_t> fns;
   uint64_t call_gpa = 0;
@@ -36,13 +38,16 @@ struct fake_el2 {
         out.x[0] = s->revision[0];
         out.x[1] = s->revision[1];
         break;
-      case HMX_SMCCC_FN_VERSION: out.x[0] = s->version; break;
+      case HMX_SMCCC_FN_VERSION:
+        out.x[0] = s->version;
+        out.x[1] = s->vcpu_index;
+        break;
       case HMX_SMCCC_FN_FEATURES:
         if (!s->features_supported) {
           out.x[0] = kNotSupported;
           break;
         }
-        for (int i = 0; i < 4; ++i) out.x[i] = s->features[i];
+        for (int i = 0; i < 5; ++i) out.x[i] = s->features[i];
         break;
       case HMX_SMCCC_FN_CALL:
         s->call_gpa = r.x[1];
@@ -73,6 +78,7 @@ TEST_F(smccc_test, FindsHmxThroughVersionUidAndFeatures) {
   EXPECT_TRUE(p.has_feature(HMX_FEATURE_VECTOR));
   EXPECT_EQ(p.max_batch, 64u);
   EXPECT_EQ(p.domain_id, 9);
+  EXPECT_EQ(p.vcpu_index, 1u);
   // In this order: SMCCC_VERSION, Call UID (0x8600FF01), REVISION (0x8600FF03), then the
   // provisional HMX ids VERSION and FEATURES.
   const std::vector<uint32_t> expect = {0x80000000u, 0x8600FF01u, 0x8600FF03u,

@@ -84,7 +84,7 @@ struct probe_result {
   uint16_t version_major = 0;
   uint16_t version_minor = 0;
   uint16_t domain_id = 0;
-  uint32_t vcpu_index = 0;  // x86 VERSION ECX (the vCPU that ran the probe); 0 on Arm
+  uint32_t vcpu_index = 0;  // the vCPU that ran the probe: x86 VERSION ECX, Arm VERSION X1
   uint32_t mechanisms = 0;  // bit n: mechanism id n (HMX_MECH_*)
   uint32_t features = 0;    // HMX_FEATURE_*_BIT
   uint32_t max_batch = 0;
@@ -225,17 +225,19 @@ template <SmcccEnvironment E>
   p.version_major = static_cast<uint16_t>(ver.x[0] >> 16);
   p.version_minor = static_cast<uint16_t>(ver.x[0]);
 
-  // FEATURES: X0 mechanisms, X1 features, X2 max batch, X3 domain id. X0 doubles as the SMCCC
-  // status, so NOT_SUPPORTED (all ones) is an error, not a bitmap.
+  p.vcpu_index = static_cast<uint32_t>(ver.x[1]);  // VERSION: X1 = the calling vCPU's index
+
+  // FEATURES: X0 SMCCC status (0), X1 mechanisms, X2 features, X3 max batch, X4 domain id
+  // (SMCCC v1.2 result registers). The bitmaps never share X0 with the status.
   const smccc_regs f = call(HMX_SMCCC_FN_FEATURES);
-  if (f.x[0] == smccc_not_supported || static_cast<uint32_t>(f.x[0]) == 0xFFFFFFFFu) {
+  if (f.x[0] != 0) {
     p.hmx_status = probe_status::smccc_failed;
     return p;
   }
-  p.mechanisms = static_cast<uint32_t>(f.x[0]);
-  p.features = static_cast<uint32_t>(f.x[1]);
-  p.max_batch = static_cast<uint32_t>(f.x[2]);
-  p.domain_id = static_cast<uint16_t>(f.x[3]);
+  p.mechanisms = static_cast<uint32_t>(f.x[1]);
+  p.features = static_cast<uint32_t>(f.x[2]);
+  p.max_batch = static_cast<uint32_t>(f.x[3]);
+  p.domain_id = static_cast<uint16_t>(f.x[4]);
 
   p.hmx_status = p.version_major == HMX_VERSION_MAJOR ? probe_status::found
                                                       : probe_status::version_mismatch;

@@ -254,7 +254,7 @@ std::string smccc_adoc(const Spec& s) {
   o += "|Revision |" + std::to_string(sv.revision_major()) + "." + std::to_string(sv.revision_minor()) + "\n";
   if (!sv.note().empty()) o += "|Note |" + cell(sv.note()) + "\n";
   o += "|===\n\n";
-  o += "[[abi-smccc]]\n.SMCCC functions (id = fast << 31 \\| smc64 << 30 \\| owner << 24 \\| number)\n" +
+  o += "[[abi-smccc]]\n.SMCCC functions (id = fast << 31 {vbar} smc64 << 30 {vbar} owner << 24 {vbar} number)\n" +
        table_start("2,2,1,1,1,6");
   o += "|Name |Function id |Number |Convention |Provisional |Meaning\n\n";
   for (const auto& f : sv.functions())

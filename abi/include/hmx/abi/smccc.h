@@ -32,7 +32,8 @@
 /* Service revision: W0 major, W1 minor. SMC32, fast. */
 #define HMX_SMCCC_FN_REVISION 0x8600ff03u
 /*
- * X0 mechanism bitmap, X1 feature bitmap, X2 max batch, X3 domain id. SMC64, fast, PROVISIONAL
+ * X0 = 0 (SMCCC success), X1 mechanism bitmap, X2 feature bitmap, X3 max batch, X4 domain id
+ * (SMCCC v1.2 result registers): no bitmap shares X0 with the status. SMC64, fast, PROVISIONAL
  * number.
  */
 #define HMX_SMCCC_FN_FEATURES 0xc6004800u
