@@ -20,8 +20,15 @@ foreach(v SPEC_DIR REQUIREMENTS)
   endif()
 endforeach()
 
-hmx_read_requirements("${REQUIREMENTS}")
-set(errors "${HMX_REQ_ERRORS}")
+# REQUIREMENTS may name several data files (a CMake list): read each, keep every id.
+set(all_ids "")
+set(errors "")
+foreach(req_file IN LISTS REQUIREMENTS)
+  hmx_read_requirements("${req_file}")
+  list(APPEND all_ids ${HMX_REQ_IDS})
+  list(APPEND errors ${HMX_REQ_ERRORS})
+endforeach()
+set(HMX_REQ_IDS "${all_ids}")
 
 set(title_HYPERVISOR "Hypervisor requirements")
 set(title_GUEST_LIBRARY "Guest requirements")

@@ -34,7 +34,12 @@ if(NOT html MATCHES "<div id=\"toc\" class=\"toc2?\">")
   list(APPEND problems "no table of contents (<div id=\"toc\">)")
 endif()
 
-file(STRINGS "${REQUIREMENTS}" id_lines REGEX "^  id: \"HMX-[A-Z]+-[0-9]+\"$")
+# REQUIREMENTS may name several data files (a CMake list): the core and transport requirements.
+set(id_lines "")
+foreach(req_file IN LISTS REQUIREMENTS)
+  file(STRINGS "${req_file}" file_id_lines REGEX "^  id: \"HMX-[A-Z]+-[0-9]+\"$")
+  list(APPEND id_lines ${file_id_lines})
+endforeach()
 set(ids "")
 foreach(l IN LISTS id_lines)
   string(REGEX REPLACE "^  id: \"(.*)\"$" "\\1" id "${l}")

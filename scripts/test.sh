@@ -67,7 +67,7 @@ done
 stage_start "fuzz build"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DHMX_BUILD_FUZZERS=ON -DHMX_BUILD_GUESTS=OFF -DHMX_BUILD_DOCS=OFF >/dev/null
+  -DHMX_BUILD_FUZZERS=ON -DHMX_FUZZ_SECONDS="$FUZZ_SECONDS" -DHMX_BUILD_GUESTS=OFF -DHMX_BUILD_DOCS=OFF >/dev/null
 cmake --build build-fuzz -j"$JOBS" --target hmx-fuzzers
 stage_end "fuzz build"
 stage_start "fuzz run (${FUZZ_SECONDS} s per target)"

@@ -1,0 +1,128 @@
+// The hypervisor-agnostic HMX core: domains, rings, sendv, notify, batch, events, MAC policy.
+//
+// Semantics are Xen Argo's (shared/reference/argo.md section 2) with HMX's additions (call block,
+// batch, event page, vector register, null op) from spec/hmx.textproto. Adapters (hmx-kvm, the
+// in-process loopback, future ones) translate their conduit into call() or argo_op(), their MSR
+// accesses into set_/get_vector and set_/get_event_page, and deliver interrupts for the core
+// through a Notifier. Every entry point is thread-safe (see adapters/reference/LOCKING.md).
+// Each operation evaluates its error table of spec/06-operations.adoc top to bottom
+// (HMX-MECH-008), so every conduit and every adapter gives the same codes (HMX-MECH-010).
+//
+// Return values: 0 or a positive count on success, otherwise the negated HMX error code
+// (-HMX_EINVAL ...), exactly what the guest sees in hmx_call_block_t.result.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hmx/reference/guest_memory.h"
+#include "hmx/reference/notifier.h"
+#include "hmx/reference/policy.h"
+#include "hmx/reference/types.h"
+
+namespace hmx::ref {
+
+struct CoreState;  // the core's private state (src/core_impl.h)
+
+struct CoreStats {
+  uint64_t calls = 0;      // call() and argo_op() invocations
+  uint64_t ops = 0;        // operations run (a batch counts itself and each entry)
+  uint64_t batches = 0;    // batch operations
+  uint64_t messages = 0;   // messages delivered by sendv
+  uint64_t bytes = 0;      // payload bytes delivered by sendv
+  uint64_t eagain = 0;     // sendv that found the ring full
+  uint64_t wakeups = 0;    // space-available signals (waits completed or discarded)
+  uint64_t interrupts = 0; // Notifier::raise calls
+  uint64_t denials = 0;    // policy denials seen by this core
+  uint64_t errors = 0;     // operations that returned a negative result
+};
+
+// A snapshot of one ring, for tests, adapters' debug output and tools.
+struct RingInfo {
+  DomainId owner = 0;
+  uint32_t aport = 0;
+  DomainId partner = 0;       // HMX_DOMID_ANY for a wildcard ring
+  uint32_t len = 0;           // ring data bytes
+  uint32_t npages = 0;
+  uint32_t tx_ptr = 0;        // the hypervisor's private copy (argo.md 2.3.6)
+  uint32_t notify_vcpu = 0;   // vCPU whose vector announces the ring
+  uint32_t event_index = 0;   // bit in the owner's event page
+  uint32_t pending = 0;       // domains waiting for space
+};
+
+class Core {
+ public:
+  // `policy` must outlive the core; it may be reloaded (Policy::load_text) while the core runs.
+  explicit Core(Policy& policy);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // Make a domain known to the core. `memory` and `notifier` must stay valid until destroy_domain
+  // returns (or the Core is destroyed). vCPUs are 0..vcpus-1 (1..256); their vector registers
+  // start at HMX_MSR_VECTOR_RESET (masked), the event page at 0 (disabled) (HMX-DOM-004).
+  // With `hmx_enabled` false the domain exists but HMX is not enabled for it (Argo's d->argo ==
+  // NULL): its operations fail with ENODEV (null still works, HMX-MECH-011), naming it as partner
+  // or destination gives ECONNREFUSED, and notify describes it with flags 0.
+  // Errors: -HMX_EINVAL (id >= HMX_DOMID_SELF_ASSIGNED_LIMIT, vcpus out of range, empty name or a
+  // name containing '*'), -HMX_EEXIST (id or name already present).
+  int create_domain(DomainId id, std::string name, GuestMemory& memory, uint32_t vcpus,
+                    Notifier& notifier, bool hmx_enabled = true);
+
+  // Tear a domain down (argo.md 2.10): its rings and their pending waits, every ring another
+  // domain registered naming it as partner, and its space waits on other domains' rings. Waits
+  // until every call in flight has finished; afterwards the core never touches its memory.
+  // Errors: -HMX_ESRCH.
+  int destroy_domain(DomainId id);
+  bool has_domain(DomainId id) const;
+
+  // Run the call block at guest-physical `call_block_gpa` for vCPU `vcpu` of domain `dom`: read it
+  // once, run it, write its result field, and return that result (HMX-MECH-005). When the block
+  // itself is unusable nothing runs, nothing is written and the return value says why: -HMX_EINVAL
+  // (not HMX_CALL_BLOCK_ALIGN aligned, or vcpu out of range), -HMX_EFAULT (not in guest RAM),
+  // -HMX_ENODEV (no domain `dom` in this core). The adapter turns those into the conduit's status
+  // (MSR: #GP(0), HMX-MECH-001; vmcall: RAX, HMX-MECH-002; SMCCC: INVALID_PARAMETER, HMX-MECH-003).
+  // A domain created with hmx_enabled false gets its blocks run: null succeeds, the rest fail
+  // with ENODEV at their error table's position.
+  int64_t call(DomainId dom, uint32_t vcpu, uint64_t call_block_gpa);
+
+  // The same operations with Argo's convention (Xen hypercall 39: cmd, arg1..arg4, arguments are
+  // guest-physical addresses here). Only Argo's ops 1-4 exist on this conduit; others give
+  // -HMX_EOPNOTSUPP. arg3 or arg4 wider than 32 bits give -HMX_EINVAL (argo.md 2.1).
+  int64_t argo_op(DomainId dom, uint32_t vcpu, uint32_t cmd, uint64_t arg1, uint64_t arg2,
+                  uint64_t arg3, uint64_t arg4);
+
+  // The per-vCPU VECTOR register (HMX_MSR_VECTOR layout: vector bits 7:0, masked bit 16).
+  // set_vector: -HMX_EINVAL for reserved bits, an unmasked vector below HMX_VECTOR_MIN or a bad
+  // vCPU (the register is left unchanged; the MSR conduit raises #GP(0), HMX-EVENT-001);
+  // -HMX_ESRCH for an unknown domain, -HMX_ENODEV when HMX is not enabled for it.
+  int set_vector(DomainId dom, uint32_t vcpu, uint64_t value);
+  int get_vector(DomainId dom, uint32_t vcpu, uint64_t* value) const;
+
+  // The per-domain EVENT_PAGE register (enable bit 0, GPA bits 63:12; 0 disables).
+  // set_event_page: -HMX_EINVAL for reserved bits 11:1, -HMX_EFAULT when an enabled page is not
+  // guest RAM (unchanged either way; the MSR conduit raises #GP(0), HMX-EVENT-003), -HMX_ESRCH for
+  // an unknown domain, -HMX_ENODEV when HMX is not enabled for it. When it returns, the core sets
+  // bits only in the new page.
+  int set_event_page(DomainId dom, uint64_t value);
+  int get_event_page(DomainId dom, uint64_t* value) const;
+
+  // HMX_FEATURE_*_BIT this core implements (for the MECHANISMS CPUID leaf / SMCCC FEATURES).
+  uint32_t features() const;
+  // Most entries per batch (HMX_MAX_BATCH_ENTRIES).
+  uint32_t max_batch() const;
+
+  CoreStats stats() const;
+  std::optional<RingInfo> ring_info(DomainId owner, uint32_t aport, DomainId partner) const;
+  // Rings registered by `owner` (0 for an unknown domain).
+  uint32_t ring_count(DomainId owner) const;
+
+  Policy& policy();
+
+ private:
+  std::unique_ptr<CoreState> st_;
+};
+
+}  // namespace hmx::ref

@@ -1,0 +1,195 @@
+// Entry points: call blocks, Argo's conduit, operation dispatch, registers, statistics.
+#include "hmx/reference/core.h"
+
+#include <cstddef>
+#include <mutex>
+#include <new>
+#include <shared_mutex>
+
+#include "core_impl.h"
+
+namespace hmx::ref {
+
+Core::Core(Policy& policy) : st_(std::make_unique<CoreState>(policy)) {}
+Core::~Core() = default;
+
+Policy& Core::policy() { return st_->policy; }
+
+namespace {
+
+bool fits_u32(uint64_t v) { return v <= UINT32_MAX; }
+
+int64_t count_result(CoreState& core, int64_t result) {
+  core.stats.ops.fetch_add(1, std::memory_order_relaxed);
+  if (result < 0) core.stats.errors.fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit,
+                 bool in_batch) {
+  // Common checks (spec op-common, HMX-MECH-006): arg3 and arg4 fit 32 bits (as Argo's hypercall
+  // demands, argo.md 2.1), then the operation must exist on this conduit. The call block's flags
+  // were checked by run_block.
+  if (!fits_u32(arg[2]) || !fits_u32(arg[3])) return err(HMX_EINVAL);
+  const bool hmx_op = op == HMX_OP_NULL || op == HMX_OP_BATCH || op == HMX_OP_SET_EVENT_PAGE ||
+                      op == HMX_OP_SET_VECTOR;
+  // HMX additions exist only behind call blocks (HMX-MECH-004); features are all offered.
+  if (hmx_op && argo_conduit) return err(HMX_EOPNOTSUPP);
+  switch (op) {
+    case HMX_OP_REGISTER_RING:
+      return op_register_ring(ctx, arg[0], arg[1], arg[2], arg[3]);
+    case HMX_OP_UNREGISTER_RING:
+      return op_unregister_ring(ctx, arg[0], arg[1], arg[2], arg[3]);
+    case HMX_OP_SENDV:
+      return op_sendv(ctx, arg[0], arg[1], arg[2], arg[3]);
+    case HMX_OP_NOTIFY:
+      return op_notify(ctx, arg[0], arg[1], arg[2], arg[3]);
+    case HMX_OP_NULL:
+      // Works whether or not HMX is enabled for the caller (HMX-MECH-011).
+      return (arg[0] | arg[1] | arg[2] | arg[3]) != 0 ? err(HMX_EINVAL) : 0;
+    case HMX_OP_BATCH:
+      // A batch never nests: bounded work per exit (HMX-BATCH-003).
+      if (in_batch) return err(HMX_EINVAL);
+      ctx.core.stats.batches.fetch_add(1, std::memory_order_relaxed);
+      return op_batch(ctx, arg[0], arg[1], arg[2], arg[3]);
+    case HMX_OP_SET_EVENT_PAGE:
+      if ((arg[1] | arg[2] | arg[3]) != 0) return err(HMX_EINVAL);
+      if (!ctx.caller.enabled) return err(HMX_ENODEV);
+      return set_event_page_value(ctx.caller, arg[0]);
+    case HMX_OP_SET_VECTOR:
+      if ((arg[2] | arg[3]) != 0) return err(HMX_EINVAL);
+      if (!ctx.caller.enabled) return err(HMX_ENODEV);
+      if (arg[0] >= ctx.caller.vcpus) return err(HMX_EINVAL);
+      return set_vector_value(ctx.caller, static_cast<uint32_t>(arg[0]), arg[1]);
+    default:
+      return err(HMX_EOPNOTSUPP);  // argo.md 1.4: any other cmd
+  }
+}
+
+}  // namespace
+
+int64_t run_op(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit,
+               bool in_batch) {
+  int64_t rc;
+  try {
+    rc = dispatch(ctx, op, arg, argo_conduit, in_batch);
+  } catch (const std::bad_alloc&) {
+    // Bookkeeping allocations (frame lists, ring records) happen before any state changes.
+    rc = err(HMX_ENOMEM);
+  }
+  return count_result(ctx.core, rc);
+}
+
+int64_t run_block(CallCtx& ctx, const hmx_call_block_t& block, bool in_batch) {
+  if (block.flags != 0) return count_result(ctx.core, err(HMX_EINVAL));
+  return run_op(ctx, block.op, block.arg, /*argo_conduit=*/false, in_batch);
+}
+
+int64_t Core::call(DomainId dom, uint32_t vcpu, uint64_t call_block_gpa) {
+  std::shared_lock l1(st_->table_mu);
+  st_->stats.calls.fetch_add(1, std::memory_order_relaxed);
+  Domain* d = st_->find(dom);
+  if (d == nullptr) return err(HMX_ENODEV);  // not a domain of this core at all
+  if (vcpu >= d->vcpus || call_block_gpa % HMX_CALL_BLOCK_ALIGN != 0) return err(HMX_EINVAL);
+  // Read the block once into hypervisor memory (DESIGN.md decision 4): later guest writes to it
+  // cannot change what runs.
+  hmx_call_block_t block;
+  if (!d->mem.read_once(call_block_gpa, block)) return err(HMX_EFAULT);
+  CallCtx ctx{*st_, *d, vcpu};
+  const int64_t result = run_block(ctx, block, /*in_batch=*/false);
+  // Only result is written back; the range was checked by the read above.
+  d->mem.write(call_block_gpa + offsetof(hmx_call_block_t, result), result);
+  return result;
+}
+
+int64_t Core::argo_op(DomainId dom, uint32_t vcpu, uint32_t cmd, uint64_t arg1, uint64_t arg2,
+                      uint64_t arg3, uint64_t arg4) {
+  std::shared_lock l1(st_->table_mu);
+  st_->stats.calls.fetch_add(1, std::memory_order_relaxed);
+  Domain* d = st_->find(dom);
+  if (d == nullptr) return err(HMX_ENODEV);  // not a domain of this core at all
+  if (vcpu >= d->vcpus) return err(HMX_EINVAL);
+  CallCtx ctx{*st_, *d, vcpu};
+  const uint64_t arg[4] = {arg1, arg2, arg3, arg4};
+  return run_op(ctx, cmd, arg, /*argo_conduit=*/true, /*in_batch=*/false);
+}
+
+int Core::set_vector(DomainId dom, uint32_t vcpu, uint64_t value) {
+  std::shared_lock l1(st_->table_mu);
+  Domain* d = st_->find(dom);
+  if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
+  if (!d->enabled) return static_cast<int>(err(HMX_ENODEV));
+  return set_vector_value(*d, vcpu, value);
+}
+
+int Core::get_vector(DomainId dom, uint32_t vcpu, uint64_t* value) const {
+  std::shared_lock l1(st_->table_mu);
+  Domain* d = st_->find(dom);
+  if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
+  if (vcpu >= d->vcpus || value == nullptr) return static_cast<int>(err(HMX_EINVAL));
+  *value = d->vectors[vcpu].load(std::memory_order_acquire);
+  return 0;
+}
+
+int Core::set_event_page(DomainId dom, uint64_t value) {
+  std::shared_lock l1(st_->table_mu);
+  Domain* d = st_->find(dom);
+  if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
+  if (!d->enabled) return static_cast<int>(err(HMX_ENODEV));
+  return set_event_page_value(*d, value);
+}
+
+int Core::get_event_page(DomainId dom, uint64_t* value) const {
+  std::shared_lock l1(st_->table_mu);
+  Domain* d = st_->find(dom);
+  if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
+  if (value == nullptr) return static_cast<int>(err(HMX_EINVAL));
+  *value = d->event_page_value.load(std::memory_order_acquire);
+  return 0;
+}
+
+uint32_t Core::features() const {
+  return HMX_FEATURE_BATCH_BIT | HMX_FEATURE_EVENT_PAGE_BIT | HMX_FEATURE_VECTOR_BIT |
+         HMX_FEATURE_RING_VCPU_BIT | HMX_FEATURE_NULL_OP_BIT;
+}
+
+uint32_t Core::max_batch() const { return HMX_MAX_BATCH_ENTRIES; }
+
+CoreStats Core::stats() const {
+  const AtomicStats& s = st_->stats;
+  CoreStats out;
+  out.calls = s.calls.load(std::memory_order_relaxed);
+  out.ops = s.ops.load(std::memory_order_relaxed);
+  out.batches = s.batches.load(std::memory_order_relaxed);
+  out.messages = s.messages.load(std::memory_order_relaxed);
+  out.bytes = s.bytes.load(std::memory_order_relaxed);
+  out.eagain = s.eagain.load(std::memory_order_relaxed);
+  out.wakeups = s.wakeups.load(std::memory_order_relaxed);
+  out.interrupts = s.interrupts.load(std::memory_order_relaxed);
+  out.denials = s.denials.load(std::memory_order_relaxed);
+  out.errors = s.errors.load(std::memory_order_relaxed);
+  return out;
+}
+
+// Policy hooks: a domain acting on itself is always allowed (policy.cpp), denials are counted
+// here too so CoreStats shows them without querying the policy.
+int CoreState::check_send(const Domain& src, const Domain& dst, uint32_t aport) {
+  const int rc = policy.send({src.id, src.name}, {dst.id, dst.name}, aport);
+  if (rc != 0) stats.denials.fetch_add(1, std::memory_order_relaxed);
+  return rc;
+}
+
+int CoreState::check_register_single(const Domain& owner, const Domain& partner, uint32_t aport) {
+  const int rc =
+      policy.register_single_source({owner.id, owner.name}, {partner.id, partner.name}, aport);
+  if (rc != 0) stats.denials.fetch_add(1, std::memory_order_relaxed);
+  return rc;
+}
+
+int CoreState::check_register_any(const Domain& owner, uint32_t aport) {
+  const int rc = policy.register_any_source({owner.id, owner.name}, aport);
+  if (rc != 0) stats.denials.fetch_add(1, std::memory_order_relaxed);
+  return rc;
+}
+
+}  // namespace hmx::ref

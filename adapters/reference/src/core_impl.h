@@ -1,0 +1,109 @@
+// The core's private state and the operations' entry points (internal).
+//
+// Lock order (LOCKING.md): L1 Impl::table_mu (domain table, RwLock) -> L2 Domain::rings_mu (one
+// domain's ring table) -> L3 Ring::mu (one ring). Never two L3 at once, never two L2 at once,
+// never L2 while holding L3. Every entry point takes L1 shared for its whole duration;
+// create/destroy take it exclusively, which excludes every operation in flight.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <hmx/abi/hmx.h>
+
+#include "domain.h"
+#include "hmx/reference/core.h"
+#include "rwlock.h"
+
+namespace hmx::ref {
+
+struct AtomicStats {
+  std::atomic<uint64_t> calls{0}, ops{0}, batches{0}, messages{0}, bytes{0}, eagain{0},
+      wakeups{0}, interrupts{0}, denials{0}, errors{0};
+};
+
+struct CoreState {
+  explicit CoreState(Policy& p) : policy(p) {}
+
+  Policy& policy;
+  mutable RwLock table_mu;  // L1
+  std::unordered_map<DomainId, std::unique_ptr<Domain>> domains;  // guarded by table_mu
+  AtomicStats stats;
+
+  // Requires table_mu (shared or exclusive).
+  Domain* find(DomainId id) const {
+    auto it = domains.find(id);
+    return it == domains.end() ? nullptr : it->second.get();
+  }
+
+  // Policy hooks with the core's denial counter (policy.h).
+  int check_send(const Domain& src, const Domain& dst, uint32_t aport);
+  int check_register_single(const Domain& owner, const Domain& partner, uint32_t aport);
+  int check_register_any(const Domain& owner, uint32_t aport);
+};
+
+// Interrupts a batch collects and injects once before it returns (HMX-BATCH-006).
+struct DeferredIrqs {
+  struct Irq {
+    Domain* domain;
+    uint32_t vcpu;
+    uint8_t vector;
+  };
+  std::vector<Irq> irqs;
+};
+
+// What an operation runs with: the caller and the vCPU that trapped. L1 is held shared.
+struct CallCtx {
+  CoreState& core;
+  Domain& caller;
+  uint32_t vcpu;
+  DeferredIrqs* deferred = nullptr;  // set while a batch runs
+};
+
+// One operation, arguments as in the call block (arg[0..3]). `argo_conduit`: called through
+// argo_op (only Argo's ops exist there). Never nests a batch when `in_batch`.
+int64_t run_op(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit,
+               bool in_batch);
+
+// A call block read into hypervisor memory: flags must be 0, then run_op.
+int64_t run_block(CallCtx& ctx, const hmx_call_block_t& block, bool in_batch);
+
+int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint64_t npages,
+                         uint64_t flags);
+int64_t op_unregister_ring(CallCtx& ctx, uint64_t unreg_gpa, uint64_t arg2, uint64_t arg3,
+                           uint64_t arg4);
+int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t niov,
+                 uint64_t message_type);
+int64_t op_notify(CallCtx& ctx, uint64_t ring_data_gpa, uint64_t arg2, uint64_t arg3,
+                  uint64_t arg4);
+int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags, uint64_t arg4);
+
+// events.cpp
+int set_vector_value(Domain& d, uint32_t vcpu, uint64_t value);
+int set_event_page_value(Domain& d, uint64_t value);
+// A message arrived in ring `event_index` of `owner`: set its event-page bit. Call under the
+// ring's L3 (so the bit belongs to this ring), after tx_ptr is published. Returns false when the
+// bit was already set (the guest has not read the ring yet: the injection may be skipped,
+// HMX-EVENT-008), true otherwise (also without an event page).
+bool mark_ring_pending(Domain& owner, uint32_t event_index);
+// Inject the vCPU's vector unless it is masked (HMX-EVENT-005/006); inside a batch the injection
+// is deferred to the batch's end and merged per vCPU. Call with no L2/L3 held.
+void raise_vector(CallCtx& ctx, Domain& d, uint32_t vcpu);
+void raise_vector_now(CoreState& core, Domain& d, uint32_t vcpu);
+void flush_deferred(CoreState& core, DeferredIrqs& deferred);
+// A space wait of `waiter` completed or was discarded: EVENT_SPACE_AVAILABLE in its event page,
+// then the vector of its vCPU 0 (HMX-EVENT-007).
+void signal_space_available(CoreState& core, Domain& waiter, uint32_t vcpu, DeferredIrqs* deferred);
+
+// notify.cpp: signal every waiter of `owner`'s rings whose space became available (argo.md 2.6.1).
+void wake_space_waiters(CallCtx& ctx, Domain& owner);
+// Signal the domains of discarded space waits (HMX-RING-010). L1 held, no L2/L3.
+void signal_discarded(CoreState& core, const std::vector<PendingWaiter>& waiters, DomainId skip);
+
+// Negated error code as the guest sees it.
+constexpr int64_t err(int e) { return -static_cast<int64_t>(e); }
+
+}  // namespace hmx::ref

@@ -1,0 +1,48 @@
+// The message channel: what virtio-argo needs from HMX, and all it needs. One channel is one
+// side of a connection (spec "Connections"): sends go to the peer's ring, receives come from
+// this side's own ring. The lead binds it to libhmx (send = sendv to the peer's (domain, aport)
+// with message_type VTA_MESSAGE_TYPE; receive = the ring reader on the own ring, dropping
+// messages of another source or message_type; wait = halt until the ring's event bit or
+// EVENT_SPACE_AVAILABLE). loopback.h is the in-process binding for tests. Freestanding.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+
+#include "hmx/virtio_argo/result.h"
+
+namespace hmx::virtio_argo {
+
+// One piece of a gathered message, in the sender's own address space.
+struct chan_iov {
+  const void* base;
+  uint32_t len;
+};
+
+struct recv_result {
+  result status;      // ok, again (ring empty), msg_size (message dropped: larger than cap),
+                      // conn_refused (the connection is gone)
+  uint32_t size = 0;  // bytes of the message when ok
+};
+
+// send(iov, n):  one message, the concatenation of n (1..VTA_MAX_IOV) pieces, all or nothing.
+//                Returns ok; again when the peer's ring lacks space (the channel then reports
+//                space-available through wait(), HMX-VTA-021); msg_size when the message can
+//                never fit; conn_refused when the peer's ring does not exist (peer gone).
+// receive(buf, cap): the oldest message of the own ring, copied to buf, in the order sent.
+// max_message_size(): largest message the peer's ring accepts (notify's max_message_size, or
+//                the CONNECT exchange).
+// wait(timeout_ns): blocks until a message may have arrived, space may have freed, the peer may
+//                have gone, or timeout_ns passed (then timed_out). Spurious returns are allowed.
+// now_ns():      a monotonic clock for request time-outs (HMX-VTA-033).
+template <class C>
+concept message_channel = requires(C& c, const chan_iov* iov, uint32_t n, void* buf, uint32_t cap,
+                                   uint64_t timeout) {
+  { c.send(iov, n) } -> std::same_as<result>;
+  { c.receive(buf, cap) } -> std::same_as<recv_result>;
+  { c.max_message_size() } -> std::same_as<uint32_t>;
+  { c.wait(timeout) } -> std::same_as<result>;
+  { c.now_ns() } -> std::same_as<uint64_t>;
+};
+
+}  // namespace hmx::virtio_argo

@@ -1,0 +1,33 @@
+// A type-erased message_channel for the hosted device library, which is compiled once rather
+// than templated on the channel. Hosted.
+#pragma once
+
+#include "hmx/virtio_argo/channel.h"
+
+namespace hmx::virtio_argo::device {
+
+class any_channel {
+ public:
+  virtual ~any_channel() = default;
+  virtual result send(const chan_iov* iov, uint32_t n) = 0;
+  virtual recv_result receive(void* buf, uint32_t cap) = 0;
+  virtual uint32_t max_message_size() = 0;
+  virtual result wait(uint64_t timeout_ns) = 0;
+  virtual uint64_t now_ns() = 0;
+};
+
+template <message_channel C>
+class channel_ref final : public any_channel {
+ public:
+  explicit channel_ref(C& c) : c_(c) {}
+  result send(const chan_iov* iov, uint32_t n) override { return c_.send(iov, n); }
+  recv_result receive(void* buf, uint32_t cap) override { return c_.receive(buf, cap); }
+  uint32_t max_message_size() override { return c_.max_message_size(); }
+  result wait(uint64_t timeout_ns) override { return c_.wait(timeout_ns); }
+  uint64_t now_ns() override { return c_.now_ns(); }
+
+ private:
+  C& c_;
+};
+
+}  // namespace hmx::virtio_argo::device

@@ -1,0 +1,112 @@
+// Serves one virtio device over one virtio-argo connection (spec "Transport messages", "Data
+// path", "Flow control", "Reset"). The device's side of the bytes lives only in the device's
+// own memory: each request is rebuilt from its AVAIL fragments into a buffer of this host,
+// handed to the device as sg_views, and its written bytes go back in USED messages.
+//
+// Flow control: a request holds one credit of its queue from its first AVAIL fragment until
+// its last USED fragment is accepted by the driver's ring, so the host never holds more than
+// max_in_flight requests per queue and never has to drop one (HMX-VTA-023, -025). Outgoing
+// messages wait in order in an outbox while the driver's ring is full (EAGAIN); the host keeps
+// receiving meanwhile (HMX-VTA-022). Hosted; one thread (the one calling poll()/serve()).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "hmx/virtio_argo/device/any_channel.h"
+#include "hmx/virtio_argo/device/device_core.h"
+#include "hmx/virtio_argo/device/virtio_device.h"
+#include "hmx/virtio_argo/protocol.h"
+
+namespace hmx::virtio_argo::device {
+
+struct argo_host_options {
+  uint16_t dev_num = 1;
+  queue_limits limits{};
+  // Largest message the host's own ring accepts (the device_max_message of CONNECT).
+  uint32_t rx_capacity = (1u << 20);
+};
+
+struct argo_host_stats {
+  uint64_t requests = 0;          // requests handed to the device
+  uint64_t avail_messages = 0;
+  uint64_t used_messages = 0;
+  uint64_t control_requests = 0;
+  uint64_t dropped_malformed = 0; // failed decoding (HMX-VTA-008)
+  uint64_t protocol_errors = 0;   // well-formed but against the rules: DEVICE_NEEDS_RESET
+  uint64_t eagain = 0;            // sends that met a full driver ring
+  uint64_t resets = 0;
+};
+
+class argo_device_host final : private request_sink, private config_listener {
+ public:
+  argo_device_host(virtio_device& dev, any_channel& ch, const argo_host_options& options);
+  ~argo_device_host();
+  argo_device_host(const argo_device_host&) = delete;
+  argo_device_host& operator=(const argo_device_host&) = delete;
+
+  // Receives and serves everything pending, then sends what the driver's ring takes.
+  // Returns conn_refused once the driver is gone (its ring vanished): the device was reset.
+  result poll();
+  // Runs poll() until `stop` or the driver is gone, waiting up to wait_ns between rounds.
+  result serve(const std::atomic<bool>& stop, uint64_t wait_ns = 1'000'000);
+  // Runs fn on the serving thread at the start of the next poll() (device-side events such as
+  // a resize or console input, in tests that serve from another thread).
+  void post(std::function<void()> fn);
+
+  device_core& core() { return core_; }
+  const argo_host_stats& stats() const { return stats_; }
+  uint32_t in_flight(uint16_t queue) const;
+  size_t outbox_size() const { return outbox_.size(); }
+
+ private:
+  struct slot;
+  struct queue_rt {
+    slot* assembling = nullptr;  // the request whose fragments are arriving
+    uint32_t in_flight = 0;      // credits in use
+    std::vector<bool> head_busy;
+  };
+  struct out_entry {
+    enum kind_t : uint8_t { bytes, used, config_event } kind;
+    std::vector<uint8_t> data;  // bytes: the encoded message
+    slot* request = nullptr;    // used: the completed request
+  };
+
+  void complete(request& r, uint32_t written) override;
+  void config_changed() override;
+
+  void handle(uint32_t size);
+  void on_control(const message& m);
+  void on_avail(const message& m);
+  void respond(const message& req, uint32_t len);
+  void violation();
+  void flush();
+  void release(slot* s);
+  void drop_requests(int queue);  // -1: all queues
+  void reset_device();
+  void driver_gone();
+
+  virtio_device& dev_;
+  any_channel& ch_;
+  argo_host_options opt_;
+  device_core core_;
+  std::vector<uint8_t> rx_;
+  std::vector<uint8_t> tx_;
+  std::vector<queue_rt> queues_;
+  std::unordered_map<slot*, std::unique_ptr<slot>> live_;
+  std::vector<std::unique_ptr<slot>> pool_;
+  std::deque<out_entry> outbox_;
+  bool config_event_queued_ = false;
+  bool gone_ = false;
+  std::mutex post_mu_;
+  std::vector<std::function<void()>> posted_;
+  argo_host_stats stats_;
+};
+
+}  // namespace hmx::virtio_argo::device

@@ -1,0 +1,224 @@
+// The driver transport's per-virtqueue data path (spec "Data path", "Flow control"): it plays
+// the device's part on the driver's own split ring (vring_engine), so the virtio driver above
+// it is unchanged, and moves bytes only inside messages:
+//  - kick: each new available chain becomes one request: its driver-readable bytes travel in
+//    AVAIL messages, split into fragments that fit the device's ring and VTA_MAX_IOV - 1 iovs
+//    (gathered straight from the chain's buffers, no staging copy);
+//  - USED: the device-written bytes are scattered into the chain's writable buffers, then the
+//    used element is published.
+// It keeps the credit (max_in_flight) the device granted (HMX-VTA-023) and resumes a partly
+// sent request after EAGAIN (HMX-VTA-021, -022). Freestanding; not thread-safe.
+#pragma once
+
+#include <cstdint>
+
+#include "hmx/virtio_argo/channel.h"
+#include "hmx/virtio_argo/driver/virtqueue.h"
+#include "hmx/virtio_argo/protocol.h"
+#include "hmx/virtio_argo/vring_engine.h"
+
+namespace hmx::virtio_argo {
+
+// Driver-side record of one request, indexed by its head (one per queue entry).
+struct inflight_slot {
+  uint32_t tag;       // header token of its AVAIL and USED messages; 0 when free
+  uint32_t writable;  // capacity recorded when it was sent (bounds the scatter, HMX-VTA-028)
+  uint32_t received;  // USED bytes received so far
+  uint32_t written;   // written_total announced by the first USED fragment
+  uint8_t state;      // inflight_state
+};
+
+enum inflight_state : uint8_t { slot_free = 0, slot_sending, slot_in_flight, slot_receiving };
+
+struct proxy_stats {
+  uint64_t requests = 0;        // chains forwarded
+  uint64_t avail_messages = 0;  // AVAIL messages sent (fragments included)
+  uint64_t used_messages = 0;
+  uint64_t completions = 0;
+  uint64_t stale_used = 0;      // USED for no in-flight request (dropped, HMX-VTA-030)
+  uint64_t credit_stalls = 0;   // pumps that stopped at the credit limit
+  uint64_t eagain = 0;          // sends refused with EAGAIN
+};
+
+class queue_proxy {
+ public:
+  // vq must be set up (ring placed, features negotiated); slots has vq.size() entries.
+  void init(uint16_t dev_num, const split_virtqueue& vq, inflight_slot* slots, uint32_t max_in_flight,
+            uint32_t max_request_bytes) {
+    dev_num_ = dev_num;
+    vq_index_ = vq.index();
+    engine_.init(vq.ring(), vq.indirect(), vq.event_idx(), vq.memory());
+    slots_ = slots;
+    size_ = vq.size();
+    max_in_flight_ = max_in_flight < size_ ? max_in_flight : size_;
+    max_request_bytes_ = max_request_bytes;
+    for (uint16_t i = 0; i < size_; ++i) slots_[i] = {};
+    in_flight_ = 0;
+    sending_ = false;
+    active_ = true;
+  }
+  // Forgets every request (device or queue reset, peer failure): late USED messages then match
+  // no slot and are dropped, so a buffer the driver got back is never written (HMX-VTA-032).
+  void deactivate() {
+    if (slots_ != nullptr)
+      for (uint16_t i = 0; i < size_; ++i) slots_[i] = {};
+    in_flight_ = 0;
+    sending_ = false;
+    active_ = false;
+  }
+  bool active() const { return active_; }
+  uint32_t in_flight() const { return in_flight_; }
+  const proxy_stats& stats() const { return stats_; }
+
+  // Forwards available chains until the ring is drained, the credit is used up, or the device's
+  // ring is full (result::again). `next_tag` is the connection-wide tag counter. Any other
+  // non-ok result means the driver's ring is malformed (protocol), a chain exceeds the device's
+  // max_request_bytes (msg_size), or the channel failed.
+  template <message_channel C>
+  result pump(C& ch, uint32_t& next_tag) {
+    if (!active_) return result::ok;
+    const uint32_t max_msg = ch.max_message_size();
+    if (max_msg <= VTA_AVAIL_PREFIX || max_msg > VTA_MAX_MESSAGE_SIZE) return result::msg_size;
+    for (;;) {
+      if (!sending_) {
+        if (in_flight_ >= max_in_flight_) {
+          ++stats_.credit_stalls;
+          return result::ok;  // resumes when a USED returns a credit
+        }
+        uint16_t head = 0;
+        result r = engine_.peek(head);
+        if (r == result::again) {
+          if (engine_.enable_kicks()) continue;  // raced with the driver: drain again
+          return result::ok;
+        }
+        if (r != result::ok) return r;
+        chain_info info;
+        if ((r = engine_.measure(head, info)) != result::ok) return r;
+        if (slots_[head].state != slot_free) return result::protocol;  // head reused while outstanding
+        if (info.readable > max_request_bytes_ || info.writable > max_request_bytes_) return result::msg_size;
+        engine_.consume();
+        if (++next_tag == 0) next_tag = 1;  // 0 is never a tag
+        slots_[head] = {next_tag, info.writable, 0, 0, slot_sending};
+        ++in_flight_;
+        ++stats_.requests;
+        sending_ = true;
+        send_head_ = head;
+        send_offset_ = 0;
+        send_readable_ = info.readable;
+      }
+      const result r = send_fragment(ch, max_msg);
+      if (r == result::again) ++stats_.eagain;
+      if (r != result::ok) return r;
+    }
+  }
+
+  // Applies one USED message addressed to this queue. Returns ok (also for a stale message,
+  // which is dropped), or protocol when the device contradicts what it was sent; `completed`
+  // tells whether a used element was published.
+  result on_used(const data_view<used_fields>& v, uint32_t tag, bool& completed) {
+    completed = false;
+    ++stats_.used_messages;
+    if (!active_ || v.f.head >= size_) return active_ ? result::protocol : result::ok;
+    inflight_slot& s = slots_[v.f.head];
+    if (tag == 0 || s.tag != tag || s.state == slot_free) {
+      ++stats_.stale_used;
+      return result::ok;
+    }
+    if (s.state == slot_sending) return result::protocol;  // completed before it was fully sent
+    if (s.state == slot_in_flight) {
+      if (v.f.offset != 0 || v.f.written_total > s.writable) return result::protocol;
+      s.written = v.f.written_total;
+      s.state = slot_receiving;
+    } else if (v.f.written_total != s.written || v.f.offset != s.received) {
+      return result::protocol;  // fragments arrive in order and agree on the total (HMX-VTA-027)
+    }
+    scatter(v.f.head, s.received, v.data, v.data_len);
+    s.received += v.data_len;
+    if (s.received < s.written) return result::ok;
+    engine_.push_used(v.f.head, s.written);
+    s = {};
+    --in_flight_;
+    ++stats_.completions;
+    completed = true;
+    return result::ok;
+  }
+
+  // Whether the driver wants a used-buffer notification now (virtqueue flags / used_event).
+  bool should_interrupt() { return active_ && engine_.should_interrupt(); }
+
+ private:
+  // Sends the next fragment of the request at send_head_: header + body, then up to
+  // VTA_MAX_IOV - 1 pieces of readable buffers starting at send_offset_.
+  template <message_channel C>
+  result send_fragment(C& ch, uint32_t max_msg) {
+    chan_iov iov[VTA_MAX_IOV];
+    uint32_t n = 1;
+    uint32_t budget = max_msg - VTA_AVAIL_PREFIX;
+    uint32_t skip = send_offset_;
+    uint32_t len = 0;
+    const result w = engine_.walk(send_head_, [&](const chain_segment& s) {
+      if (s.writable || budget == 0 || n == VTA_MAX_IOV) return false;
+      if (skip >= s.len) {
+        skip -= s.len;
+        return true;
+      }
+      const uint32_t take = s.len - skip < budget ? s.len - skip : budget;
+      iov[n++] = {s.ptr + skip, take};
+      skip = 0;
+      budget -= take;
+      len += take;
+      return true;
+    });
+    if (w != result::ok) return w;
+    uint8_t prefix[VTA_AVAIL_PREFIX];
+    encode_avail_prefix(prefix, dev_num_, slots_[send_head_].tag,
+                        {vq_index_, send_head_, 0, send_readable_, slots_[send_head_].writable, send_offset_, 0},
+                        len);
+    iov[0] = {prefix, VTA_AVAIL_PREFIX};
+    const result r = ch.send(iov, n);
+    if (r != result::ok) return r;
+    ++stats_.avail_messages;
+    send_offset_ += len;
+    if (send_offset_ == send_readable_) {
+      slots_[send_head_].state = slot_in_flight;
+      sending_ = false;
+    }
+    return result::ok;
+  }
+
+  // Copies bytes [offset, offset + len) of the written data into the chain's writable buffers.
+  // on_used() already bounded offset + len by the capacity recorded at send time.
+  void scatter(uint16_t head, uint32_t offset, const uint8_t* data, uint32_t len) {
+    (void)engine_.walk(head, [&](const chain_segment& s) {
+      if (len == 0) return false;
+      if (!s.writable) return true;
+      if (offset >= s.len) {
+        offset -= s.len;
+        return true;
+      }
+      const uint32_t take = s.len - offset < len ? s.len - offset : len;
+      __builtin_memcpy(s.ptr + offset, data, take);
+      data += take;
+      len -= take;
+      offset = 0;
+      return true;
+    });
+  }
+
+  vring_engine engine_;
+  inflight_slot* slots_ = nullptr;
+  uint16_t dev_num_ = 0;
+  uint16_t vq_index_ = 0;
+  uint16_t size_ = 0;
+  uint32_t max_in_flight_ = 0;
+  uint32_t max_request_bytes_ = 0;
+  uint32_t in_flight_ = 0;
+  bool active_ = false;
+  bool sending_ = false;
+  uint16_t send_head_ = 0;
+  uint32_t send_offset_ = 0;
+  uint32_t send_readable_ = 0;
+  proxy_stats stats_;
+};
+
+}  // namespace hmx::virtio_argo

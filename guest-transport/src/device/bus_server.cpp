@@ -1,0 +1,110 @@
+#include "hmx/virtio_argo/device/bus_server.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace hmx::virtio_argo::device {
+
+namespace {
+constexpr uint32_t kENODEV = 19, kEBUSY = 16, kEMSGSIZE = 90;
+constexpr uint16_t kMaxEntries = 32;  // per GET_DEVICES response
+}  // namespace
+
+bus_server::bus_server(any_channel& ch, connect_fn on_connect, disconnect_fn on_disconnect)
+    : ch_(ch), on_connect_(std::move(on_connect)), on_disconnect_(std::move(on_disconnect)), rx_(4096) {}
+
+void bus_server::add(uint16_t dev_num, uint32_t device_id, uint32_t vendor_id) {
+  devices_[dev_num] = {device_id, vendor_id, false};
+  queue(encode(tx_, sizeof tx_, bus_device_event{dev_num, VTA_DEVICE_READY}));
+  flush();
+}
+
+void bus_server::remove(uint16_t dev_num) {
+  if (devices_.erase(dev_num) == 0) return;
+  queue(encode(tx_, sizeof tx_, bus_device_event{dev_num, VTA_DEVICE_REMOVED}));
+  flush();
+}
+
+bool bus_server::connected(uint16_t dev_num) const {
+  auto it = devices_.find(dev_num);
+  return it != devices_.end() && it->second.connected;
+}
+
+result bus_server::poll() {
+  for (;;) {
+    const recv_result rr = ch_.receive(rx_.data(), static_cast<uint32_t>(rx_.size()));
+    if (rr.status == result::again) break;
+    if (rr.status == result::conn_refused) return result::conn_refused;
+    if (rr.status == result::ok) handle(rr.size);
+  }
+  flush();
+  return result::ok;
+}
+
+void bus_server::handle(uint32_t size) {
+  message m;
+  if (decode_message(rx_.data(), size, role::device, m) != result::ok || !m.is_bus()) return;  // dropped
+  const uint32_t token = m.hdr.token;
+  switch (m.hdr.msg_id) {
+    case VTA_BUS_GET_DEVICES: {
+      bus_get_devices g{};
+      if (decode(m, g) != result::ok) return;
+      std::vector<bus_device_entry> all;
+      for (const auto& [num, d] : devices_) all.push_back({num, VTA_DEVICE_READY, d.device_id, d.vendor_id, 0});
+      const auto total = static_cast<uint16_t>(all.size());
+      const uint16_t start = std::min(g.start_index, total);
+      const auto count = static_cast<uint16_t>(std::min<size_t>({g.max_count, kMaxEntries, size_t{total} - start}));
+      return queue(encode(tx_, sizeof tx_, token, bus_devices_header{start, count, total, 0}, all.data() + start));
+    }
+    case VTA_BUS_PING: {
+      uint32_t data = 0;
+      if (decode_ping(m, false, data) != result::ok) return;
+      return queue(encode_ping(tx_, sizeof tx_, token, true, data));
+    }
+    case VTA_BUS_CONNECT: {
+      bus_connect c{};
+      if (decode(m, c) != result::ok) return;
+      bus_connect_result res{c.dev_num, 0, 0, 0, 0};
+      auto it = devices_.find(c.dev_num);
+      if (it == devices_.end()) res.error = kENODEV;
+      else if (it->second.connected) res.error = kEBUSY;  // one driver per device (HMX-VTA-003)
+      else if (c.driver_max_message < VTA_MIN_MESSAGE_SIZE) res.error = kEMSGSIZE;
+      else {
+        res = on_connect_(c);
+        res.dev_num = c.dev_num;
+        it->second.connected = res.error == 0;
+      }
+      return queue(encode(tx_, sizeof tx_, token, res));
+    }
+    case VTA_BUS_DISCONNECT: {
+      uint16_t dev_num = 0;
+      uint32_t unused = 0;
+      if (decode_disconnect(m, false, dev_num, unused) != result::ok) return;
+      auto it = devices_.find(dev_num);
+      uint32_t error = 0;
+      if (it == devices_.end() || !it->second.connected) error = kENODEV;
+      else {
+        it->second.connected = false;
+        if (on_disconnect_) on_disconnect_(dev_num);
+      }
+      return queue(encode_disconnect(tx_, sizeof tx_, token, true, dev_num, error));
+    }
+    default:
+      return;
+  }
+}
+
+void bus_server::queue(uint32_t len) {
+  if (len != 0) outbox_.emplace_back(tx_, tx_ + len);
+}
+
+void bus_server::flush() {
+  while (!outbox_.empty()) {
+    const chan_iov iov{outbox_.front().data(), static_cast<uint32_t>(outbox_.front().size())};
+    const result r = ch_.send(&iov, 1);
+    if (r == result::again) return;
+    outbox_.pop_front();  // sent, or undeliverable (no driver listening): not retried
+  }
+}
+
+}  // namespace hmx::virtio_argo::device
