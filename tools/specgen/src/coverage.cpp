@@ -31,6 +31,20 @@ std::string coverage_json(const hmx::spec::Spec& spec, const Coverage& cov) {
   return root.dump(2) + "\n";
 }
 
+std::vector<std::string> uncovered_musts(const hmx::spec::Spec& spec, const Coverage& cov,
+                                         const std::set<std::string>& areas) {
+  std::vector<std::string> out;
+  for (const auto& r : spec.requirements()) {
+    if (r.level() != hmx::spec::MUST && r.level() != hmx::spec::MUST_NOT) continue;
+    const std::string& id = r.id();  // validated: HMX-AREA-NNN
+    const auto first = id.find('-'), last = id.rfind('-');
+    if (!areas.contains(id.substr(first + 1, last - first - 1))) continue;
+    const auto it = cov.find(id);
+    if (r.tests_size() == 0 && (it == cov.end() || it->second.empty())) out.push_back(id);
+  }
+  return out;
+}
+
 std::string level_text(hmx::spec::Level level) {
   std::string s = hmx::spec::Level_Name(level);
   std::replace(s.begin(), s.end(), '_', ' ');

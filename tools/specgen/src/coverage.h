@@ -2,7 +2,9 @@
 // found by scanning sources, as JSON: {"requirements":[{"id","level","target","tests":[...]}]}.
 #pragma once
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "hmx.pb.h"
 #include "scan_tests.h"
@@ -13,6 +15,11 @@ namespace hmx::specgen {
 void merge_data_tests(const hmx::spec::Spec& spec, Coverage& cov);
 
 std::string coverage_json(const hmx::spec::Spec& spec, const Coverage& cov);
+
+// The MUST and MUST NOT requirements whose area (the AREA of HMX-AREA-NNN) is in `areas` and
+// that no test covers, in data order: what a spec claims without proof.
+std::vector<std::string> uncovered_musts(const hmx::spec::Spec& spec, const Coverage& cov,
+                                         const std::set<std::string>& areas);
 
 // "MUST_NOT" -> "MUST NOT", "GUEST_LIBRARY" -> "guest library".
 std::string level_text(hmx::spec::Level level);

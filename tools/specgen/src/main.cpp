@@ -1,7 +1,8 @@
 // hmx-specgen: the spec data (text-format hmx.spec.Spec files, merged in order) -> ABI headers,
 // AsciiDoc tables, requirement coverage, and the Xen ABI check list.
 //
-// Exit codes: 0 ok; 1 --check found drift; 2 invalid spec data or coverage markers; 3 I/O error.
+// Exit codes: 0 ok; 1 --check found drift; 2 invalid spec data or coverage markers; 3 I/O error;
+// 4 --require-coverage found an uncovered MUST.
 #include <iostream>
 #include <set>
 #include <string>
@@ -23,7 +24,7 @@ using namespace hmx::specgen;
 
 int main(int argc, char** argv) {
   CLI::App app{"hmx-specgen: generate the HMX ABI headers and spec tables from spec data"};
-  std::vector<std::string> specs, scan;
+  std::vector<std::string> specs, scan, required_areas;
   std::string abi_out, adoc_out, coverage_out, xen_checks_out;
   bool check = false;
   app.add_option("--spec", specs, "text-format hmx.spec.Spec file; repeat to merge in order")
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
   app.add_option("--coverage-json", coverage_out, "write requirement coverage as JSON");
   app.add_option("--xen-checks-out", xen_checks_out,
                  "write the (HMX, Xen) pairs of the data as X-macros for the abi.xen test");
+  app.add_option("--require-coverage", required_areas,
+                 "requirement areas (RING, SEND, ...) whose every MUST needs a covering test; "
+                 "exit 4 listing the uncovered ones (needs --scan-tests)")
+      ->expected(1, -1);
   CLI11_PARSE(app, argc, argv);
   if (check && abi_out.empty()) {
     std::cerr << "hmx-specgen: --check needs --abi-out DIR to compare with\n";
@@ -84,5 +89,16 @@ int main(int argc, char** argv) {
   if (!xen_checks_out.empty() &&
       !write_file_if_changed(xen_checks_out, emit_xen_checks(spec.merged()), std::cerr))
     return 3;
+  if (!required_areas.empty()) {
+    const std::set<std::string> areas(required_areas.begin(), required_areas.end());
+    const auto missing = uncovered_musts(spec.merged(), cov, areas);
+    for (const auto& id : missing)
+      std::cout << "hmx-specgen: " << id << " is a MUST with no covering test\n";
+    if (!missing.empty()) {
+      std::cout << "hmx-specgen: " << missing.size() << " MUST requirement(s) uncovered\n";
+      return 4;
+    }
+    std::cout << "hmx-specgen: every MUST of the required areas has a covering test\n";
+  }
   return rc;
 }
