@@ -103,7 +103,7 @@ class vring_engine {
 
   // Byte totals of a chain (and its validity).
   result measure(uint16_t head, chain_info& out) const {
-    chain_info info;
+    chain_info info{};
     bool overflow = false;
     const result r = walk(head, [&](const chain_segment& s) {
       uint32_t& total = s.writable ? info.writable : info.readable;

@@ -89,7 +89,7 @@ class argo_transport {
   // The first 64 feature bits the driver may accept: the device's, plus the ring-layout bits
   // implemented here (a device offering those is ignored on that point).
   result get_features(uint64_t& features) {
-    virtio_argo::device_info info;
+    virtio_argo::device_info info{};
     result r = device_info(info);
     if (r != result::ok) return r;
     const uint32_t blocks = info.num_feature_bits / 32 < 2 ? info.num_feature_bits / 32 : 2;

@@ -92,7 +92,7 @@ class queue_proxy {
           return result::ok;
         }
         if (r != result::ok) return r;
-        chain_info info;
+        chain_info info{};
         if ((r = engine_.measure(head, info)) != result::ok) return r;
         if (slots_[head].state != slot_free) return result::protocol;  // head reused while outstanding
         if (info.readable > max_request_bytes_ || info.writable > max_request_bytes_) return result::msg_size;
