@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core_impl.h"
+#include "hmx/reference/test_switches.h"
 
 namespace hmx::ref {
 namespace {
@@ -71,7 +72,9 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
 
   // 5-7. Identity and permission: nobody sends on behalf of another domain (HMX-SEND-002), and
   //      the send hook runs before any byte is copied (HMX-MAC-002).
-  if (addr.src.domain_id != HMX_DOMID_ANY && addr.src.domain_id != self.id) return err(HMX_EPERM);
+  if (addr.src.domain_id != HMX_DOMID_ANY && addr.src.domain_id != self.id &&
+      testing::enabled(testing::check::sendv_source_domain))
+    return err(HMX_EPERM);
   Domain* dst = ctx.core.find(addr.dst.domain_id);
   if (dst == nullptr) return err(HMX_ESRCH);
   if (int rc = ctx.core.check_send(self, *dst, addr.dst.aport); rc != 0) return rc;

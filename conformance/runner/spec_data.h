@@ -1,0 +1,38 @@
+// The requirement list and the names the report needs, read at run time from the spec data
+// (spec/hmx.textproto + spec/requirements.textproto, schema spec/hmx.proto), so that every
+// requirement of the data is listed, tested or not (Arm ACS rule-based reporting).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace conformance::runner {
+
+struct requirement {
+  std::string id;       // HMX-RING-001
+  std::string level;    // MUST, MUST_NOT, SHOULD, SHOULD_NOT, MAY
+  std::string target;   // HYPERVISOR, GUEST_LIBRARY, TRANSPORT_DRIVER, TRANSPORT_DEVICE
+  std::string section;
+  std::string text;
+  [[nodiscard]] bool mandatory() const { return level == "MUST" || level == "MUST_NOT"; }
+};
+
+struct spec_info {
+  uint32_t major = 0, minor = 0;
+  std::string status;
+  std::vector<requirement> requirements;      // in data order
+  std::map<uint32_t, std::string> mechanisms;  // id -> name
+  std::map<uint32_t, std::string> features;    // bit -> name
+  [[nodiscard]] const requirement* find(const std::string& id) const;
+  [[nodiscard]] std::string version() const { return std::to_string(major) + "." + std::to_string(minor); }
+};
+
+// Reads <dir>/hmx.textproto, <dir>/requirements.textproto and any other <dir>/*.textproto
+// (sorted), merged in that order. Throws std::runtime_error naming the file and the error.
+spec_info load_spec(const std::string& dir);
+// The same from texts (unit tests).
+spec_info parse_spec(const std::vector<std::pair<std::string, std::string>>& name_and_text);
+
+}  // namespace conformance::runner
