@@ -147,9 +147,18 @@ std::map<std::string, trigger> triggers() {
     ring r(w.alpha, 1, w.beta.id, 256);
     return enodev_argo(w, [&](argo_client_t& c) { return c.register_ring(r.reg); });
   };
-  t["register_ring/ECONNREFUSED"].unreachable =
-      "Argo's 'partner without Argo' case: every domain the reference core knows has HMX, so "
-      "a partner either exists (HMX enabled) or is ESRCH";
+  // Argo's 'partner without Argo' case: the partner exists but has HMX disabled.
+  t["register_ring/ECONNREFUSED"].run = [](world& w) {
+    constexpr hmx::ref::DomainId kNoHmx = 50;
+    hmx::ref::ArenaGuestMemory memory(4 * HMX_PAGE_SIZE);
+    hmx::ref::NullNotifier notifier;
+    EXPECT_EQ(w.core.create_domain(kNoHmx, "nohmx", memory, 1, notifier, /*hmx_enabled=*/false), 0);
+    ring r(w.alpha, 1, kNoHmx, 256);
+    bound_client c(w.alpha);
+    const int64_t rc = code(c->register_ring(r.reg));
+    EXPECT_EQ(w.core.destroy_domain(kNoHmx), 0);
+    return rc;
+  };
   t["register_ring/ENOSPC"].run = [](world& w) {
     bound_client c(w.alpha);
     for (uint32_t i = 0; i < HMX_MAX_RINGS_PER_DOMAIN; ++i) {
