@@ -2,7 +2,11 @@
 #include "hmx/kvm/domain.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -57,6 +61,11 @@ void set_pvh_boot_state(kvm_vcpu& vcpu, uint32_t entry, uint64_t start_info) {
 
 void kick_handler(int) {}
 
+unsigned host_cpus() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? unsigned(n) : 1;
+}
+
 }  // namespace
 
 void install_kick_signal() {
@@ -96,14 +105,19 @@ domain::domain(const kvm_system& system, domain_config config, domain_hooks hook
 
   std::vector<std::byte> file = read_image_file(config_.image);
   pvh_image image = load_pvh_image(file, memory_);
-  uint64_t start_info = write_start_info(memory_, fmt::format("cpus={}", config_.vcpus));
+  uint64_t start_info = write_start_info(memory_, guest_cmdline(config_));
 
   std::vector<kvm_cpuid_entry2> supported = system.supported_cpuid();
   vcpus_.reserve(config_.vcpus);
   for (unsigned i = 0; i < config_.vcpus; ++i) {
     // vCPU i gets APIC ID i (KVM's default), which inject_interrupt() relies on.
     vcpus_.push_back(vm_->create_vcpu(i));
-    vcpus_.back().set_cpuid(build_cpuid(supported, hooks_.cpuid, i));
+    std::vector<cpuid_leaf> leaves = hooks_.cpuid;
+    if (hooks_.vcpu_cpuid) {
+      std::vector<cpuid_leaf> own = hooks_.vcpu_cpuid(i);
+      leaves.insert(leaves.end(), own.begin(), own.end());
+    }
+    vcpus_.back().set_cpuid(build_cpuid(supported, leaves, i));
   }
   // The BSP (vCPU 0) starts at the PVH entry; with the in-kernel LAPIC the APs wait in the
   // kernel for INIT-SIPI-SIPI (api.rst 4.38 KVM_GET_MP_STATE: KVM_MP_STATE_UNINITIALIZED).
@@ -160,6 +174,19 @@ void domain::join() {
     if (t.joinable()) t.join();
 }
 
+// pin=CPU: vCPU `index` runs on host CPU (CPU + index) mod the host's CPUs. Where a sender's exit
+// wakes a halted receiver, unpinned threads may share a CPU and the wake-up preempts the sender
+// (hmx-bench --pin measures both). A failure is reported, not fatal.
+void domain::pin_thread(unsigned index) {
+  const unsigned cpu = (*config_.pin_cpu + index) % host_cpus();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set); rc != 0)
+    console_.monitor_message(name(),
+                             fmt::format("vCPU {}: cannot pin to host CPU {}: {}", index, cpu, std::strerror(rc)));
+}
+
 domain_result domain::result() const {
   std::lock_guard lock(result_mutex_);
   return result_;
@@ -175,6 +202,7 @@ void domain::finish(domain_result r) {
 
 void domain::vcpu_main(unsigned index) {
   threads_ready_.wait(false);
+  if (config_.pin_cpu) pin_thread(index);
   kvm_vcpu& vcpu = vcpus_[index];
   try {
     while (!stop_requested_.load()) {
@@ -189,6 +217,14 @@ void domain::vcpu_main(unsigned index) {
   if (running_threads_.fetch_sub(1) == 1) {
     finished_at_ = std::chrono::steady_clock::now();
     serial_.flush_all();
+    if (hooks_.on_stopped) {
+      try {
+        hooks_.on_stopped(*this);
+      } catch (const std::exception& e) {
+        console_.monitor_message(name(), std::string("host error while stopping: ") + e.what());
+        finish({domain_state::failed, 0, e.what()});
+      }
+    }
     if (on_finished_) on_finished_(*this);
   }
 }

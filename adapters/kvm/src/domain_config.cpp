@@ -41,7 +41,7 @@ uint64_t parse_size(std::string_view spec, std::string_view text) {
 domain_config parse_domain_spec(std::string_view spec) {
   domain_config c;
   std::size_t eq = spec.find('=');
-  if (eq == std::string_view::npos) bad(spec, "expected NAME=IMAGE[,vcpus=N][,mem=SIZE]");
+  if (eq == std::string_view::npos) bad(spec, "expected NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,arg=TEXT]");
   c.name = std::string(spec.substr(0, eq));
   if (c.name.empty()) bad(spec, "empty domain name");
   for (char ch : c.name)
@@ -63,11 +63,28 @@ domain_config parse_domain_spec(std::string_view spec) {
       c.memory = parse_size(spec, opt.substr(4));
       if (c.memory < kMinMemory) bad(spec, "memory below 8 MiB");
       if (c.memory % 4096 != 0) bad(spec, "memory size is not a multiple of 4 KiB");
+    } else if (opt.starts_with("pin=")) {
+      uint64_t cpu = parse_number(spec, opt.substr(4), "pin CPU");
+      if (cpu >= 4096) bad(spec, "pin CPU out of range");
+      c.pin_cpu = unsigned(cpu);
+    } else if (opt.starts_with("arg=")) {
+      std::string_view text = opt.substr(4);
+      if (text.empty()) bad(spec, "empty arg=");
+      for (char ch : text)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) bad(spec, "arg= text has a control character");
+      c.args.emplace_back(text);
     } else {
-      bad(spec, "unknown option '" + std::string(opt) + "' (known: vcpus=N, mem=SIZE)");
+      bad(spec, "unknown option '" + std::string(opt) + "' (known: vcpus=N, mem=SIZE, pin=CPU, arg=TEXT)");
     }
   }
   return c;
+}
+
+std::string guest_cmdline(const domain_config& config) {
+  std::string line = "cpus=" + std::to_string(config.vcpus);
+  if (!config.service_params.empty()) line += " " + config.service_params;
+  for (const auto& a : config.args) line += " " + a;
+  return line;
 }
 
 }  // namespace hmx::kvm

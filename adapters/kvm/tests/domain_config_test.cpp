@@ -22,6 +22,27 @@ TEST(DomainConfigTest, ParsesDefaultsAndOptions) {
   EXPECT_EQ(parse_domain_spec("a=x,mem=32M,vcpus=1").vcpus, 1u);
 }
 
+TEST(DomainConfigTest, PinNamesTheFirstHostCpu) {
+  EXPECT_FALSE(parse_domain_spec("a=x").pin_cpu.has_value());
+  EXPECT_EQ(parse_domain_spec("a=x,pin=1").pin_cpu, 1u);
+  EXPECT_THROW(parse_domain_spec("a=x,pin=-1"), std::invalid_argument);
+  EXPECT_THROW(parse_domain_spec("a=x,pin=9999"), std::invalid_argument);
+}
+
+TEST(DomainConfigTest, ArgsAreAppendedToTheGuestCommandLineInOrder) {
+  auto c = parse_domain_spec("ping=demo.elf,arg=role=ping,vcpus=1,arg=peer=pong");
+  EXPECT_EQ(c.image, "demo.elf");
+  ASSERT_EQ(c.args.size(), 2u);
+  EXPECT_EQ(c.args[0], "role=ping");
+  EXPECT_EQ(c.args[1], "peer=pong");
+  EXPECT_EQ(guest_cmdline(c), "cpus=1 role=ping peer=pong");
+  c.service_params = "domid=1 name=ping domains=ping:1,pong:2";
+  EXPECT_EQ(guest_cmdline(c), "cpus=1 domid=1 name=ping domains=ping:1,pong:2 role=ping peer=pong");
+  EXPECT_EQ(guest_cmdline(parse_domain_spec("a=x")), "cpus=2");
+  EXPECT_THROW(parse_domain_spec("a=x,arg="), std::invalid_argument);
+  EXPECT_THROW(parse_domain_spec("a=x,arg=tab\there"), std::invalid_argument);
+}
+
 TEST(DomainConfigTest, RejectsBadSpecsWithAMessage) {
   for (const char* bad : {"noequals", "=x.elf", "a=", "a b=x", "a=x,vcpus=0", "a=x,vcpus=65", "a=x,vcpus=two",
                           "a=x,mem=4", "a=x,mem=4G", "a=x,mem=99999999999999999999", "a=x,mem=12Q", "a=x,cpus=2",

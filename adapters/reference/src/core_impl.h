@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <unordered_map>
 #include <vector>
 
@@ -16,6 +17,7 @@
 
 #include "domain.h"
 #include "hmx/reference/core.h"
+#include "hmx/reference/test_switches.h"
 #include "rwlock.h"
 
 namespace hmx::ref {
@@ -62,6 +64,12 @@ struct CallCtx {
   uint32_t vcpu;
   DeferredIrqs* deferred = nullptr;  // set while a batch runs
 };
+
+// Bookkeeping allocations call this first: under the test switch set_allocation_failure they fail
+// the way an exhausted allocator would (test_switches.h), so ENOMEM is provable, not assumed.
+inline void before_bookkeeping_allocation() {
+  if (testing::allocation_fails()) throw std::bad_alloc();
+}
 
 // One operation, arguments as in the call block (arg[0..3]). `argo_conduit`: called through
 // argo_op (only Argo's ops exist there). Never nests a batch when `in_batch`.

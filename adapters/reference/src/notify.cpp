@@ -62,6 +62,7 @@ uint16_t describe_ring(CallCtx& ctx, Ring& ring, uint32_t space_required, uint32
     } else if (ring.pending.size() >= HMX_MAX_PENDING_PER_RING) {
       flags |= HMX_RING_EBUSY;
     } else {
+      before_bookkeeping_allocation();
       ring.pending.push_back({ctx.caller.id, space_required, ctx.vcpu});  // bad_alloc -> ENOMEM, stops
     }
   }

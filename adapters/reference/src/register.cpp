@@ -78,6 +78,7 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
     if (int rc = ctx.core.check_register_single(self, *partner, reg.aport); rc != 0) return rc;
   }
   // 9. Bookkeeping, allocated before any state changes (bad_alloc -> ENOMEM in run_op).
+  before_bookkeeping_allocation();
   auto fresh = std::make_shared<Ring>(self.id, reg.aport, reg.partner_id);
   std::vector<std::byte*> pages(npages);
   // 10-11. HMX enabled for the caller and the partner.

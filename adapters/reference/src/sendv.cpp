@@ -46,6 +46,7 @@ int64_t queue_waiter(Ring& ring, DomainId who, uint32_t vcpu, uint32_t len) {
     }
   }
   if (ring.pending.size() >= HMX_MAX_PENDING_PER_RING) return err(HMX_EBUSY);
+  before_bookkeeping_allocation();
   ring.pending.push_back({who, len, vcpu});  // bad_alloc -> ENOMEM, nothing else changed
   return err(HMX_EAGAIN);
 }

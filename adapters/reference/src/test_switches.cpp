@@ -12,6 +12,15 @@ constexpr const char* kNames[] = {"sendv_source_domain", "notify_entry_limit"};
 static_assert(sizeof kNames / sizeof kNames[0] == static_cast<size_t>(check::count));
 }  // namespace
 
+namespace {
+std::atomic<bool> g_allocation_fails{false};
+}  // namespace
+
+void set_allocation_failure(bool fail) noexcept {
+  g_allocation_fails.store(fail, std::memory_order_relaxed);
+}
+bool allocation_fails() noexcept { return g_allocation_fails.load(std::memory_order_relaxed); }
+
 void disable(check c) noexcept { g_disabled.fetch_or(1u << static_cast<unsigned>(c), std::memory_order_relaxed); }
 void enable_all() noexcept { g_disabled.store(0, std::memory_order_relaxed); }
 bool enabled(check c) noexcept {

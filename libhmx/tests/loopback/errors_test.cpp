@@ -3,6 +3,7 @@
 // (operation, error) pairs is read from the data at run time: a new pair without a trigger here
 // fails. Typed API where the library can express the mistake, the raw path (client::call) where
 // only a hostile or buggy guest could.
+#include <hmx/reference/test_switches.h>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -112,6 +113,14 @@ ring& registered(world& w, domain& owner, uint16_t partner, uint32_t len, uint32
   return *keep.back();
 }
 
+// Scoped: the reference core's bookkeeping allocations fail while it lives.
+struct allocation_failure {
+  allocation_failure() { hmx::ref::testing::set_allocation_failure(true); }
+  ~allocation_failure() { hmx::ref::testing::set_allocation_failure(false); }
+  allocation_failure(const allocation_failure&) = delete;
+  allocation_failure& operator=(const allocation_failure&) = delete;
+};
+
 std::map<std::string, trigger> triggers() {
   std::map<std::string, trigger> t;
 
@@ -141,8 +150,14 @@ std::map<std::string, trigger> triggers() {
     bound_client c(w.alpha);
     return code(c->register_ring(r.reg));
   };
-  t["register_ring/ENOMEM"].unreachable =
-      "the reference core only fails allocation under memory exhaustion (std::bad_alloc)";
+  // ENOMEM: the reference core's allocation-failure test switch makes its bookkeeping
+  // allocation fail as an exhausted allocator would.
+  t["register_ring/ENOMEM"].run = [](world& w) {
+    ring r(w.alpha, 1, w.beta.id, 256);
+    bound_client c(w.alpha);
+    const allocation_failure oom;
+    return code(c->register_ring(r.reg));
+  };
   t["register_ring/ENODEV"].run = [](world& w) {
     ring r(w.alpha, 1, w.beta.id, 256);
     return enodev_argo(w, [&](argo_client_t& c) { return c.register_ring(r.reg); });
@@ -287,7 +302,15 @@ std::map<std::string, trigger> triggers() {
     }
     return last;
   };
-  t["sendv/ENOMEM"].unreachable = t["register_ring/ENOMEM"].unreachable;
+  t["sendv/ENOMEM"].run = [](world& w) {  // a full ring: queuing the space wait fails
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, w.alpha.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(c->send(make_addr(1, w.beta.id), buf, 48, 0).ok());
+    const allocation_failure oom;
+    return code(c->send(make_addr(1, w.beta.id), buf, 48, 0));
+  };
 
   // --- notify ---------------------------------------------------------------------------------
   t["notify/EINVAL"].run = [](world& w) {
@@ -301,7 +324,18 @@ std::map<std::string, trigger> triggers() {
   t["notify/ENODEV"].run = [](world& w) {
     return enodev_argo(w, [](argo_client_t& c) { return c.notify(); });
   };
-  t["notify/ENOMEM"].unreachable = t["register_ring/ENOMEM"].unreachable;
+  t["notify/ENOMEM"].run = [](world& w) {  // a query that must queue a space wait
+    std::vector<std::unique_ptr<ring>> keep;
+    registered(w, w.beta, w.alpha.id, 256, 1, keep);
+    bound_client c(w.alpha);
+    unsigned char* buf = w.alpha.pages(1);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(c->send(make_addr(1, w.beta.id), buf, 48, 0).ok());
+    hmx_ring_data_ent_t ent{};
+    ent.ring = make_addr(1, w.beta.id);
+    ent.space_required = 200;
+    const allocation_failure oom;
+    return code(c->notify(&ent, 1));
+  };
   t["notify/EACCES"].run = [](world& w) {
     bound_client c(w.alpha);
     std::vector<hmx_ring_data_ent_t> ents(HMX_MAX_NOTIFY_COUNT + 1);

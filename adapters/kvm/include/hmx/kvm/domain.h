@@ -51,8 +51,16 @@ struct msr_range {
 
 struct domain_hooks {
   std::vector<cpuid_leaf> cpuid;
+  // Leaves that differ per vCPU (e.g. HMX's VERSION leaf carries the vCPU index, HMX-DISC-004);
+  // applied after `cpuid` when each vCPU's table is built (KVM_SET_CPUID2 is per vCPU).
+  std::function<std::vector<cpuid_leaf>(unsigned vcpu)> vcpu_cpuid;
   std::optional<msr_range> msr_exits;
   msr_handler on_msr;  // without one, every access in msr_exits raises #GP
+  // Runs once when the domain has stopped for good (exit, crash, time limit, host error), on the
+  // thread of its last vCPU, after every vCPU thread left KVM_RUN and before the monitor hears of
+  // it: the HMX service tears the domain down there (HMX-DOM-001/002). The domain's memory stays
+  // mapped until the domain object is destroyed.
+  std::function<void(domain&)> on_stopped;
 };
 
 enum class domain_state { created, running, exited, crashed, timed_out, failed };
@@ -94,6 +102,7 @@ class domain {
 
  private:
   void vcpu_main(unsigned index);
+  void pin_thread(unsigned index);
   void handle_exit(unsigned index, kvm_vcpu& vcpu);
   void handle_io(unsigned index, kvm_vcpu& vcpu);
   void handle_msr(unsigned index, kvm_vcpu& vcpu, bool write);

@@ -1,10 +1,15 @@
 // What one domain is made of, and the command-line form that describes it:
-//   NAME=IMAGE[,vcpus=N][,mem=SIZE]      SIZE: number with optional K/M/G suffix, MiB if none
+//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,arg=TEXT]...
+//     SIZE: number with optional K/M/G suffix, MiB if none
+//     CPU:  pin vCPU i's thread to host CPU (CPU + i) mod the number of host CPUs
+//     TEXT: appended to the guest's command line (repeatable, in order; no commas)
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hmx::kvm {
 
@@ -21,7 +26,17 @@ struct domain_config {
   std::string image;
   unsigned vcpus = kDefaultVcpus;
   uint64_t memory = kDefaultMemory;
+  std::optional<unsigned> pin_cpu;  // first host CPU of the vCPU threads (pin=CPU)
+  // Set by the HMX service (hmx_service.h): "domid=D name=NAME domains=alpha:1,beta:2,...".
+  std::string service_params;
+  // User words from `arg=TEXT`, appended last.
+  std::vector<std::string> args;
 };
+
+// The PVH start_info command line of a domain (README.md "Guest command line"):
+//   cpus=N [service_params] [args...]
+// The guest runtime reads cpus=N; HMX guests read domid=, name=, domains= and their own args.
+std::string guest_cmdline(const domain_config& config);
 
 // Throws std::invalid_argument with a message naming the bad part.
 domain_config parse_domain_spec(std::string_view spec);

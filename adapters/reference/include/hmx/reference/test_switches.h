@@ -17,6 +17,12 @@ enum class check : uint8_t {
   // in-process test run into a crash (batch's count bound guards a fixed-size copy, for one).
 };
 
+// While set, every bookkeeping allocation of an operation (a ring record, a space wait) fails as
+// if memory were exhausted, so the ENOMEM rows of the error tables can be provoked (the real
+// std::bad_alloc path runs: nothing else changes). Off by default.
+void set_allocation_failure(bool fail) noexcept;
+[[nodiscard]] bool allocation_fails() noexcept;
+
 void disable(check c) noexcept;
 void enable_all() noexcept;
 [[nodiscard]] bool enabled(check c) noexcept;

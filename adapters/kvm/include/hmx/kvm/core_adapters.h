@@ -1,0 +1,53 @@
+// The two small interfaces through which the reference core sees a KVM domain (DESIGN.md
+// decision 8): its guest memory by GPA, and interrupt delivery to its vCPUs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include <hmx/reference/guest_memory.h>
+#include <hmx/reference/notifier.h>
+
+#include "hmx/kvm/guest_memory.h"
+
+namespace hmx::kvm {
+
+class domain;
+
+// hmx::ref::GuestMemory over a domain's RAM slot. map() is guest_memory::translate(): bounds- and
+// overflow-checked, so a hostile gpa/len from a call block yields an empty span, never a pointer
+// outside the slot (HMX-SEC-001). RAM is one slot at GPA 0, so a range is either all RAM or not.
+class core_guest_memory final : public ref::GuestMemory {
+ public:
+  explicit core_guest_memory(const guest_memory& memory) : memory_(memory) {}
+  std::span<std::byte> map(uint64_t gpa, uint64_t len) override;
+
+ private:
+  const guest_memory& memory_;
+};
+
+// hmx::ref::Notifier that injects into the domain's vCPUs: a fixed, edge-triggered MSI to the
+// vCPU's local APIC (KVM_SIGNAL_MSI, api.rst 4.71), which the guest ends with its own EOI
+// (HMX-EVENT-005). The core calls it after the message, tx_ptr and event bit are visible
+// (HMX-EVENT-006); the ioctl is a full barrier on the way into the kernel.
+class core_notifier final : public ref::Notifier {
+ public:
+  explicit core_notifier(domain& d) : domain_(d) {}
+  void raise(ref::DomainId dom, uint32_t vcpu, uint8_t vector) override;
+  uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
+  // Injections attempted and the host time they took (the KVM_SIGNAL_MSI ioctl, including the
+  // wake-up of a halted target vCPU): the part of a sender's exit that notifications cost.
+  uint64_t injections() const { return injections_.load(std::memory_order_relaxed); }
+  uint64_t injection_ns() const { return injection_ns_.load(std::memory_order_relaxed); }
+
+ private:
+  domain& domain_;
+  std::atomic<uint64_t> injections_{0};
+  std::atomic<uint64_t> injection_ns_{0};
+  // Injections the LAPIC refused (e.g. software-disabled) or the ioctl failed: counted, not fatal
+  // to the sender (the message is delivered; the receiver finds it when it next looks).
+  std::atomic<uint64_t> failed_{0};
+};
+
+}  // namespace hmx::kvm
