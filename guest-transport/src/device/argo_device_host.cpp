@@ -7,8 +7,11 @@ namespace hmx::virtio_argo::device {
 
 namespace v = virtio;
 
-// One request rebuilt in host memory: readable bytes first, then the writable area.
+// One request rebuilt in host memory: readable bytes first, then the writable area. A request
+// that arrived whole in one AVAIL is served in place: its readable bytes are read straight from
+// the message in the own ring (no copy), and only the writable area lives in `buf`.
 struct argo_device_host::slot final : request {
+  explicit slot(std::pmr::memory_resource* r) : buf(r) {}
   uint32_t tag = 0;
   uint16_t vq = 0;
   uint16_t head = 0;
@@ -17,15 +20,32 @@ struct argo_device_host::slot final : request {
   uint32_t assembled = 0;
   uint32_t written = 0;
   uint32_t sent = 0;  // USED bytes accepted by the driver's ring
+  uint32_t wr_at = 0; // offset of the writable area in buf
   bool completed = false;
-  std::vector<uint8_t> buf;
+  std::pmr::vector<uint8_t> buf;
   iovec rd{};
   iovec wr{};
 
   void arm(request_sink* sink) {
+    wr_at = readable_total;
     rd = {buf.data(), readable_total};
     wr = {buf.data() + readable_total, writable_total};
     bind(sink, vq, sg_view({&rd, 1}), sg_view({&wr, 1}));
+  }
+  // Readable bytes in place (valid while the message is being handled), writable area in buf.
+  void arm_in_place(request_sink* sink, const uint8_t* readable) {
+    wr_at = 0;
+    rd = {const_cast<uint8_t*>(readable), readable_total};
+    wr = {buf.data(), writable_total};
+    bind(sink, vq, sg_view({&rd, 1}), sg_view({&wr, 1}));
+  }
+  // The device kept the request beyond process(): its readable bytes must outlive the message.
+  void keep(request_sink* sink, std::pmr::memory_resource* mem) {
+    std::pmr::vector<uint8_t> whole(size_t{readable_total} + writable_total, mem);
+    if (readable_total != 0) std::memcpy(whole.data(), rd.iov_base, readable_total);
+    if (writable_total != 0) std::memcpy(whole.data() + readable_total, buf.data(), writable_total);
+    buf.swap(whole);
+    arm(sink);
   }
 };
 
@@ -60,8 +80,14 @@ result argo_device_host::poll() {
     posted.swap(posted_);
   }
   for (auto& fn : posted) fn();
+  uint32_t handled = 0;
   while (!gone_) {
-    const recv_result rr = ch_.receive(rx_.data(), static_cast<uint32_t>(rx_.size()));
+    // In place when the channel can: an AVAIL's data goes straight from the ring into the
+    // request's buffer.
+    const recv_result rr = ch_.receive_view(
+        rx_.data(), static_cast<uint32_t>(rx_.size()),
+        [](void* self, const uint8_t* data, uint32_t size) { static_cast<argo_device_host*>(self)->handle(data, size); },
+        this);
     if (rr.status == result::again) break;
     if (rr.status == result::conn_refused) {
       driver_gone();
@@ -71,8 +97,7 @@ result argo_device_host::poll() {
       ++stats_.dropped_malformed;
       continue;
     }
-    handle(rr.size);
-    flush();
+    if (++handled % std::max(opt_.completion_batch, 1u) == 0) flush();
   }
   flush();
   return gone_ ? result::conn_refused : result::ok;
@@ -92,9 +117,9 @@ result argo_device_host::serve(const std::atomic<bool>& stop, uint64_t wait_ns) 
   return result::ok;
 }
 
-void argo_device_host::handle(uint32_t size) {
+void argo_device_host::handle(const uint8_t* data, uint32_t size) {
   message m;
-  if (decode_message(rx_.data(), size, role::device, m) != result::ok || m.is_bus()) {
+  if (decode_message(data, size, role::device, m) != result::ok || m.is_bus()) {
     ++stats_.dropped_malformed;
     return;
   }
@@ -227,7 +252,7 @@ void argo_device_host::on_avail(const message& m) {
       fresh = std::move(pool_.back());
       pool_.pop_back();
     } else {
-      fresh = std::make_unique<slot>();
+      fresh = std::make_unique<slot>(opt_.memory != nullptr ? opt_.memory : std::pmr::get_default_resource());
     }
     s = fresh.get();
     s->tag = m.hdr.token;
@@ -237,14 +262,26 @@ void argo_device_host::on_avail(const message& m) {
     s->writable_total = a.f.writable_total;
     s->assembled = s->written = s->sent = 0;
     s->completed = false;
-    s->buf.resize(size_t{a.f.readable_total} + a.f.writable_total);
+    // Whole in this message: served in place, so only the writable area is allocated.
+    const bool in_place = a.data_len == a.f.readable_total;
+    const size_t wr_at = in_place ? 0 : a.f.readable_total;
+    s->buf.resize(wr_at + a.f.writable_total);
     // The writable area starts zeroed, so no byte of an earlier request can reach the driver
     // even if the device writes less than it reports (HMX-VTA-036).
-    if (a.f.writable_total != 0) std::memset(s->buf.data() + a.f.readable_total, 0, a.f.writable_total);
+    if (a.f.writable_total != 0) std::memset(s->buf.data() + wr_at, 0, a.f.writable_total);
     live_.emplace(s, std::move(fresh));
-    q.assembling = s;
     q.head_busy[a.f.head] = true;
     ++q.in_flight;
+    if (in_place) {
+      s->assembled = a.data_len;
+      s->arm_in_place(this, a.data);
+      ++stats_.requests;
+      dev_.process(*s);
+      // A device that keeps the request (to complete it later) gets its own copy of the bytes.
+      if (live_.contains(s) && !s->completed) s->keep(this, s->buf.get_allocator().resource());
+      return;
+    }
+    q.assembling = s;
   }
   if (a.data_len != 0) std::memcpy(s->buf.data() + s->assembled, a.data, a.data_len);
   s->assembled += a.data_len;
@@ -287,7 +324,7 @@ void argo_device_host::flush() {
         const uint32_t n = std::min(peer_max - VTA_USED_PREFIX, s.written - s.sent);
         uint8_t prefix[VTA_USED_PREFIX];
         encode_used_prefix(prefix, opt_.dev_num, s.tag, {s.vq, s.head, 0, s.written, s.sent}, n);
-        const chan_iov iov[2] = {{prefix, VTA_USED_PREFIX}, {s.buf.data() + s.readable_total + s.sent, n}};
+        const chan_iov iov[2] = {{prefix, VTA_USED_PREFIX}, {s.buf.data() + s.wr_at + s.sent, n}};
         r = ch_.send(iov, n != 0 ? 2 : 1);
         if (r != result::ok) break;
         ++stats_.used_messages;

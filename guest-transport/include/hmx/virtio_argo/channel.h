@@ -45,4 +45,31 @@ concept message_channel = requires(C& c, const chan_iov* iov, uint32_t n, void* 
   { c.now_ns() } -> std::same_as<uint64_t>;
 };
 
+// Optional: several messages in one call (an HMX batch: one hypervisor exit for all of them,
+// DESIGN.md decision 6). Sent in order; the first that fails stops the rest. Returns how many were
+// sent; `failure` receives the result of the first one not sent (ok when all were). The driver
+// transport uses it when a channel offers it (queue_proxy.h); each message keeps send()'s
+// all-or-nothing meaning.
+struct chan_msg {
+  const chan_iov* iov;
+  uint32_t n;
+};
+
+template <class C>
+concept batch_message_channel =
+    message_channel<C> && requires(C& c, const chan_msg* m, uint32_t n, result& failure) {
+      { c.send_batch(m, n, failure) } -> std::same_as<uint32_t>;
+    };
+
+// Optional: the next message handed over in place, without a copy into the caller's buffer
+// (the binding's own ring: no other domain can write there, so reading in place is safe).
+// receive_view(scratch, cap, f) calls f(const uint8_t* data, uint32_t size) once with the whole
+// message, contiguous: in place, or in `scratch` when the message wraps around the ring's end
+// (then it must fit cap, else msg_size). The message is consumed when f returns, so f must not
+// keep the pointer. Statuses as receive(); f runs only for ok.
+template <class C>
+concept view_message_channel = message_channel<C> && requires(C& c, uint8_t* scratch, uint32_t cap) {
+  { c.receive_view(scratch, cap, [](const uint8_t*, uint32_t) {}) } -> std::same_as<recv_result>;
+};
+
 }  // namespace hmx::virtio_argo

@@ -11,6 +11,7 @@ enum class result : int32_t {
   ok = 0,
   io = -5,             // EIO: the device reported an I/O failure, or a request was abandoned
   again = -11,         // EAGAIN: the destination ring is full; a space wait was queued (HMX sendv)
+  denied = -13,        // EACCES: the MAC policy forbids the exchange (HMX sendv, register_ring)
   busy = -16,          // EBUSY: one control request is already outstanding (HMX-VTA-011)
   no_device = -19,     // ENODEV: the device was removed or the transport is broken (HMX-VTA-034)
   invalid = -22,       // EINVAL: a malformed argument or message
@@ -30,6 +31,7 @@ constexpr const char* to_string(result r) {
     case result::ok: return "ok";
     case result::io: return "io";
     case result::again: return "again";
+    case result::denied: return "denied";
     case result::busy: return "busy";
     case result::no_device: return "no_device";
     case result::invalid: return "invalid";

@@ -56,6 +56,15 @@ class vring_engine {
     head = ring_.avail_entry(last_avail_);
     return result::ok;
   }
+  // The head `ahead` entries after the next unconsumed one (a driver transport that plans several
+  // requests before it consumes them: batched sends, queue_proxy.h). Does not consume.
+  result peek_at(uint16_t ahead, uint16_t& head) const {
+    const uint16_t pending = static_cast<uint16_t>(ring_.avail_idx() - last_avail_);
+    if (pending > ring_.size) return result::protocol;
+    if (ahead >= pending) return result::again;
+    head = ring_.avail_entry(static_cast<uint16_t>(last_avail_ + ahead));
+    return result::ok;
+  }
   void consume() { ++last_avail_; }
   uint16_t last_avail() const { return last_avail_; }
 

@@ -14,6 +14,15 @@ class any_channel {
   virtual uint32_t max_message_size() = 0;
   virtual result wait(uint64_t timeout_ns) = 0;
   virtual uint64_t now_ns() = 0;
+  // The next message handed to fn in place when the channel can (view_message_channel, which
+  // saves the device a copy of every AVAIL), else received into scratch first. fn must not keep
+  // the pointer.
+  using view_fn = void (*)(void* ctx, const uint8_t* data, uint32_t size);
+  virtual recv_result receive_view(uint8_t* scratch, uint32_t cap, view_fn fn, void* ctx) {
+    const recv_result r = receive(scratch, cap);
+    if (r.status == result::ok) fn(ctx, scratch, r.size);
+    return r;
+  }
 };
 
 template <message_channel C>
@@ -25,6 +34,12 @@ class channel_ref final : public any_channel {
   uint32_t max_message_size() override { return c_.max_message_size(); }
   result wait(uint64_t timeout_ns) override { return c_.wait(timeout_ns); }
   uint64_t now_ns() override { return c_.now_ns(); }
+  recv_result receive_view(uint8_t* scratch, uint32_t cap, view_fn fn, void* ctx) override {
+    if constexpr (view_message_channel<C>)
+      return c_.receive_view(scratch, cap, [&](const uint8_t* data, uint32_t size) { fn(ctx, data, size); });
+    else
+      return any_channel::receive_view(scratch, cap, fn, ctx);
+  }
 
  private:
   C& c_;

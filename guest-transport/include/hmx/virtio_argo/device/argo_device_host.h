@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,15 @@ struct argo_host_options {
   queue_limits limits{};
   // Largest message the host's own ring accepts (the device_max_message of CONNECT).
   uint32_t rx_capacity = (1u << 20);
+  // Where request buffers live (nullptr: the default heap). A device domain hosted over HMX
+  // passes its own guest memory, so USED data leaves by sendv straight from the buffer the
+  // device wrote (service/README.md).
+  std::pmr::memory_resource* memory = nullptr;
+  // Completions sent together: the outbox is flushed after this many received messages (and
+  // whenever the own ring is empty). 1 sends each USED as soon as its request is served; more
+  // lets the driver take several completions per wake-up, as a virtio device that interrupts
+  // once per pass over its queues does.
+  uint32_t completion_batch = 1;
 };
 
 struct argo_host_stats {
@@ -81,7 +91,7 @@ class argo_device_host final : private request_sink, private config_listener {
   void complete(request& r, uint32_t written) override;
   void config_changed() override;
 
-  void handle(uint32_t size);
+  void handle(const uint8_t* data, uint32_t size);
   void on_control(const message& m);
   void on_avail(const message& m);
   void respond(const message& req, uint32_t len);

@@ -34,6 +34,9 @@ struct argo_driver_config {
   uint64_t request_timeout_ns = 2'000'000'000;   // HMX-VTA-033
   uint64_t liveness_timeout_ns = 2'000'000'000;  // silence with requests in flight: probe
   uint32_t config_retries = 16;                  // generation changes tolerated per read
+  // Batching channels: new chains wait until this many go in one call while the device has at
+  // least two requests of the queue (queue_proxy::init). 1: send at once.
+  uint32_t kick_batch = 1;
   void* ctx = nullptr;
   void (*on_used)(void* ctx, uint16_t queue) = nullptr;  // used-buffer notification
   void (*on_config)(void* ctx) = nullptr;                // config change or DEVICE_NEEDS_RESET
@@ -274,7 +277,7 @@ class argo_transport {
     set_vqueue_result got{};
     if (decode(resp_, got) != result::ok || got.index != q) return fail(broken_reason::protocol);
     if (got.size != vq.size() || got.max_in_flight == 0) return result::invalid;
-    proxies_[q].init(cfg_.dev_num, vq, slots, got.max_in_flight, info.max_request_bytes);
+    proxies_[q].init(cfg_.dev_num, vq, slots, got.max_in_flight, info.max_request_bytes, cfg_.kick_batch);
     return result::ok;
   }
 
@@ -404,10 +407,19 @@ class argo_transport {
   }
 
   // Receives until the ring is empty (or the awaited response arrived), then resumes sends.
+  // A channel that hands messages over in place (view_message_channel) saves a copy of every
+  // USED message: its data is scattered straight from the own ring into the chain's buffers.
   void service() {
     bool received = false;
     while (!(awaiting_ && have_response_)) {
-      const recv_result rr = ch_->receive(cfg_.rx_buffer, cfg_.rx_capacity);
+      recv_result rr;
+      if constexpr (view_message_channel<C>) {
+        rr = ch_->receive_view(cfg_.rx_buffer, cfg_.rx_capacity,
+                               [&](const uint8_t* data, uint32_t size) { dispatch(data, size); });
+      } else {
+        rr = ch_->receive(cfg_.rx_buffer, cfg_.rx_capacity);
+        if (rr.status == result::ok) dispatch(cfg_.rx_buffer, rr.size);
+      }
       if (rr.status == result::again) break;
       if (rr.status == result::conn_refused) {
         fail(broken_reason::peer_gone);
@@ -418,7 +430,6 @@ class argo_transport {
         continue;
       }
       received = true;
-      dispatch(rr.size);
     }
     if (received) last_rx_ns_ = ch_->now_ns();
     if (!broken_)
@@ -426,9 +437,10 @@ class argo_transport {
         if (proxies_[q].active()) (void)pump(q);
   }
 
-  void dispatch(uint32_t size) {
+  // One received message; `data` may lie in the channel's ring and is gone after this returns.
+  void dispatch(const uint8_t* data, uint32_t size) {
     message m;
-    if (decode_message(cfg_.rx_buffer, size, role::driver, m) != result::ok || m.is_bus()) {
+    if (decode_message(data, size, role::driver, m) != result::ok || m.is_bus()) {
       ++stats_.dropped_malformed;
       return;
     }
@@ -438,6 +450,11 @@ class argo_transport {
     }
     if (m.is_response()) {
       if (awaiting_ && !have_response_ && m.hdr.token == next_token_ && m.hdr.msg_id == pending_id_) {
+        // The caller decodes the response after this returns: keep it in rx_buffer.
+        if (data != cfg_.rx_buffer) {
+          __builtin_memcpy(cfg_.rx_buffer, data, size);
+          (void)decode_message(cfg_.rx_buffer, size, role::driver, m);
+        }
         resp_ = m;
         have_response_ = true;
       } else {

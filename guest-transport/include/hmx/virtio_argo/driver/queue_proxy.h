@@ -38,14 +38,19 @@ struct proxy_stats {
   uint64_t stale_used = 0;      // USED for no in-flight request (dropped, HMX-VTA-030)
   uint64_t credit_stalls = 0;   // pumps that stopped at the credit limit
   uint64_t eagain = 0;          // sends refused with EAGAIN
+  uint64_t coalesced = 0;       // pumps that held short batches back (kick_batch)
 };
 
 class queue_proxy {
  public:
   // vq must be set up (ring placed, features negotiated); slots has vq.size() entries.
+  // kick_batch: with a batching channel, new chains wait until this many can go in one call
+  // while at least two requests keep the device busy (kick coalescing, the message-passing
+  // counterpart of a shared-memory device's NO_NOTIFY while it works, virtio 1.2 2.7.10).
   void init(uint16_t dev_num, const split_virtqueue& vq, inflight_slot* slots, uint32_t max_in_flight,
-            uint32_t max_request_bytes) {
+            uint32_t max_request_bytes, uint32_t kick_batch = 1) {
     dev_num_ = dev_num;
+    kick_batch_ = kick_batch;
     vq_index_ = vq.index();
     engine_.init(vq.ring(), vq.indirect(), vq.event_idx(), vq.memory());
     slots_ = slots;
@@ -79,6 +84,7 @@ class queue_proxy {
     if (!active_) return result::ok;
     const uint32_t max_msg = ch.max_message_size();
     if (max_msg <= VTA_AVAIL_PREFIX || max_msg > VTA_MAX_MESSAGE_SIZE) return result::msg_size;
+    if constexpr (batch_message_channel<C>) return pump_batched(ch, next_tag, max_msg);
     for (;;) {
       if (!sending_) {
         if (in_flight_ >= max_in_flight_) {
@@ -92,7 +98,7 @@ class queue_proxy {
           return result::ok;
         }
         if (r != result::ok) return r;
-        chain_info info{};
+        chain_info info;
         if ((r = engine_.measure(head, info)) != result::ok) return r;
         if (slots_[head].state != slot_free) return result::protocol;  // head reused while outstanding
         if (info.readable > max_request_bytes_ || info.writable > max_request_bytes_) return result::msg_size;
@@ -147,16 +153,17 @@ class queue_proxy {
   bool should_interrupt() { return active_ && engine_.should_interrupt(); }
 
  private:
-  // Sends the next fragment of the request at send_head_: header + body, then up to
-  // VTA_MAX_IOV - 1 pieces of readable buffers starting at send_offset_.
-  template <message_channel C>
-  result send_fragment(C& ch, uint32_t max_msg) {
-    chan_iov iov[VTA_MAX_IOV];
-    uint32_t n = 1;
+  // The AVAIL fragment of request `head` (tag, totals) starting at readable byte `offset`:
+  // header + body in `prefix`, then up to VTA_MAX_IOV - 1 pieces of the readable buffers,
+  // gathered in place (HMX-VTA-038). `len` receives the data bytes it carries.
+  result build_fragment(uint16_t head, uint32_t tag, uint32_t offset, uint32_t readable, uint32_t writable,
+                        uint32_t max_msg, uint8_t (&prefix)[VTA_AVAIL_PREFIX], chan_iov* iov, uint32_t& n,
+                        uint32_t& len) const {
+    n = 1;
+    len = 0;
     uint32_t budget = max_msg - VTA_AVAIL_PREFIX;
-    uint32_t skip = send_offset_;
-    uint32_t len = 0;
-    const result w = engine_.walk(send_head_, [&](const chain_segment& s) {
+    uint32_t skip = offset;
+    const result w = engine_.walk(head, [&](const chain_segment& s) {
       if (s.writable || budget == 0 || n == VTA_MAX_IOV) return false;
       if (skip >= s.len) {
         skip -= s.len;
@@ -170,11 +177,20 @@ class queue_proxy {
       return true;
     });
     if (w != result::ok) return w;
-    uint8_t prefix[VTA_AVAIL_PREFIX];
-    encode_avail_prefix(prefix, dev_num_, slots_[send_head_].tag,
-                        {vq_index_, send_head_, 0, send_readable_, slots_[send_head_].writable, send_offset_, 0},
-                        len);
+    encode_avail_prefix(prefix, dev_num_, tag, {vq_index_, head, 0, readable, writable, offset, 0}, len);
     iov[0] = {prefix, VTA_AVAIL_PREFIX};
+    return result::ok;
+  }
+
+  // Sends the next fragment of the request at send_head_.
+  template <message_channel C>
+  result send_fragment(C& ch, uint32_t max_msg) {
+    chan_iov iov[VTA_MAX_IOV];
+    uint8_t prefix[VTA_AVAIL_PREFIX];
+    uint32_t n = 0, len = 0;
+    const result w = build_fragment(send_head_, slots_[send_head_].tag, send_offset_, send_readable_,
+                                    slots_[send_head_].writable, max_msg, prefix, iov, n, len);
+    if (w != result::ok) return w;
     const result r = ch.send(iov, n);
     if (r != result::ok) return r;
     ++stats_.avail_messages;
@@ -184,6 +200,134 @@ class queue_proxy {
       sending_ = false;
     }
     return result::ok;
+  }
+
+  // The batched data path: plans up to kBatch fragments (of the request being sent, then of new
+  // chains, within the credit) without changing any state, sends them in one call, and commits
+  // exactly the fragments the channel accepted, in order. A fragment refused with EAGAIN and
+  // everything planned after it stay unsent and are planned again next time, so nothing of the
+  // queue overtakes it (HMX-VTA-021, -027). Errors of a chain surface when it is first in line.
+  static constexpr uint32_t kBatch = 16;
+  struct planned {
+    uint16_t head;
+    bool first;  // the request's first fragment: the chain is consumed and the request starts
+    uint32_t tag, readable, writable, len;
+  };
+
+  template <batch_message_channel C>
+  result pump_batched(C& ch, uint32_t& next_tag, uint32_t max_msg) {
+    for (;;) {
+      planned plan[kBatch];
+      uint8_t prefix[kBatch][VTA_AVAIL_PREFIX];
+      chan_iov iov[kBatch][VTA_MAX_IOV];
+      chan_msg msgs[kBatch];
+      // The state the plan moves through, starting from the real one.
+      bool sending = sending_;
+      uint16_t head = send_head_;
+      uint32_t offset = send_offset_, readable = send_readable_;
+      uint32_t writable = sending_ ? slots_[send_head_].writable : 0;
+      uint32_t tag = sending_ ? slots_[send_head_].tag : 0;
+      uint32_t in_flight = in_flight_, tags = next_tag;
+      uint16_t taken = 0;
+      uint32_t n = 0;
+      result stop = result::ok;
+      bool drained = false, stalled = false;
+      while (n < kBatch) {
+        bool first = false;
+        if (!sending) {
+          if (in_flight >= max_in_flight_) {
+            stalled = true;
+            break;
+          }
+          uint16_t h = 0;
+          result r = engine_.peek_at(taken, h);
+          if (r == result::again) {
+            drained = true;
+            break;
+          }
+          chain_info info;
+          if (r == result::ok) r = engine_.measure(h, info);
+          if (r == result::ok && (slots_[h].state != slot_free || planned_head(plan, n, h))) r = result::protocol;
+          if (r == result::ok && (info.readable > max_request_bytes_ || info.writable > max_request_bytes_))
+            r = result::msg_size;
+          if (r != result::ok) {
+            stop = r;
+            break;
+          }
+          if (++tags == 0) tags = 1;  // 0 is never a tag
+          sending = first = true;
+          head = h;
+          offset = 0;
+          readable = info.readable;
+          writable = info.writable;
+          tag = tags;
+          ++taken;
+          ++in_flight;
+        }
+        uint32_t niov = 0, len = 0;
+        const result r = build_fragment(head, tag, offset, readable, writable, max_msg, prefix[n], iov[n], niov, len);
+        if (r != result::ok) {
+          stop = r;
+          break;
+        }
+        msgs[n] = {iov[n], niov};
+        plan[n] = {head, first, tag, readable, writable, len};
+        ++n;
+        offset += len;
+        if (offset == readable) sending = false;
+      }
+      // Kick coalescing: a short batch of new requests waits while the device still has work;
+      // the USED that frees the next credit brings us back (argo_transport::service pumps).
+      if (n != 0 && n < kick_batch_ && drained && stop == result::ok && !sending_ && in_flight_ >= 2 &&
+          n < max_in_flight_ - in_flight_ + 1) {
+        ++stats_.coalesced;
+        return result::ok;
+      }
+      result failure = result::ok;
+      const uint32_t sent = n != 0 ? ch.send_batch(msgs, n, failure) : 0;
+      commit(plan, sent, next_tag);
+      if (sent < n) {
+        if (failure == result::again) ++stats_.eagain;
+        return failure;  // again: resumes on the space event; anything else: the caller's
+      }
+      if (stop != result::ok) return stop;
+      if (stalled) {
+        ++stats_.credit_stalls;
+        return result::ok;  // resumes when a USED returns a credit
+      }
+      if (drained && !sending_ && !engine_.enable_kicks()) return result::ok;
+      // A full batch, or entries raced in while kicks were re-armed: plan again.
+    }
+  }
+
+  static bool planned_head(const planned* plan, uint32_t n, uint16_t head) {
+    for (uint32_t i = 0; i < n; ++i)
+      if (plan[i].first && plan[i].head == head) return true;
+    return false;
+  }
+
+  // Applies the first `sent` planned fragments to the real state, as send_fragment would have.
+  void commit(const planned* plan, uint32_t sent, uint32_t& next_tag) {
+    for (uint32_t i = 0; i < sent; ++i) {
+      const planned& p = plan[i];
+      if (p.first) {
+        engine_.consume();
+        next_tag = p.tag;
+        slots_[p.head] = {p.tag, p.writable, 0, 0, slot_sending};
+        ++in_flight_;
+        ++stats_.requests;
+        sending_ = true;
+        send_head_ = p.head;
+        send_offset_ = 0;
+        send_readable_ = p.readable;
+      }
+      ++stats_.avail_messages;
+      send_offset_ += p.len;
+      if (send_offset_ == send_readable_) {
+        slots_[send_head_].state = slot_in_flight;
+        sending_ = false;
+      }
+    }
   }
 
   // Copies bytes [offset, offset + len) of the written data into the chain's writable buffers.
@@ -212,6 +356,7 @@ class queue_proxy {
   uint16_t size_ = 0;
   uint32_t max_in_flight_ = 0;
   uint32_t max_request_bytes_ = 0;
+  uint32_t kick_batch_ = 1;
   uint32_t in_flight_ = 0;
   bool active_ = false;
   bool sending_ = false;

@@ -1,0 +1,165 @@
+#include "vm_run.h"
+
+#include <x86intrin.h>
+
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "hmx/kvm/hmx_service.h"
+#include "hmx/kvm/kvm_system.h"
+#include "hmx/kvm/monitor.h"
+#include "hmx/virtio_argo/baseline/mailbox.h"
+#include "hmx/virtio_argo/device/blk_device.h"
+#include "hmx/virtio_argo/service/virtio_service.h"
+#include "shm_mailbox_device.h"
+
+namespace hmx::virtio_argo::bench {
+
+namespace {
+
+constexpr const char* kDriver = "vta-drv";
+constexpr const char* kDevice = "vta-blk";
+constexpr ref::DomainId kDriverId = 1, kDeviceId = 2;  // VMs first (hmx_service), then the service
+constexpr uint32_t kShmMsrOffset = 0x20;                // the baseline's MSRs: past the HMX block
+constexpr uint8_t kShmVector = 0x52;
+
+constexpr const char* kPolicy = R"(
+rule { action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "vta-drv" destination: "vta-blk" }
+rule { action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "vta-blk" destination: "vta-drv" }
+)";
+
+// The VM as the baseline device sees it: memory by GPA (bounds-checked by the domain), and the
+// completion vector injected into vCPU 0.
+class vm_guest final : public shm_guest {
+ public:
+  explicit vm_guest(kvm::domain& vm) : vm_(vm) {}
+  std::span<std::byte> map(uint64_t gpa, uint64_t len) override {
+    const auto s = vm_.memory().translate(gpa, len);
+    return s ? *s : std::span<std::byte>();
+  }
+  // Timed like hmx-kvm's core_notifier times the HMX path's injections.
+  void interrupt() override {
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)vm_.inject_interrupt(0, kShmVector);
+    ns += uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    ++count;
+  }
+  std::atomic<uint64_t> ns{0}, count{0};
+
+ private:
+  kvm::domain& vm_;
+};
+
+}  // namespace
+
+guest_result parse_result_line(const std::string& line) {
+  guest_result r;
+  const auto at = line.find("vta-bench: result ");
+  if (at == std::string::npos) return r;
+  std::istringstream words(line.substr(at + 18));
+  for (std::string w; words >> w;) {
+    const auto eq = w.find('=');
+    if (eq != std::string::npos) r[w.substr(0, eq)] = w.substr(eq + 1);
+  }
+  return r;
+}
+
+vm_run_result run_vm(const vm_run_options& o) {
+  vm_run_result result;
+  std::ostringstream guest_out, monitor_out;
+  kvm::console out(guest_out, monitor_out);
+  kvm::hmx_service service(out);
+  std::string error;
+  if (!service.load_policy_text(kPolicy, &error)) throw std::runtime_error("bench policy: " + error);
+  kvm::kvm_system system;
+  kvm::monitor mon(system, out);
+
+  const uint32_t shm_msr = HMX_MSR_DEFAULT_BASE + kShmMsrOffset;
+  std::string spec = fmt::format(
+      "{}={},vcpus=1,mem=64M{},arg=path={},arg=size={},arg=mib={},arg=depth={},arg=queues={},arg=poll-us={},"
+      "arg=kick-batch={}",
+      kDriver, o.image, o.pin ? ",pin=0" : "", o.argo ? "argo" : "shm", o.size, o.mib, o.depth, o.queues, o.poll_us,
+      o.kick_batch);
+  spec += o.argo ? fmt::format(",arg=dev-id={}", kDeviceId)
+                 : fmt::format(",arg=shm-msr={},arg=shm-vector={}", shm_msr, kShmVector);
+  std::vector<kvm::domain_config> configs{kvm::parse_domain_spec(spec)};
+
+  // The baseline's device and its MSRs (only on the shm path).
+  std::unique_ptr<device::blk_device> blk;
+  std::unique_ptr<vm_guest> guest;
+  std::unique_ptr<shm_mailbox_device> shm;
+  if (!o.argo) {
+    device::blk_options b;
+    b.path = o.disk;
+    b.num_queues = static_cast<uint16_t>(o.queues);
+    virtio_argo::result e = virtio_argo::result::ok;
+    blk = device::blk_device::open(b, e);
+    if (blk == nullptr) throw std::runtime_error("cannot open " + o.disk);
+  }
+  service.add_domains(mon, std::move(configs), [&](const kvm::service_domain&, kvm::domain_hooks& hooks) {
+    if (o.argo) return;
+    const uint32_t base = hooks.msr_exits->base;
+    hooks.msr_exits->count = kShmMsrOffset + baseline::kMsrCount;
+    hooks.on_msr = [inner = hooks.on_msr, base, &shm](kvm::domain& d, kvm::msr_access& a) {
+      if (a.index < base + HMX_MSR_COUNT) return inner(d, a);
+      bool ours = false;
+      const bool ok = a.write && shm != nullptr && shm->write_msr(a.index, a.value, ours);
+      return ours && ok;  // anything else in the range: #GP
+    };
+  });
+  std::unique_ptr<service::virtio_service> svc;
+  if (o.argo) {
+    service::virtio_service_options so;
+    so.name = kDevice;
+    so.id = kDeviceId;
+    so.blk_file = o.disk;
+    so.queues = static_cast<uint16_t>(o.queues);
+    so.drivers = {kDriverId};
+    if (o.completion_batch != 0) so.completion_batch = o.completion_batch;
+    so.cpu = o.pin ? 1 : -1;  // the device's thread on the other CPU than the vCPU
+    so.log = [&out](const std::string& line) { out.monitor_message(kDevice, line); };
+    svc = service::virtio_service::start(service.core(), so);
+  } else {
+    guest = std::make_unique<vm_guest>(*service.find(kDriver)->vm);
+    shm = std::make_unique<shm_mailbox_device>(*blk, *guest, shm_msr, device::queue_limits{}, o.pin ? 1 : -1);
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t c0 = __rdtsc();
+  result.exit_code = mon.run(std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000)));
+  const uint64_t c1 = __rdtsc();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.tsc_hz = double(c1 - c0) / seconds;
+  if (shm != nullptr) {
+    shm->stop();
+    const shm_stats s = shm->stats();
+    result.doorbells = s.doorbells;
+    result.interrupts = s.interrupts;
+    result.passes = s.passes;
+  }
+  svc.reset();
+  if (guest != nullptr) {
+    result.injections = guest->count;
+    result.injection_us = guest->count ? double(guest->ns) / 1e3 / double(guest->count) : 0;
+  } else if (const kvm::service_domain* d = service.find(kDriver); d != nullptr && d->notifier != nullptr) {
+    result.injections = d->notifier->injections();
+    result.injection_us = result.injections ? double(d->notifier->injection_ns()) / 1e3 / double(result.injections) : 0;
+  }
+  service.remove_all_domains();
+  const ref::CoreStats cs = service.core().stats();
+  result.core_messages = cs.messages;
+  result.core_bytes = cs.bytes;
+  result.core_calls = cs.calls;
+  result.core_interrupts = cs.interrupts;
+  result.output = guest_out.str() + monitor_out.str();
+  std::istringstream lines(guest_out.str());
+  for (std::string line; std::getline(lines, line);)
+    if (guest_result r = parse_result_line(line); !r.empty()) result.results.push_back(std::move(r));
+  return result;
+}
+
+}  // namespace hmx::virtio_argo::bench

@@ -1,0 +1,118 @@
+#include "hmx/virtio_argo/service/service_set.h"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace hmx::virtio_argo::service {
+
+namespace {
+
+uint64_t number(std::string_view key, std::string_view v, uint64_t max) {
+  uint64_t out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size() || out > max)
+    throw std::invalid_argument("--service: bad " + std::string(key) + "=" + std::string(v));
+  return out;
+}
+
+// SIZE with an optional K/M/G suffix, MiB without (as hmx-kvm's mem=).
+uint64_t size(std::string_view v) {
+  uint64_t unit = 1ull << 20;
+  if (!v.empty() && (v.back() == 'K' || v.back() == 'M' || v.back() == 'G')) {
+    unit = v.back() == 'K' ? 1ull << 10 : v.back() == 'M' ? 1ull << 20 : 1ull << 30;
+    v.remove_suffix(1);
+  }
+  const uint64_t n = number("mem", v, 4096);
+  if (n * unit < (8ull << 20) || n * unit > (2ull << 30)) throw std::invalid_argument("--service: mem out of range");
+  return n * unit;
+}
+
+}  // namespace
+
+service_spec parse_service_spec(std::string_view spec) {
+  service_spec s;
+  const auto eq = spec.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    throw std::invalid_argument("--service: expected NAME=virtio-blk,file=PATH[,...], got '" + std::string(spec) + "'");
+  s.name = spec.substr(0, eq);
+  if (s.name.find_first_of(" *,:=") != std::string::npos)
+    throw std::invalid_argument("--service: bad name '" + s.name + "'");
+  std::string_view rest = spec.substr(eq + 1);
+  bool first = true;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (first) {
+      s.kind = item;
+      first = false;
+      continue;
+    }
+    const auto e = item.find('=');
+    const std::string_view key = item.substr(0, e);
+    const std::string_view val = e == std::string_view::npos ? std::string_view() : item.substr(e + 1);
+    if (e == std::string_view::npos || val.empty())
+      throw std::invalid_argument("--service: expected KEY=VALUE, got '" + std::string(item) + "'");
+    if (key == "file") s.file = val;
+    else if (key == "queues") s.queues = static_cast<uint16_t>(number(key, val, 64));
+    else if (key == "queue-size") s.queue_size = static_cast<uint16_t>(number(key, val, 32768));
+    else if (key == "die-after") s.die_after = number(key, val, UINT32_MAX);
+    else if (key == "mem") s.memory_bytes = size(val);
+    else throw std::invalid_argument("--service: unknown option '" + std::string(key) + "'");
+  }
+  if (s.kind != "virtio-blk")
+    throw std::invalid_argument("--service " + s.name + ": unknown device '" + s.kind + "' (virtio-blk)");
+  if (s.file.empty()) throw std::invalid_argument("--service " + s.name + ": file=PATH is required");
+  if (s.queues == 0 || s.queue_size == 0 || (s.queue_size & (s.queue_size - 1)) != 0)
+    throw std::invalid_argument("--service " + s.name + ": queues >= 1, queue-size a power of two");
+  return s;
+}
+
+service_set::service_set(std::vector<service_spec> specs, log_fn log) : specs_(std::move(specs)), log_(std::move(log)) {}
+
+service_set::~service_set() { stop(); }
+
+std::vector<std::string> service_set::names() const {
+  std::vector<std::string> out;
+  for (const auto& s : specs_) out.push_back(s.name);
+  return out;
+}
+
+void service_set::start(ref::Core& core, ref::DomainId first_id, const std::vector<ref::DomainId>& drivers) {
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    const service_spec& s = specs_[i];
+    virtio_service_options o;
+    o.name = s.name;
+    o.id = static_cast<ref::DomainId>(first_id + i);
+    o.blk_file = s.file;
+    o.queues = s.queues;
+    o.queue_size = s.queue_size;
+    o.die_after = s.die_after;
+    o.memory_bytes = s.memory_bytes;
+    o.drivers = drivers;
+    if (log_) o.log = [log = log_, name = s.name](const std::string& line) { log(name, line); };
+    running_.push_back(virtio_service::start(core, o));
+  }
+}
+
+void service_set::stop() {
+  for (auto& s : running_) s->stop();
+}
+
+std::vector<std::string> service_set::stats_lines() const {
+  std::vector<std::string> out;
+  for (const auto& s : running_) {
+    const virtio_service_stats st = s->stats();
+    out.push_back("service " + s->options().name + " (id " + std::to_string(s->options().id) +
+                  "): virtio-blk, " + std::to_string(st.connections) + " connection(s), " +
+                  std::to_string(st.requests) + " requests (" + std::to_string(st.writes) + " writes, " +
+                  std::to_string(st.reads) + " reads, " + std::to_string(st.bytes_written) + " bytes written, " +
+                  std::to_string(st.bytes_read) + " read), " + std::to_string(st.avail_messages) + " AVAIL / " +
+                  std::to_string(st.used_messages) + " USED messages, " + std::to_string(st.eagain) + " EAGAIN, " +
+                  std::to_string(st.drivers_served) + " driver(s) served, " + std::to_string(st.drivers_refused) +
+                  " refused by the policy" + (st.dead ? ", died" : ""));
+  }
+  return out;
+}
+
+}  // namespace hmx::virtio_argo::service
