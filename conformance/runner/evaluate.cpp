@@ -22,11 +22,13 @@ const char* to_string(target_kind t) {
     case target_kind::kvm: return "kvm";
     case target_kind::qemu: return "qemu";
     case target_kind::console: return "console";
+    case target_kind::transport: return "transport";
   }
   return "?";
 }
 
 bool in_scope(target_kind t, const std::string& req_target) {
+  if (t == target_kind::transport) return req_target == "TRANSPORT_DRIVER" || req_target == "TRANSPORT_DEVICE";
   if (req_target == "HYPERVISOR") return true;
   return req_target == "GUEST_LIBRARY" && t == target_kind::reference;
 }
@@ -70,8 +72,10 @@ evaluation evaluate(const spec_info& spec, const run_log& log, const run_facts& 
     if (!sel.selected(r.id)) {
       rep.detail = "not selected (--only)";
     } else if (!in_scope(facts.target, r.target)) {
-      rep.detail = r.target == "GUEST_LIBRARY" ? "guest library: certified by --target reference"
-                                               : "no test in this suite for target " + r.target;
+      rep.detail = r.target == "GUEST_LIBRARY"     ? "guest library: certified by --target reference"
+                   : r.target == "HYPERVISOR"      ? "hypervisor: certified by --target kvm/reference"
+                   : r.target.rfind("TRANSPORT_", 0) == 0 ? "transport: certified by --target transport"
+                                                   : "no test in this suite for target " + r.target;
     } else if (absent && r.target == "HYPERVISOR") {
       rep.status = req_status::not_supported;
       rep.detail = absent_reason;

@@ -33,7 +33,7 @@ struct req_report {
   std::string fail_message;
 };
 
-enum class target_kind { reference, kvm, qemu, console };
+enum class target_kind { reference, kvm, qemu, console, transport };
 const char* to_string(target_kind t);
 
 struct run_facts {
@@ -54,8 +54,9 @@ struct evaluation {
 
 evaluation evaluate(const spec_info& spec, const run_log& log, const run_facts& facts, const selection& sel);
 
-// Whether a target certifies requirements of `req_target` (HYPERVISOR on every target; the guest
-// library in-process only).
+// Whether a target certifies requirements of `req_target` (HYPERVISOR on every target but
+// transport; the guest library in-process only; TRANSPORT_DRIVER and TRANSPORT_DEVICE on the
+// transport target only).
 bool in_scope(target_kind t, const std::string& req_target);
 
 }  // namespace conformance::runner

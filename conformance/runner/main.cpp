@@ -13,6 +13,12 @@
 #ifndef HMX_CONFORMANCE_SPEC_DIR
 #error "HMX_CONFORMANCE_SPEC_DIR must be set by the build"
 #endif
+#ifndef HMX_CONFORMANCE_VTA_TESTS
+#define HMX_CONFORMANCE_VTA_TESTS ""
+#endif
+#ifndef HMX_CONFORMANCE_VTA_SOURCES
+#define HMX_CONFORMANCE_VTA_SOURCES ""
+#endif
 
 namespace {
 
@@ -41,12 +47,15 @@ int main(int argc, char** argv) {
   o.policy_file = HMX_CONFORMANCE_POLICY;
   o.image_dir = HMX_CONFORMANCE_IMAGE_DIR;
   o.hmx_kvm = HMX_CONFORMANCE_HMX_KVM;
+  o.vta_tests = HMX_CONFORMANCE_VTA_TESTS;
+  o.vta_sources = HMX_CONFORMANCE_VTA_SOURCES;
   std::string spec_dir = HMX_CONFORMANCE_SPEC_DIR;
   double timeout = 0;
   app.add_option("--target", target, "reference (in-process reference core), kvm (images under hmx-kvm), "
                                      "qemu (tester image under stock QEMU, which has no HMX), console (a "
-                                     "tester console captured on another monitor: --console-file)")
-      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console"}));
+                                     "tester console captured on another monitor: --console-file), transport "
+                                     "(the virtio-argo transport's tests, HMX-VTA-*)")
+      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport"}));
   app.add_option("--only", only, "requirement ID glob, e.g. 'HMX-RING-*' (repeatable)")->type_name("GLOB");
   app.add_flag("--tap", tap, "TAP 13 on stdout (one test point per requirement); the table goes to stderr");
   app.add_option("--junit", junit, "write JUnit XML")->type_name("FILE");
@@ -58,7 +67,7 @@ int main(int argc, char** argv) {
   app.add_option("--image-dir", o.image_dir, "guest images (kvm, qemu)")->capture_default_str();
   app.add_option("--hmx-kvm", o.hmx_kvm, "hmx-kvm executable")->capture_default_str();
   app.add_option("--qemu", o.qemu, "QEMU executable")->capture_default_str();
-  app.add_option("--timeout", timeout, "time limit of the whole run in seconds (default: 300 reference, 300 kvm, 120 qemu)");
+  app.add_option("--timeout", timeout, "time limit of the whole run in seconds (default: 300 reference, 300 kvm, 120 qemu, 600 transport)");
   app.add_flag("--require-hmx", require_hmx, "fail (exit 1) when the target does not offer HMX");
   app.add_option("--disable-check", disable_check, "reference only: disable one check of the reference core "
                                                    "(test switch; shows that the suite can fail)");
@@ -76,12 +85,18 @@ int main(int argc, char** argv) {
   o.kind = target == "kvm"       ? target_kind::kvm
            : target == "qemu"    ? target_kind::qemu
            : target == "console" ? target_kind::console
+           : target == "transport" ? target_kind::transport
                                  : target_kind::reference;
   if (o.kind == target_kind::console && o.console_file.empty()) {
     std::cerr << "hmx-conformance: --target console needs --console-file\n";
     return 1;
   }
-  o.timeout_s = timeout > 0 ? timeout : o.kind == target_kind::reference ? 300 : o.kind == target_kind::kvm ? 300 : 120;
+  o.timeout_s = timeout > 0                             ? timeout
+                : o.kind == target_kind::reference ? 300
+                : o.kind == target_kind::kvm       ? 300
+                : o.kind == target_kind::transport ? 600
+                                                   : 120;
+  o.vta_kvm = access("/dev/kvm", R_OK | W_OK) == 0;
   o.sel = selection(only);
   o.disable_check = disable_check;
   if (verbose) o.echo = [](std::string_view l) { std::cerr << l << '\n'; };
@@ -106,6 +121,7 @@ int main(int argc, char** argv) {
   try {
     out = o.kind == target_kind::reference ? run_reference_target(o)
           : o.kind == target_kind::console ? run_console_target(o)
+          : o.kind == target_kind::transport ? run_transport_target(o)
                                            : run_vm_target(o);
   } catch (const std::exception& e) {
     std::cerr << "hmx-conformance: " << e.what() << '\n';

@@ -39,6 +39,9 @@ std::vector<std::string> bit_names(uint32_t bits, const std::map<uint32_t, std::
 
 std::string identity_line(const report& r) {
   const run_log& log = r.log;
+  if (r.facts.target == target_kind::transport)
+    return "transport: virtio-argo over HMX (hmx_vta_over_hmx_tests; hypervisor: the reference core in-process, "
+           "hmx-kvm for OverKvm.*)";
   if (!log.ident_seen) return "hypervisor: unknown (no IDENT line)";
   std::string hv = field(log, "hv") == "1" ? "'" + signature_text(field(log, "hv_sig", "")) + "'" : "none (CPUID.1:ECX[31] clear)";
   if (!log.hmx_present()) return "hypervisor: " + hv + "; HMX not present: " + field(log, "reason", "");

@@ -1,9 +1,11 @@
 // The targets: an in-process reference core, the images under hmx-kvm, the tester image under
 // stock QEMU (which has no HMX: the expected outcome is "HMX not present", exit 77), and a
-// console captured on any other monitor.
+// console captured on any other monitor; and the virtio-argo transport's GoogleTest tests
+// (hmx_vta_over_hmx_tests) reported per HMX-VTA requirement.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,11 @@ struct target_options {
   std::string console_file;
   std::string console_domain;
   int tester_status = -1;
+  // transport target: the hmx_vta_over_hmx_tests binary, the directory of its sources (the
+  // `// covers:` markers), and whether to run its OverKvm.* tests (needs /dev/kvm)
+  std::string vta_tests;
+  std::string vta_sources;
+  bool vta_kvm = false;
 };
 
 struct target_outcome {
@@ -44,6 +51,15 @@ struct target_outcome {
 target_outcome run_reference_target(const target_options& o);
 target_outcome run_vm_target(const target_options& o);
 target_outcome run_console_target(const target_options& o);
+target_outcome run_transport_target(const target_options& o);
+
+// The transport target's parsing (exposed for the unit tests). `covers` maps "Suite.Name" to the
+// requirement IDs of the `// covers: ID ID...` line comment before its TEST/TEST_F/TEST_P line.
+using covers_map = std::map<std::string, std::vector<std::string>>;
+void parse_covers(std::string_view source, covers_map* covers);
+// Appends the testcases of a GoogleTest XML report to log->tests (outcome per covered
+// requirement: P passed, F a <failure>, S skipped). False, with *error, when it is not one.
+bool gtest_xml_to_log(const std::string& xml, const covers_map& covers, run_log* log, std::string* error);
 
 // The monitor command lines (exposed for the unit tests and the vendor guide).
 std::vector<std::string> kvm_command(const target_options& o);
