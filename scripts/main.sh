@@ -34,6 +34,12 @@ build/bin/hmx-conformance --target "$target" \
   --json build/conformance/report.json --junit build/conformance/junit.xml || rc=$?
 echo "conformance report: $(pwd)/build/conformance/report.json (exit $rc)"
 
+echo "== conformance suite, transport target (virtio-argo)"
+trc=0
+build/bin/hmx-conformance --target transport --json build/conformance/transport.json || trc=$?
+echo "transport report: $(pwd)/build/conformance/transport.json (exit $trc)"
+[[ $rc -ne 0 ]] || rc=$trc
+
 if [[ -x scripts/main-vms.sh ]]; then
   echo "== demo: two domains exchange messages in real VMs, a third is denied"
   scripts/main-vms.sh
