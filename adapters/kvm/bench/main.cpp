@@ -3,10 +3,17 @@
 // VMs under the HMX service in this process, parses the timings the guests print, measures the
 // host baselines (memcpy, the reference core without exits) and prints figures and ratios.
 //   hmx-bench [--json FILE] [--iterations N] [--runs N] [--image FILE] [--timeout SECONDS]
+//             [--virtio-argo]
+// --virtio-argo then runs hmx-vta-bench (guest-transport/bench, installed beside this program) for
+// the isolation-cost ratio of virtio-blk over virtio-argo vs shared-memory virtqueues. It is a
+// separate program because it links the virtio device library, which adapters/kvm does not need.
 // Exit codes: 0 measured; 1 a VM run failed; 4 usage or setup error; 77 no /dev/kvm.
 #include <CLI/CLI.hpp>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include <fstream>
 #include <iostream>
@@ -14,6 +21,35 @@
 #include "host_baselines.h"
 #include "report.h"
 #include "vm_run.h"
+
+namespace {
+
+// Runs hmx-vta-bench from this program's directory, its JSON beside ours; returns its exit code.
+int run_virtio_argo_bench(const std::string& json_path) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string vta = (ec ? std::filesystem::path(".") : self.parent_path()) / "hmx-vta-bench";
+  if (::access(vta.c_str(), X_OK) != 0) {
+    std::cerr << "hmx-bench: " << vta << " is not built (guest-transport/bench); no isolation-cost ratio\n";
+    return 4;
+  }
+  std::vector<std::string> args{vta};
+  if (!json_path.empty()) args.insert(args.end(), {"--json", json_path + ".virtio-argo.json"});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout << "\n== virtio-argo isolation cost (" << vta << ")\n" << std::flush;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) < 0) return 4;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace hmx::kvm::bench;
@@ -30,6 +66,10 @@ int main(int argc, char** argv) {
   app.add_option("--image", image, "the bench guest image")->check(CLI::ExistingFile);
   app.add_option("--timeout", timeout, "time limit of each VM run in seconds")->check(CLI::PositiveNumber);
   app.add_flag("--pin", pin, "pin the sender's vCPU thread to host CPU 0 and the receiver's to CPU 1");
+  bool virtio_argo = false;
+  app.add_flag("--virtio-argo", virtio_argo,
+               "then run hmx-vta-bench (beside this program): virtio-blk over virtio-argo vs shared-memory "
+               "virtqueues, the isolation-cost ratio");
   CLI11_PARSE(app, argc, argv);
 
   struct stat st {};
@@ -94,5 +134,6 @@ int main(int argc, char** argv) {
       return 4;
     }
   }
+  if (virtio_argo) return run_virtio_argo_bench(json_path);
   return 0;
 }
