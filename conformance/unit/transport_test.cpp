@@ -8,22 +8,31 @@
 namespace conformance::runner {
 namespace {
 
+// Fixtures spell the marker as @MARKER@: a literal one in this file would be read by hmx-specgen's
+// coverage scanner as a claim of this test file.
+std::string with_markers(std::string text) {
+  const std::string marker = std::string("// cov") + "ers:";
+  for (size_t at = text.find("@MARKER@"); at != std::string::npos; at = text.find("@MARKER@", at))
+    text.replace(at, 8, marker);
+  return text;
+}
+
 TEST(TransportCovers, MarkerAppliesToTheNextTestLine) {
   covers_map c;
-  parse_covers(R"(
+  parse_covers(with_markers(R"(
 // A comment that is not a marker.
-// covers: HMX-VTA-001 HMX-VTA-002
+@MARKER@ HMX-VTA-001 HMX-VTA-002
 TEST_F(OverCore, First) {
-  // covers: inside a body still waits for the next TEST line
+  @MARKER@ inside a body still waits for the next TEST line
 }
 TEST(Channel, Second) {}
 
-// covers: HMX-VTA-003 not-an-id
-// covers: HMX-VTA-004
+@MARKER@ HMX-VTA-003 not-an-id
+@MARKER@ HMX-VTA-004
   TEST_P( Param , Third ) {}
 TEST(NoMarker, Fourth) {}
 TEST_F(Broken {
-)",
+)"),
                &c);
   ASSERT_EQ(c.count("OverCore.First"), 1u);
   EXPECT_EQ(c["OverCore.First"], (std::vector<std::string>{"HMX-VTA-001", "HMX-VTA-002"}));
