@@ -151,8 +151,14 @@ TEST_F(CoreTest, CallBlockRewrittenWhileBeingProcessed) {
   }
   stop = true;
   guest.join();
-  // Whatever arrived is a well-formed 4-byte message.
-  while (auto m = a.receive(r)) EXPECT_EQ(to_string(m->payload), "flip");
+  // Whatever arrived is a well-formed message of a block as it was read once: the valid sendv
+  // ("flip"), or a torn mix of the variants the core read consistently, e.g. the sendv's op and
+  // addresses with the batch's zero count (niov 0) or an iov array at GPA 64 that holds zeros:
+  // an empty message. Never a torn or out-of-ring message (receive() checks the framing).
+  while (auto m = a.receive(r)) {
+    const std::string payload = to_string(m->payload);
+    EXPECT_TRUE(payload == "flip" || payload.empty()) << payload;
+  }
 }
 
 // covers: HMX-BATCH-002 HMX-SEC-002
