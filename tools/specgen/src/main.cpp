@@ -3,6 +3,7 @@
 //
 // Exit codes: 0 ok; 1 --check found drift; 2 invalid spec data or coverage markers; 3 I/O error;
 // 4 --require-coverage found an uncovered MUST.
+#include <filesystem>
 #include <iostream>
 #include <set>
 #include <string>
@@ -22,14 +23,33 @@
 
 using namespace hmx::specgen;
 
+namespace {
+
+// The source tree's spec data, in merge order; requirement files only where they exist.
+std::vector<std::string> default_spec_files() {
+  const std::string dir = std::string(HMX_SOURCE_DIR) + "/spec/";
+  std::vector<std::string> files{dir + "hmx.textproto"};
+  for (const char* f : {"requirements.textproto", "transport-requirements.textproto"})
+    if (std::filesystem::exists(dir + f)) files.push_back(dir + f);
+  return files;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"hmx-specgen: generate the HMX ABI headers and spec tables from spec data"};
   std::vector<std::string> specs, scan, required_areas;
   std::string abi_out, adoc_out, coverage_out, xen_checks_out;
   bool check = false;
-  app.add_option("--spec", specs, "text-format hmx.spec.Spec file; repeat to merge in order")
-      ->required();  // a missing file is reported like any other spec error (exit 2)
-  app.add_option("--abi-out", abi_out, "directory of the generated headers (abi/include/hmx/abi)");
+  // Without --spec / --abi-out: this checkout's spec data and abi/ headers (HMX_SOURCE_DIR), so
+  // that a bare `hmx-specgen --check` checks the committed headers. A missing file is reported
+  // like any other spec error (exit 2).
+  app.add_option("--spec", specs,
+                 "text-format hmx.spec.Spec file; repeat to merge in order (default: the source "
+                 "tree's spec/hmx.textproto, requirements.textproto, transport-requirements.textproto)");
+  app.add_option("--abi-out", abi_out,
+                 "directory of the generated headers (with --check and no --spec: the source tree's "
+                 "abi/include/hmx/abi)");
   app.add_option("--adoc-out", adoc_out, "directory for the AsciiDoc table fragments");
   app.add_flag("--check", check, "compare with --abi-out instead of writing; exit 1 on drift");
   app.add_option("--scan-tests", scan, "directories of test sources to scan for '// covers:' markers")
@@ -42,6 +62,10 @@ int main(int argc, char** argv) {
                  "exit 4 listing the uncovered ones (needs --scan-tests)")
       ->expected(1, -1);
   CLI11_PARSE(app, argc, argv);
+  if (specs.empty()) {  // this checkout: its spec data, and with --check its committed headers
+    specs = default_spec_files();
+    if (check && abi_out.empty()) abi_out = std::string(HMX_SOURCE_DIR) + "/abi/include/hmx/abi";
+  }
   if (check && abi_out.empty()) {
     std::cerr << "hmx-specgen: --check needs --abi-out DIR to compare with\n";
     return 3;

@@ -120,3 +120,13 @@ TEST(CliNoFixture, MissingSpecFileExitsTwo) {
 }
 
 }  // namespace
+
+namespace {
+
+// A bare `hmx-specgen --check` checks this checkout: its spec data against its committed abi/.
+TEST(CliNoFixture, BareCheckChecksTheCheckout) {
+  Result r = run("--check");
+  EXPECT_EQ(r.rc, 0) << r.out;
+}
+
+}  // namespace
