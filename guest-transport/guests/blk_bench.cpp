@@ -16,6 +16,7 @@
 #include <hmx/virtio_argo/baseline/mailbox_transport.h>
 #include <hmx/virtio_argo/workload/blk_run.h>
 
+#include "driver_memory.h"
 #include "vta_guest.h"
 
 namespace {
@@ -26,25 +27,6 @@ namespace wl = hmx::virtio_argo::workload;
 using hmx_guest::printf;
 using mailbox_t = va::baseline::mailbox_transport<env_t, guest_waiter, 8>;
 
-constexpr uint32_t kBusRingLen = 4 * 4096 - 64;
-constexpr uint32_t kRingLen = 256 * 4096 - 64;
-constexpr uint16_t kQueueSize = 128;
-constexpr uint16_t kMaxQueues = 8;
-constexpr uint32_t kDataBytes = 4u << 20;
-
-hmx::static_arena<48> g_arena;
-env_t g_env(g_arena);
-guest_waiter g_wait;
-alignas(4096) hmx_event_page_t g_events;
-alignas(4096) uint8_t g_bus_ring[4 * 4096];
-alignas(4096) uint8_t g_ring[256 * 4096];
-alignas(16) uint8_t g_rx[256 * 4096];
-constexpr size_t kVringBytes = (va::split_virtqueue::ring_bytes(kQueueSize) + 15) & ~size_t{15};  // rows stay 16-aligned
-alignas(16) uint8_t g_vring[kMaxQueues][kVringBytes];
-va::split_virtqueue::slot g_vslots[kMaxQueues][kQueueSize];
-va::inflight_slot g_inflight[kMaxQueues][kQueueSize];
-alignas(4096) uint8_t g_data[kDataBytes];
-wl::blk_slot g_slots[kMaxQueues * 32];
 alignas(64) va::baseline::mailbox_block g_mailbox;
 
 struct params {

@@ -14,6 +14,7 @@
 // differed; others: the positive HMX error code of the step that failed.
 #include <hmx/virtio_argo/workload/blk_run.h>
 
+#include "driver_memory.h"
 #include "vta_guest.h"
 
 namespace {
@@ -23,26 +24,7 @@ namespace va = hmx::virtio_argo;
 namespace wl = hmx::virtio_argo::workload;
 using hmx_guest::printf;
 
-constexpr uint32_t kBusRingLen = 4 * 4096 - 64;
-constexpr uint32_t kRingLen = 256 * 4096 - 64;  // 1 MiB: several 64 KiB USED messages at once
-constexpr uint16_t kQueueSize = 128;
-constexpr uint16_t kMaxQueues = 8;
 constexpr uint32_t kMaxRequests = 4096;
-constexpr uint32_t kDataBytes = 4u << 20;  // all slots' buffers together
-
-hmx::static_arena<48> g_arena;
-env_t g_env(g_arena);
-guest_waiter g_wait;
-alignas(4096) hmx_event_page_t g_events;
-alignas(4096) uint8_t g_bus_ring[4 * 4096];
-alignas(4096) uint8_t g_ring[256 * 4096];
-alignas(16) uint8_t g_rx[256 * 4096];
-constexpr size_t kVringBytes = (va::split_virtqueue::ring_bytes(kQueueSize) + 15) & ~size_t{15};  // rows stay 16-aligned
-alignas(16) uint8_t g_vring[kMaxQueues][kVringBytes];
-va::split_virtqueue::slot g_vslots[kMaxQueues][kQueueSize];
-va::inflight_slot g_inflight[kMaxQueues][kQueueSize];
-alignas(4096) uint8_t g_data[kDataBytes];
-wl::blk_slot g_slots[kMaxQueues * 32];
 uint8_t g_acked[kMaxRequests / 8];
 
 struct params {
