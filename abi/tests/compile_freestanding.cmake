@@ -8,7 +8,7 @@ execute_process(COMMAND ${CXX} -print-file-name=include OUTPUT_VARIABLE cxx_inc 
 
 set(common -ffreestanding -nostdlib -nostdinc -Wall -Wextra -Werror -I${INCLUDE_DIR})
 if(ARCH STREQUAL "aarch64")
-  # The flags freestanding aarch64 code is built with (DESIGN.md, Arm facts).
+  # The flags freestanding aarch64 code is built with (docs/ARCHITECTURE.md, Arm facts).
   list(APPEND common -mgeneral-regs-only -mno-outline-atomics -mstrict-align)
 endif()
 set(c_flags -std=c11 -pedantic-errors ${common} -isystem ${cc_inc})

@@ -1,5 +1,5 @@
 /*
- * abi.freestanding: the ABI headers in a freestanding C11 translation unit (DESIGN.md decision
+ * abi.freestanding: the ABI headers in a freestanding C11 translation unit (docs/ARCHITECTURE.md decision
  * 7). It also names a few items of the header naming contract, so a renamed macro or type fails
  * here and not in some consumer. Values are the spec's; these only check names and types.
  */

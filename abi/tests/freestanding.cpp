@@ -1,5 +1,5 @@
 // abi.freestanding: the ABI headers in a freestanding C++20 translation unit built with
-// -fno-exceptions -fno-rtti -nostdlib (DESIGN.md decision 7), as libhmx and guest images use them.
+// -fno-exceptions -fno-rtti -nostdlib (docs/ARCHITECTURE.md decision 7), as libhmx and guest images use them.
 #include <hmx/abi/hmx.h>
 #include <hmx/abi/hmx.h>  // include guards
 

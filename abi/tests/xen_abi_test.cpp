@@ -1,4 +1,4 @@
-// abi.xen: the HMX ABI is byte- and value-compatible with Xen's <xen/argo.h> (DESIGN.md decision
+// abi.xen: the HMX ABI is byte- and value-compatible with Xen's <xen/argo.h> (docs/ARCHITECTURE.md decision
 // 1). The pairs to compare come from the spec data (every xen_name), listed by
 // `hmx-specgen --xen-checks-out` as X-macros in hmx_xen_checks.inc.
 #include <stddef.h>

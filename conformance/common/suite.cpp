@@ -69,7 +69,7 @@ int run_tester(context& ctx, const suite_options& o) noexcept {
   ident_line(ctx, present);
   if (!present) {
     // HMX absent: nothing of it applies; a clean "not present" is the expected outcome on a
-    // hypervisor without HMX (DESIGN.md "Tests": negative).
+    // hypervisor without HMX (docs/STYLE.md "Tests": negative).
     skip_all(ctx, o, ctx.absent_reason());
     const context::totals t = ctx.counts();
     ctx.line("HMXC DONE pass=%u fail=%u skip=%u status=77", t.pass, t.fail, t.skip);

@@ -4,7 +4,7 @@
  * image at the address in the XEN_ELFNOTE_PHYS32_ENTRY note in 32-bit protected mode, paging
  * off, CS/DS/ES/SS flat 4 GiB, EBX = physical address of struct hvm_start_info; the selector
  * values and the GDT are unspecified, so we load our own GDT first (interrupt delivery later
- * loads CS from it, DESIGN.md "Facts of the machines").
+ * loads CS from it, docs/ARCHITECTURE.md "Facts of the machines").
  *
  * Every instruction here runs at CPL0, i.e. emulated on the nested KVM (~1.2 us each): the BSP
  * path from the entry to the long-mode jump is 3 + 17 = 20 instructions, the AP path 4 + 17 = 21

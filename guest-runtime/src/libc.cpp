@@ -50,6 +50,6 @@ void __cxa_pure_virtual() { hmx_guest::panic("pure virtual call"); }
 
 }  // extern "C"
 
-// No heap in the guest (DESIGN.md decision 7). A deleting destructor still references these.
+// No heap in the guest (docs/ARCHITECTURE.md decision 7). A deleting destructor still references these.
 void operator delete(void*) noexcept { hmx_guest::panic("operator delete called"); }
 void operator delete(void*, size_t) noexcept { hmx_guest::panic("operator delete called"); }

@@ -1,6 +1,6 @@
 // Serial console: COM1 transmit register, whole buffers per `rep outsb`.
 //
-// Every port access is a VM exit (~29 us from CPL3 here, DESIGN.md), so a line goes out as one
+// Every port access is a VM exit (~29 us from CPL3 here, docs/ARCHITECTURE.md), so a line goes out as one
 // string instruction: KVM hands the monitor the whole buffer in one KVM_EXIT_IO (count = n).
 // The line status register is not polled: hmx-kvm and QEMU's 16550 accept transmit writes at any
 // time, and polling would double the exits.

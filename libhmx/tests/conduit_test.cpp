@@ -110,7 +110,7 @@ TEST(HypercallConduit, RaxCarriesTheConduitStatus) {
   hc_state vm{.env = &t.env};
   t.env.set_vmcall_hook(&hc_state::hook, &vm);
   vmcall_conduit vc(t.env, 1);
-  vm.rax = -1000;  // KVM's ENOSYS for an unknown hypercall number (probe.md 4.4)
+  vm.rax = -1000;  // KVM's ENOSYS for an unknown hypercall number (Linux Documentation/virt/kvm/x86/hypercalls.rst)
   EXPECT_EQ(vc.invoke(0x1000), errc::nosys);
   vm.rax = -HMX_EPERM;  // e.g. called from CPL3
   EXPECT_EQ(vc.invoke(0x1000), errc::perm);

@@ -1,4 +1,4 @@
-// hmx::probe() on x86 over fake CPUID tables (spec `cpuid`; probe.md 1).
+// hmx::probe() on x86 over fake CPUID tables (spec `cpuid`; Intel SDM Vol. 2A CPUID; Linux arch/x86/kernel/cpu/hypervisor.c).
 #include "test_support.h"
 
 namespace hmx {
@@ -262,7 +262,7 @@ TEST(CpuidVendor, SignatureWordsMatchTheGeneratedOnes) {
   static_assert(signature12::from("HMXHMXHMXHMX").w1 == HMX_CPUID_SIGNATURE_ECX);
   static_assert(signature12::from("HMXHMXHMXHMX").w2 == HMX_CPUID_SIGNATURE_EDX);
   static_assert(xen_signature.w0 == 0x566e6558 && xen_signature.w1 == 0x65584d4d &&
-                xen_signature.w2 == 0x4d4d566e);  // probe.md 1.3
+                xen_signature.w2 == 0x4d4d566e);  // Linux arch/x86/kernel/cpu/hypervisor.c (signatures)
   SUCCEED();
 }
 

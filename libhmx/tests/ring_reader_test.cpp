@@ -1,4 +1,4 @@
-// hmx::ring_reader on hand-built rings (spec struct ring; argo.md 2.4): wrap-around, corrupt
+// hmx::ring_reader on hand-built rings (spec struct ring; Xen docs/designs/argo.pandoc, ring protocol): wrap-around, corrupt
 // lengths and pointers, and a concurrent producer that follows the protocol.
 #include <atomic>
 #include <thread>

@@ -1,4 +1,4 @@
-// hmx::probe_smccc() (spec `smccc`; probe.md 5) over a fake SMCCC responder, on the host: the
+// hmx::probe_smccc() (spec `smccc`; Arm DEN0028 (SMCCC)) over a fake SMCCC responder, on the host: the
 // probe is plain C++ over the environment's smccc() primitive.
 #include <map>
 
@@ -103,7 +103,7 @@ TEST_F(smccc_test, SmcccOnePointZeroIsTooOld) {
 
 // covers: HMX-LIB-005 HMX-LIB-006
 TEST_F(smccc_test, AnotherVendorsUidIsNotHmx) {
-  // KVM's vendor hypervisor UID (probe.md 5.4).
+  // KVM's vendor hypervisor UID (Linux include/linux/arm-smccc.h (KVM vendor hypervisor service)).
   const uint32_t kvm[4] = {0xb66fb428, 0xe911c52e, 0x564bcaa9, 0x743a004d};
   std::copy(kvm, kvm + 4, el2.uid);
   const probe_result p = probe_smccc(t.env);

@@ -1,6 +1,7 @@
 // Numbers shared by the `hooks` image and the host-side test (tests/hooks_test.cpp) that plays
-// the phase-2 HMX service: a CPUID leaf, an MSR range with exits, guest memory by GPA, and
-// interrupt injection. Test values only; the real HMX numbers come from abi/ in phase 2.
+// the part of an HMX service the monitor's hooks allow: a CPUID leaf, an MSR range with exits,
+// guest memory by GPA, and interrupt injection. Test values only, deliberately not HMX's (abi/):
+// the hooks must work for any service.
 #pragma once
 
 #include <stdint.h>

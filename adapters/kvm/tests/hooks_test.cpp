@@ -1,4 +1,4 @@
-// The phase-2 hooks on a real VM: the test plays the HMX service for the `hooks` image.
+// The monitor's hooks on a real VM: the test plays the HMX service for the `hooks` image.
 #include <gtest/gtest.h>
 
 #include <array>

@@ -1,4 +1,4 @@
-// batch (spec op-batch, batching; DESIGN.md decision 6): many operations in one exit.
+// batch (spec op-batch, batching; docs/ARCHITECTURE.md decision 6): many operations in one exit.
 #include <array>
 
 #include "core_impl.h"

@@ -28,7 +28,7 @@ int64_t count_result(CoreState& core, int64_t result) {
 int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit,
                  bool in_batch) {
   // Common checks (spec op-common, HMX-MECH-006): arg3 and arg4 fit 32 bits (as Argo's hypercall
-  // demands, argo.md 2.1), then the operation must exist on this conduit. The call block's flags
+  // demands, Xen argo.c do_argo_op), then the operation must exist on this conduit. The call block's flags
   // were checked by run_block.
   if (!fits_u32(arg[2]) || !fits_u32(arg[3])) return err(HMX_EINVAL);
   const bool hmx_op = op == HMX_OP_NULL || op == HMX_OP_BATCH || op == HMX_OP_SET_EVENT_PAGE ||
@@ -62,7 +62,7 @@ int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_
       if (arg[0] >= ctx.caller.vcpus) return err(HMX_EINVAL);
       return set_vector_value(ctx.caller, static_cast<uint32_t>(arg[0]), arg[1]);
     default:
-      return err(HMX_EOPNOTSUPP);  // argo.md 1.4: any other cmd
+      return err(HMX_EOPNOTSUPP);  // Xen public/argo.h operations: any other cmd
   }
 }
 
@@ -91,7 +91,7 @@ int64_t Core::call(DomainId dom, uint32_t vcpu, uint64_t call_block_gpa) {
   Domain* d = st_->find(dom);
   if (d == nullptr) return err(HMX_ENODEV);  // not a domain of this core at all
   if (vcpu >= d->vcpus || call_block_gpa % HMX_CALL_BLOCK_ALIGN != 0) return err(HMX_EINVAL);
-  // Read the block once into hypervisor memory (DESIGN.md decision 4): later guest writes to it
+  // Read the block once into hypervisor memory (docs/ARCHITECTURE.md decision 4): later guest writes to it
   // cannot change what runs.
   hmx_call_block_t block;
   if (!d->mem.read_once(call_block_gpa, block)) return err(HMX_EFAULT);

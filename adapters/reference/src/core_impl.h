@@ -17,7 +17,7 @@
 
 #include "domain.h"
 #include "hmx/reference/core.h"
-#include "hmx/reference/test_switches.h"
+#include "switches.h"
 #include "rwlock.h"
 
 namespace hmx::ref {
@@ -68,7 +68,7 @@ struct CallCtx {
 // Bookkeeping allocations call this first: under the test switch set_allocation_failure they fail
 // the way an exhausted allocator would (test_switches.h), so ENOMEM is provable, not assumed.
 inline void before_bookkeeping_allocation() {
-  if (testing::allocation_fails()) throw std::bad_alloc();
+  if (detail::allocation_should_fail()) throw std::bad_alloc();
 }
 
 // One operation, arguments as in the call block (arg[0..3]). `argo_conduit`: called through
@@ -106,7 +106,7 @@ void flush_deferred(CoreState& core, DeferredIrqs& deferred);
 // then the vector of its vCPU 0 (HMX-EVENT-007).
 void signal_space_available(CoreState& core, Domain& waiter, uint32_t vcpu, DeferredIrqs* deferred);
 
-// notify.cpp: signal every waiter of `owner`'s rings whose space became available (argo.md 2.6.1).
+// notify.cpp: signal every waiter of `owner`'s rings whose space became available (Xen argo.c notify).
 void wake_space_waiters(CallCtx& ctx, Domain& owner);
 // Signal the domains of discarded space waits (HMX-RING-010). L1 held, no L2/L3.
 void signal_discarded(CoreState& core, const std::vector<PendingWaiter>& waiters, DomainId skip);

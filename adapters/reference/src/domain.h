@@ -20,7 +20,7 @@
 
 namespace hmx::ref {
 
-// Rings are keyed by (aport, partner), as Argo's ring_hash (argo.md 2.2).
+// Rings are keyed by (aport, partner), as Argo's ring_hash (Xen argo.c limits).
 constexpr uint64_t ring_key(uint32_t aport, DomainId partner) {
   return (uint64_t{aport} << 16) | partner;
 }
@@ -59,7 +59,7 @@ struct Domain {
     return it == rings.end() ? nullptr : it->second;
   }
 
-  // sendv/notify matching (argo.md 2.5): the ring for this sender, else the wildcard ring.
+  // sendv/notify matching (Xen argo.c sendv): the ring for this sender, else the wildcard ring.
   std::shared_ptr<Ring> match_ring(uint32_t aport, DomainId sender) const {
     std::shared_lock l2(rings_mu);
     if (auto r = find_ring_locked(aport, sender)) return r;

@@ -1,4 +1,4 @@
-// Domain creation and teardown (argo.md 2.10), and table queries.
+// Domain creation and teardown (Xen argo.c argo_destroy), and table queries.
 #include <mutex>
 #include <shared_mutex>
 #include <vector>
@@ -44,7 +44,7 @@ uint32_t kill_ring(Ring& ring, std::vector<PendingWaiter>& discarded) {
 
 int Core::destroy_domain(DomainId id) {
   // Exclusive L1: waits for every call in flight (of any domain) to finish, and implies every
-  // lower lock, so the cross-domain walk below needs no ordering logic (argo.md 2.8).
+  // lower lock, so the cross-domain walk below needs no ordering logic (Xen argo.c locking).
   std::unique_lock l1(st_->table_mu);
   auto it = st_->domains.find(id);
   if (it == st_->domains.end()) return static_cast<int>(err(HMX_ESRCH));

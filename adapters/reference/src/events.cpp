@@ -1,4 +1,4 @@
-// The VECTOR and EVENT_PAGE registers and notifications (DESIGN.md decision 5; spec
+// The VECTOR and EVENT_PAGE registers and notifications (docs/ARCHITECTURE.md decision 5; spec
 // notifications, HMX-EVENT-001..008).
 #include <atomic>
 #include <mutex>

@@ -1,11 +1,11 @@
-// notify (argo.md 2.6; spec op-notify): wake senders waiting for space in the caller's rings, and
+// notify (Xen argo.c notify; spec op-notify): wake senders waiting for space in the caller's rings, and
 // describe rings of others. Space-available signals and discarded waits.
 #include <algorithm>
 #include <mutex>
 #include <vector>
 
 #include "core_impl.h"
-#include "hmx/reference/test_switches.h"
+#include "switches.h"
 
 namespace hmx::ref {
 
@@ -17,7 +17,7 @@ void wake_space_waiters(CallCtx& ctx, Domain& owner) {
     const uint32_t space = ring_payload_space(ring->len, ring_read_rx(*ring), ring->tx_ptr);
     // A wait completes when its message would fit now: 16 + roundup16(len) < free bytes, i.e.
     // len <= payload space (HMX-NOTIFY-001). Every eligible waiter is woken, as in Argo (its
-    // known thundering herd, argo.md 2.6.1).
+    // known thundering herd, Xen argo.c notify).
     std::erase_if(ring->pending, [&](const PendingWaiter& w) {
       if (w.len > space) return false;
       wakes.push_back(w);
@@ -86,7 +86,7 @@ int64_t op_notify(CallCtx& ctx, uint64_t ring_data_gpa, uint64_t arg2, uint64_t 
 
   hmx_ring_data_t head;
   if (!self.mem.read_once(ring_data_gpa, head)) return err(HMX_EFAULT);  // 4.
-  if (head.nent > HMX_MAX_NOTIFY_COUNT && testing::enabled(testing::check::notify_entry_limit)) return err(HMX_EACCES);  // 5. Argo's code
+  if (head.nent > HMX_MAX_NOTIFY_COUNT && detail::check_enabled(testing::check::notify_entry_limit)) return err(HMX_EACCES);  // 5. Argo's code
   // 6. The entries, read once (HMX-SEC-002). Pad fields are not checked, as in Argo.
   const uint64_t ents_gpa = ring_data_gpa + offsetof(hmx_ring_data_t, data);
   std::vector<hmx_ring_data_ent_t> ents(head.nent);

@@ -1,4 +1,4 @@
-// Policy evaluation, denial counting and logging (argo.md 2.9; DESIGN.md decision 9).
+// Policy evaluation, denial counting and logging (Xen xsm/dummy.h Argo hooks; docs/ARCHITECTURE.md decision 9).
 #include "hmx/reference/policy.h"
 
 #include <hmx/abi/hmx.h>
@@ -73,7 +73,7 @@ struct Policy::Impl {
       std::shared_lock lock(rules_mu);
       const PolicyRule* r = match(hook, src_is_pattern ? std::string_view("*") : src.name, dst.name);
       if (r != nullptr && r->allow) return 0;
-      // Argo refuses wildcard rings with EPERM while mac-permissive is off (argo.md 2.3.2);
+      // Argo refuses wildcard rings with EPERM while mac-permissive is off (Xen argo.c register_ring);
       // here a REGISTER_ANY_SOURCE allow rule plays mac-permissive's part (HMX-MAC-001).
       rc = hook == PolicyHook::kRegisterAnySource ? -HMX_EPERM : -HMX_EACCES;
       if (r != nullptr) {
@@ -158,7 +158,7 @@ bool Policy::load_file(const std::string& path, std::string* error) {
   return load_text(text.str(), error, path);
 }
 
-// A domain acting on itself is always allowed (HMX-MAC-003; Argo allows self-send, argo.md 2.5).
+// A domain acting on itself is always allowed (HMX-MAC-003; Argo allows self-send, Xen argo.c sendv).
 int Policy::register_single_source(PolicySubject owner, PolicySubject partner, uint32_t aport) {
   if (owner.id == partner.id) return 0;
   return impl_->check(PolicyHook::kRegisterSingleSource, partner, owner, aport, false);

@@ -1,4 +1,4 @@
-// register_ring and unregister_ring (argo.md 2.3; spec op-register-ring, op-unregister-ring).
+// register_ring and unregister_ring (Xen argo.c register_ring; spec op-register-ring, op-unregister-ring).
 // Each function evaluates its operation's error table top to bottom (HMX-MECH-008); the row
 // numbers below are the table's.
 #include <mutex>
@@ -10,7 +10,7 @@
 namespace hmx::ref {
 namespace {
 
-// tx_ptr at (re-)registration (HMX-RING-006, argo.md 2.3.6): keep the guest's value when it is a
+// tx_ptr at (re-)registration (HMX-RING-006, Xen argo.c register_ring): keep the guest's value when it is a
 // valid offset, else restart at the sanitized rx_ptr. Either way publish it; from now on the
 // hypervisor's copy is authoritative and guest writes to the header's tx_ptr are ignored
 // (HMX-RING-015). The event index goes into the header too (HMX-EVENT-004).
@@ -89,7 +89,7 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
 
   std::unique_lock l2(self.rings_mu);
   // 12. The ring limit, counted before the lookup as Argo does (HMX-RING-004): at the limit even
-  //     a re-registration is refused. A re-registration never counts twice (argo.md 2.3.7).
+  //     a re-registration is refused. A re-registration never counts twice (Xen argo.c register_ring).
   if (self.rings.size() >= HMX_MAX_RINGS_PER_DOMAIN) return err(HMX_ENOSPC);
   if (auto existing = self.find_ring_locked(reg.aport, reg.partner_id)) {
     // 13-14. Re-registration (HMX-RING-005): FAIL_EXIST or another length -> EEXIST.
@@ -97,7 +97,7 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
     std::lock_guard l3(existing->mu);
     if (existing->len != reg.len) return err(HMX_EEXIST);
     // 15. Checked before anything changes: a failed attempt leaves the old ring intact
-    //     (HMX-RING-007; Argo destroys it, argo.md 2.3.7).
+    //     (HMX-RING-007; Argo destroys it, Xen argo.c register_ring).
     if (!frames_ok) return err(HMX_EINVAL);
     // New frames and notification vCPU; the space waits, the event index and the count stay.
     existing->pages = std::move(pages);

@@ -1,4 +1,4 @@
-// Ring geometry and copies into a ring through its frame list (argo.md 2.4).
+// Ring geometry and copies into a ring through its frame list (Xen docs/designs/argo.pandoc, ring protocol).
 #include "ring.h"
 
 #include <algorithm>

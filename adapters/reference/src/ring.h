@@ -12,7 +12,7 @@
 
 namespace hmx::ref {
 
-// One domain waiting for space in a ring (argo.md 2.5: "pending entry (src domain, len)"). It is
+// One domain waiting for space in a ring (Xen argo.c sendv: "pending entry (src domain, len)"). It is
 // signalled on its vCPU 0 (HMX-EVENT-007), whichever vCPU asked.
 struct PendingWaiter {
   DomainId domain;
@@ -36,7 +36,7 @@ struct Ring {
   // --- guarded by mu ---
   bool dead = false;
   uint32_t len = 0;          // ring data bytes, a multiple of 16 in [48, MAX_RING_LEN]
-  uint32_t tx_ptr = 0;       // private copy; the guest's tx_ptr is output only (argo.md 2.3.6)
+  uint32_t tx_ptr = 0;       // private copy; the guest's tx_ptr is output only (Xen argo.c register_ring)
   uint32_t notify_vcpu = 0;  // REGISTER_FLAG_NOTIFY_VCPU target, else 0
   uint32_t event_index = 0;  // bit in the owner's event page; fixed for the ring's lifetime
   std::vector<std::byte*> pages;  // host address of each 4 KiB frame; page 0 holds the header
@@ -51,23 +51,23 @@ inline constexpr uint64_t kPageSize = HMX_PAGE_SIZE;
 // roundup to MSG_SLOT_SIZE in 64-bit arithmetic, so no 32-bit guest value can wrap.
 constexpr uint64_t roundup_slot(uint64_t x) { return (x + kSlot - 1) & ~uint64_t{kSlot - 1}; }
 
-// NPAGES_RING(len) of argo.md 2.2: frames covering the header and the data.
+// NPAGES_RING(len) of Xen argo.c limits: frames covering the header and the data.
 constexpr uint64_t ring_npages(uint64_t len) {
   return (roundup_slot(len) + kRingHeader + kPageSize - 1) / kPageSize;
 }
 
 // The receiver's rx_ptr, read atomically (acquire: the receiver has finished reading what it
-// released) and sanitized because the guest is hostile (argo.md 2.4): rounded up to a slot, and a
+// released) and sanitized because the guest is hostile (Xen docs/designs/argo.pandoc, ring protocol): rounded up to a slot, and a
 // value at or beyond len becomes 0.
 uint32_t ring_read_rx(const Ring& ring);
 
-// Bytes between tx and rx, going forward from tx (argo.md 2.6: rx == tx means empty, i.e. len).
+// Bytes between tx and rx, going forward from tx (Xen argo.c notify: rx == tx means empty, i.e. len).
 uint32_t ring_free_bytes(uint32_t len, uint32_t rx, uint32_t tx);
 
 // Payload bytes a message may carry now: free bytes less a header and the slot always kept free.
 uint32_t ring_payload_space(uint32_t len, uint32_t rx, uint32_t tx);
 
-// Largest payload the ring can ever take (argo.md 2.6: len - 32).
+// Largest payload the ring can ever take (Xen argo.c notify: len - 32).
 constexpr uint32_t ring_max_message(uint32_t len) { return len - kMsgHeader - kSlot; }
 
 // Copy n bytes into the ring data at offset `at` (< len), wrapping at len and crossing frames.
@@ -78,7 +78,7 @@ uint32_t ring_copy_in(Ring& ring, uint32_t at, const std::byte* src, size_t n);
 uint32_t ring_zero_fill(Ring& ring, uint32_t at, size_t n);
 
 // Store tx_ptr into the guest's header with release semantics: everything written before is
-// visible to a receiver that loads tx_ptr with acquire (argo.md 1.3: write_atomic + smp_wmb).
+// visible to a receiver that loads tx_ptr with acquire (Xen public/argo.h structures: write_atomic + smp_wmb).
 void ring_publish_tx(Ring& ring, uint32_t tx);
 
 // Write the ring's event index into the header (HMX feature EVENT_PAGE; Argo's reserved bytes).

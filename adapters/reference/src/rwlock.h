@@ -5,7 +5,7 @@
 
 namespace hmx::ref {
 
-// Every operation holds L1 shared for its whole duration (like Argo's R(L1), argo.md 2.8), so
+// Every operation holds L1 shared for its whole duration (like Argo's R(L1), Xen argo.c locking), so
 // under a steady stream of overlapping calls a reader-preferring lock (glibc's default, and
 // therefore std::shared_mutex's) would starve create_domain/destroy_domain forever. This one
 // queues new readers behind a waiting writer. It is not recursive: a thread never takes L1 twice.

@@ -1,10 +1,10 @@
-// sendv (argo.md 2.4, 2.5; spec op-sendv): one message, all or nothing, copied by the hypervisor
+// sendv (Xen docs/designs/argo.pandoc, ring protocol, 2.5; spec op-sendv): one message, all or nothing, copied by the hypervisor
 // from the sender's buffers into the destination ring.
 #include <algorithm>
 #include <mutex>
 
 #include "core_impl.h"
-#include "hmx/reference/test_switches.h"
+#include "switches.h"
 
 namespace hmx::ref {
 namespace {
@@ -35,7 +35,7 @@ bool copy_piece(GuestMemory& mem, const Piece& p, Ring& ring, uint32_t& at) {
 }
 
 // Queue (or refresh) the sender's space wait on a full ring. Requires ring.mu.
-// HMX-SEND-005 / argo.md 2.5: one entry per domain, its len raised to the largest request;
+// HMX-SEND-005 / Xen argo.c sendv: one entry per domain, its len raised to the largest request;
 // EAGAIN stays the answer unless MAX_PENDING_PER_RING other domains wait (EBUSY).
 int64_t queue_waiter(Ring& ring, DomainId who, uint32_t vcpu, uint32_t len) {
   for (PendingWaiter& w : ring.pending) {
@@ -74,7 +74,7 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
   // 5-7. Identity and permission: nobody sends on behalf of another domain (HMX-SEND-002), and
   //      the send hook runs before any byte is copied (HMX-MAC-002).
   if (addr.src.domain_id != HMX_DOMID_ANY && addr.src.domain_id != self.id &&
-      testing::enabled(testing::check::sendv_source_domain))
+      detail::check_enabled(testing::check::sendv_source_domain))
     return err(HMX_EPERM);
   Domain* dst = ctx.core.find(addr.dst.domain_id);
   if (dst == nullptr) return err(HMX_ESRCH);
@@ -146,7 +146,7 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
   }
   ctx.core.stats.messages.fetch_add(1, std::memory_order_relaxed);
   ctx.core.stats.bytes.fetch_add(total, std::memory_order_relaxed);
-  // Argo raises VIRQ_ARGO on every successful send (argo.md 2.5); HMX injects the ring's vector,
+  // Argo raises VIRQ_ARGO on every successful send (Xen argo.c sendv); HMX injects the ring's vector,
   // skipped when the ring's event bit was already set (HMX-EVENT-008).
   if (announce) raise_vector(ctx, *dst, notify_vcpu);
   return static_cast<int64_t>(total);

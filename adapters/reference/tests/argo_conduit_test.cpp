@@ -1,4 +1,4 @@
-// argo_op: Argo's argument convention (a Xen-style conduit, argo.md 1.4 / 2.1).
+// argo_op: Argo's argument convention (a Xen-style conduit, Xen public/argo.h operations / 2.1).
 #include "test_support.h"
 
 namespace hmx::ref::test {
@@ -21,7 +21,7 @@ TEST_F(CoreTest, ArgoConduitRunsTheFourArgoOps) {
 
 // covers: HMX-MECH-004 HMX-MECH-006 HMX-RING-001
 TEST_F(CoreTest, ArgoConduitRejectsWideArgsUnknownOpsAndUnknownDomains) {
-  // argo.md 2.1: arg3/arg4 wider than 32 bits -> EINVAL before dispatch, for every op.
+  // Xen argo.c do_argo_op: arg3/arg4 wider than 32 bits -> EINVAL before dispatch, for every op.
   EXPECT_EQ(core.argo_op(a.id, 0, HMX_OP_NOTIFY, 0, 0, 1ull << 32, 0), E(HMX_EINVAL));
   EXPECT_EQ(core.argo_op(a.id, 0, HMX_OP_SENDV, 0, 0, 0, 1ull << 32), E(HMX_EINVAL));
   for (uint32_t cmd : {0u, 5u, 6u, 7u, 8u, HMX_OP_NULL, HMX_OP_BATCH}) {

@@ -1,4 +1,4 @@
-// Call blocks (spec struct call_block; DESIGN.md decision 4) and the null op.
+// Call blocks (spec struct call_block; docs/ARCHITECTURE.md decision 4) and the null op.
 #include "test_support.h"
 
 namespace hmx::ref::test {

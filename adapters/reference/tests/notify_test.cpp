@@ -1,4 +1,4 @@
-// notify at the core level (argo.md 2.6; spec op-notify), including space waits and wake-ups.
+// notify at the core level (Xen argo.c notify; spec op-notify), including space waits and wake-ups.
 #include "test_support.h"
 
 namespace hmx::ref::test {

@@ -1,4 +1,4 @@
-// register_ring and unregister_ring at the core level (argo.md 2.3; spec op-register-ring).
+// register_ring and unregister_ring at the core level (Xen argo.c register_ring; spec op-register-ring).
 #include "test_support.h"
 
 namespace hmx::ref::test {
@@ -21,7 +21,7 @@ TEST_F(CoreTest, RegisterRingWithFailExistSucceedsAndIsVisible) {
 
 // covers: HMX-RING-001
 TEST_F(CoreTest, ProbeWithLengthOneIsEinval) {
-  // Xen's presence probe (argo.md 1.1): register_ring with len 1 answers -EINVAL.
+  // Xen's presence probe (Xen public/argo.h (hypercall 39)): register_ring with len 1 answers -EINVAL.
   hmx_register_ring_t reg{1, a.id, 0, 1};
   EXPECT_EQ(a.call(HMX_OP_REGISTER_RING, a.put(reg), 0, 1, 0), E(HMX_EINVAL));
 }
@@ -43,7 +43,7 @@ TEST(RegisterLarge, LargestRingIsMaxRingLenAndSixteenMibIsRefused) {
   Core core(policy);
   Guest big(core, 7, "big", 33u << 20);
   GuestRing r;
-  // argo.md 2.2: NPAGES_RING(16 MiB) = 4097 > 4096, so 16 MiB - 64 is the largest ring.
+  // Xen argo.c limits: NPAGES_RING(16 MiB) = 4097 > 4096, so 16 MiB - 64 is the largest ring.
   EXPECT_EQ(big.register_ring(r, 1, big.id, HMX_MAX_RING_LEN), 0);
   EXPECT_EQ(core.ring_info(big.id, 1, big.id)->npages, HMX_MAX_RING_PAGES);
   hmx_register_ring_t too_big{2, big.id, 0, HMX_MAX_RING_LEN + 16};
@@ -165,7 +165,7 @@ TEST_F(CoreTest, At128RingsEvenReRegistrationIsEnospc) {
   }
   GuestRing extra;
   EXPECT_EQ(a.register_ring(extra, 5000, b.id, 48), E(HMX_ENOSPC));
-  // As Argo counts before the lookup (argo.md 2.2), the spec refuses a re-registration at the
+  // As Argo counts before the lookup (Xen argo.c limits), the spec refuses a re-registration at the
   // limit too (HMX-RING-004).
   EXPECT_EQ(a.reregister(rings[7]), E(HMX_ENOSPC));
   EXPECT_EQ(a.unregister_ring(1000, b.id), 0);
@@ -175,7 +175,7 @@ TEST_F(CoreTest, At128RingsEvenReRegistrationIsEnospc) {
 
 // covers: HMX-RING-005
 TEST_F(CoreTest, ReRegistrationNeverCountsTwice) {
-  // Argo's ring_count++ on every re-registration (argo.md 2.3.7) would exhaust the limit.
+  // Argo's ring_count++ on every re-registration (Xen argo.c register_ring) would exhaust the limit.
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 48), 0);
   for (int k = 0; k < 300; ++k) ASSERT_EQ(a.reregister(r), 0) << k;
@@ -223,7 +223,7 @@ TEST_F(CoreTest, ReRegistrationKeepsAValidTxPtrAndResetsAnInvalidOne) {
 
 // covers: HMX-RING-006
 TEST_F(CoreTest, NewRegistrationTakesAValidGuestTxPtr) {
-  // argo.md 2.3.6: Xen reads the guest's tx_ptr at every registration.
+  // Xen argo.c register_ring: Xen reads the guest's tx_ptr at every registration.
   GuestRing r;
   r.len = 256;
   const uint64_t frame = a.alloc(4096, 4096);

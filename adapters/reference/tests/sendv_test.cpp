@@ -1,4 +1,4 @@
-// sendv at the core level (argo.md 2.4, 2.5; spec op-sendv).
+// sendv at the core level (Xen docs/designs/argo.pandoc, ring protocol, 2.5; spec op-sendv).
 #include "test_support.h"
 
 namespace hmx::ref::test {
@@ -30,7 +30,7 @@ TEST_F(CoreTest, CrossDomainSendCarriesTheRealSourceAndGathersIovs) {
   auto m = a.receive(r);
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->source, b.id);
-  EXPECT_EQ(m->aport, 5555u);  // the aport the sender named (argo.md 2.4)
+  EXPECT_EQ(m->aport, 5555u);  // the aport the sender named (Xen docs/designs/argo.pandoc, ring protocol)
   EXPECT_EQ(m->message_type, 99u);
   EXPECT_EQ(to_string(m->payload), "abcdefghij");
   auto st = core.stats();

@@ -1,4 +1,4 @@
-// Domain creation and teardown (argo.md 2.10), including teardown under traffic.
+// Domain creation and teardown (Xen argo.c argo_destroy), including teardown under traffic.
 #include <thread>
 
 #include "test_support.h"

@@ -1,5 +1,5 @@
 // What a target gives the conformance tests: the role of kvm-unit-tests' lib/<ARCH> and of the
-// Arm ACS's Platform Abstraction Layer (shared/reference/style.md A1, A2). One implementation
+// Arm ACS's Platform Abstraction Layer (Arm ACS, github.com/ARM-software/sbsa-acs "pal" layer). One implementation
 // per target: guest/guest_platform.cpp (a PVH guest on any hypervisor, --target kvm|qemu) and
 // hosted/hosted_platform.cpp (an in-process reference core, --target reference).
 //

@@ -13,7 +13,7 @@
 // a `false`, which this environment counts and remembers per vCPU (take_msr_fault()) because
 // libhmx's environment interface has no way to return it; an RDMSR that faulted reads as 0. No
 // vmcall/vmmcall/Xen primitives: hmx-kvm offers only the MSR conduit, and on this machine a VMCALL
-// never returns (DESIGN.md "Facts of the machines").
+// never returns (docs/ARCHITECTURE.md "Facts of the machines").
 //
 // One environment may serve every vCPU of the image (the arena is lock-free); libhmx clients are
 // per vCPU.

@@ -4,7 +4,7 @@
  * so it holds only preprocessor constants. Everything the CPU needs before it can run compiled
  * code (GDT, TSS descriptors, IDT, page tables) is emitted by the assembler from these constants,
  * because each CPL0 instruction is emulated on the nested KVM this project runs on (~1.2 us each,
- * DESIGN.md "Facts of the machines"): no CPL0 loop builds a table at boot.
+ * docs/ARCHITECTURE.md "Facts of the machines"): no CPL0 loop builds a table at boot.
  *
  * The x86-64 descriptor formats split a base address across several fields (Intel SDM Vol. 3A
  * 3.4.5 "Segment Descriptors", 7.2.3 "TSS Descriptor in 64-bit mode", 6.14.1 "64-Bit Mode IDT").
@@ -64,7 +64,7 @@
 /* Vectors. The privileged-call gate is #BP (`int3`), a DPL3 interrupt gate: on this project's
  * nested KVM `int n` from CPL3 comes back as #UD (KVM's instruction emulator handles INT n only
  * in real mode) and SYSCALL does not reach CPL0, while `int3` is delivered through the IDT
- * (measured; DESIGN.md "Facts of the machines"). The gate accepts only the runtime's own gate
+ * (measured; docs/ARCHITECTURE.md "Facts of the machines"). The gate accepts only the runtime's own gate
  * site (hmx_guest_gate_call); an `int3` anywhere else is reported as a genuine #BP. */
 #define HMX_GUEST_VECTOR_GATE 3
 #define HMX_GUEST_VECTOR_SPURIOUS 0xff

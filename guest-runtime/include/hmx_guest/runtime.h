@@ -4,7 +4,7 @@
 // the other vCPUs are up; its return value is the exit status) and optionally
 // `void guest_ap_main(unsigned cpu_index)` (runs on every AP at CPL3). All workload code runs at
 // CPL3 because on this project's nested KVM CPL0 is emulated (~1.2 us per instruction) while CPL3
-// runs natively (DESIGN.md "Facts of the machines"). The few privileged operations go through one
+// runs natively (docs/ARCHITECTURE.md "Facts of the machines"). The few privileged operations go through one
 // DPL3 gate (`int3` at the runtime's gate site, layout.h), see privileged_* below and vectors.S.
 //
 // Memory: the first 4 GiB are identity mapped (virtual == guest-physical) and user-accessible,

@@ -14,7 +14,7 @@ if(ARCH STREQUAL "x86_64")
   list(APPEND flags -fno-pie -mno-red-zone)
   set(link_flags -no-pie)
 elseif(ARCH STREQUAL "aarch64")
-  # MMU off means Device memory: aligned accesses only (DESIGN.md, "Facts").
+  # MMU off means Device memory: aligned accesses only (docs/ARCHITECTURE.md, "Facts of the machines").
   list(APPEND flags -mgeneral-regs-only -mno-outline-atomics -mstrict-align)
   set(link_flags)
 else()

@@ -1,7 +1,7 @@
 // Instantiates every guest-side part of virtio-argo the way a guest image would: the driver
 // transport and the virtio-blk driver over a channel with no runtime behind it, the bus client,
 // and the codecs. check.cmake compiles this with -ffreestanding -nostdlib -fno-exceptions
-// -fno-rtti and links it with nothing but runtime.cpp (DESIGN.md decision 7).
+// -fno-rtti and links it with nothing but runtime.cpp (docs/ARCHITECTURE.md decision 7).
 #include "hmx/virtio_argo/driver/argo_transport.h"
 #include "hmx/virtio_argo/driver/bus_client.h"
 #include "hmx/virtio_argo/driver/virtio_blk.h"

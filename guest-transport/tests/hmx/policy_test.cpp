@@ -1,5 +1,5 @@
 // The MAC policy decides who reaches the device: a domain without rules gets no bus ring from
-// the device domain and cannot register or send towards it (default deny, DESIGN.md decision 9).
+// the device domain and cannot register or send towards it (default deny, docs/ARCHITECTURE.md decision 9).
 #include "support/over_core.h"
 
 namespace hmx::virtio_argo::overcore {

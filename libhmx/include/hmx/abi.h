@@ -1,6 +1,6 @@
 // C++ conveniences over the generated ABI (<hmx/abi/hmx.h>, emitted by hmx-specgen from
 // spec/hmx.textproto; never edited by hand). Every number comes from there; this header only
-// derives helpers from it (ring geometry per Argo's NPAGES_RING / ROUNDUP_MESSAGE, argo.md 2.2).
+// derives helpers from it (ring geometry per Argo's NPAGES_RING / ROUNDUP_MESSAGE, Xen argo.c limits).
 #pragma once
 
 #include <cstddef>
@@ -64,7 +64,7 @@ static_assert(sizeof(hmx_call_block_t) % HMX_CALL_BLOCK_ALIGN == 0);
 }
 
 // The default sendv source: the caller, with port 0 (HMX_DOMID_ANY is replaced by the caller's
-// id; argo.md 2.5).
+// id; Xen argo.c sendv).
 inline constexpr hmx_addr_t any_source = {0, HMX_DOMID_ANY, 0};
 
 [[nodiscard]] constexpr bool same_addr(const hmx_addr_t& a, const hmx_addr_t& b) noexcept {

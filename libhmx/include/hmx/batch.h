@@ -1,5 +1,5 @@
 // A batch: a list of call blocks that one `batch` operation runs in order, in one exit
-// (DESIGN.md decision 6; spec op batch: arg1 list GPA, arg2 count 1..MAX_BATCH_ENTRIES, arg3
+// (docs/ARCHITECTURE.md decision 6; spec op batch: arg1 list GPA, arg2 count 1..MAX_BATCH_ENTRIES, arg3
 // flags). Each entry's result is written back into its call block. The list and every entry's
 // argument structs live in the batch's own scratch pages, so they stay valid until clear().
 // Batches need a call-block conduit; the Xen conduit has no batch operation.

@@ -5,7 +5,7 @@
 // thread-safe: give each thread or vCPU its own client (they may share conduit and environment).
 //
 // Call-block conduits: the op and its arguments go into the call block, the conduit traps, the
-// hypervisor reads the block once and writes its result (DESIGN.md decision 4). The result field
+// hypervisor reads the block once and writes its result (docs/ARCHITECTURE.md decision 4). The result field
 // is preset to -ENOSYS so a hypervisor that silently ignores the call is not mistaken for
 // success. Xen conduit: Argo's arguments are passed directly as guest handles; HMX-only
 // operations give -EOPNOTSUPP (spec: not offered on xen_hypercall).
@@ -34,6 +34,8 @@ class client {
   static constexpr handle_mode mode = handle_mode_for<C>;
   static constexpr bool has_call_blocks = CallBlockConduit<C>;
 
+  // The call block comes from the environment's page arena: page aligned, so a multiple of
+  // CALL_BLOCK_ALIGN, and zeroed (HMX-LIB-011); every failure is a value (HMX-LIB-009).
   client(C& conduit, Env& env, size_t scratch_pages = default_scratch_pages) noexcept
       : conduit_(&conduit), env_(&env) {
     init_ = s_.init(env, scratch_pages);
@@ -74,7 +76,8 @@ class client {
 
   // --- typed operations ---
 
-  // register_ring (op 1): npages and the gfn list are computed from r.memory.
+  // register_ring (op 1): npages and the gfn list are computed from r.memory; a new ring's
+  // rx_ptr and tx_ptr are zeroed first (HMX-LIB-014, marshal_register_ring).
   status register_ring(const ring_registration& r) noexcept {
     return run_marshalled([&] { return marshal_register_ring(*env_, s_, mode, r); }).error();
   }

@@ -2,7 +2,7 @@
 //
 // Signatures are compared as 32-bit words, never with memcmp: this code runs in early boot and
 // freestanding guests where no memcmp may exist (Linux uses __builtin_memcmp for the same reason;
-// probe.md 1.7).
+// Linux arch/x86/kernel/cpu/hypervisor.c).
 #pragma once
 
 #include <cstdint>
@@ -49,7 +49,7 @@ struct signature12 {
   return r.ebx == sig.w0 && r.ecx == sig.w1 && r.edx == sig.w2;
 }
 
-// Xen's signature "XenVMMXenVMM" (probe.md 1.3).
+// Xen's signature "XenVMMXenVMM" (Linux arch/x86/kernel/cpu/hypervisor.c (signatures)).
 inline constexpr signature12 xen_signature = signature12::from("XenVMMXenVMM");
 
 // Leaf 0 carries the vendor in EBX, EDX, ECX order ("Genu" "ineI" "ntel"), unlike the
@@ -68,7 +68,7 @@ inline constexpr signature12 xen_signature = signature12::from("XenVMMXenVMM");
 }
 
 // CPUID.1:ECX[31]: "hypervisor present". Physical CPUs return 0, and without it leaves
-// 0x40000000+ are undefined (Intel returns the highest basic leaf's data) (probe.md 1.1).
+// 0x40000000+ are undefined (Intel returns the highest basic leaf's data) (Intel SDM Vol. 2A CPUID (0x40000000-0x400000FF reserved)).
 inline constexpr uint32_t cpuid1_ecx_hypervisor_bit = 1u << 31;
 
 struct hypervisor_block {
@@ -78,7 +78,7 @@ struct hypervisor_block {
 };
 
 // One signature looked for during a scan of the hypervisor leaves. Linux's rule
-// (cpuid_base_hypervisor(), probe.md 1.7): the block must reach base + min_leaves. The first
+// (cpuid_base_hypervisor(), Linux arch/x86/kernel/cpu/hypervisor.c): the block must reach base + min_leaves. The first
 // complete block wins; a block that carries the signature but is too short is remembered as
 // truncated in case no complete block follows.
 struct signature_match {

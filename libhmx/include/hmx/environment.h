@@ -1,7 +1,7 @@
 // What libhmx needs from the guest it runs in.
 //
 // libhmx never executes a privileged instruction and never assumes an address mapping itself
-// (DESIGN.md decision 7 and "Facts of the machines": guest workloads run at CPL3 and reach CPL0
+// (docs/ARCHITECTURE.md decision 7 and "Facts of the machines": guest workloads run at CPL3 and reach CPL0
 // only through the guest runtime's interrupt gate). An environment supplies:
 //
 //   to_gpa(p)        guest-physical address of the byte at p, or hmx::invalid_gpa. Translation
@@ -38,6 +38,8 @@ struct smccc_regs {
   uint64_t x[8] = {};
 };
 
+// HMX-LIB-010: what a freestanding guest supplies instead of a hosted library: the translation
+// of its own addresses to guest-physical ones, and zeroed pages from a static arena (no heap).
 template <class E>
 concept Environment = requires(E& e, const void* p, size_t n) {
   { e.to_gpa(p) } -> std::same_as<uint64_t>;

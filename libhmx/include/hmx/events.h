@@ -1,11 +1,11 @@
-// Event-page and vector helpers (DESIGN.md decision 5: notifications by vector, with one pending
+// Event-page and vector helpers (docs/ARCHITECTURE.md decision 5: notifications by vector, with one pending
 // bit per ring, so a guest never scans all its rings).
 //
 // The hypervisor sets event-page bits with atomic OR after publishing a ring's tx_ptr; the guest
 // clears them with atomic AND (spec struct event_page). A ring's bit number is the event_index
 // the hypervisor wrote into its ring header at registration (feature EVENT_PAGE). The vector
 // register has Hyper-V's SINT layout: vector bits 7:0, masked bit 16 (spec msrs VECTOR;
-// probe.md 3.1).
+// Hyper-V TLFS SynIC SINTx).
 #pragma once
 
 #include <cstdint>

@@ -48,7 +48,7 @@ struct buffer {
 //
 // A new ring starts empty: libhmx sets its rx_ptr and tx_ptr to 0 before registering it
 // (HMX-LIB-014). Set `preserve` to re-register a ring whose contents were kept (resume after
-// hibernate, argo.md 2.3.4): its pointers are left alone and the hypervisor keeps a valid
+// hibernate, Xen argo.c register_ring): its pointers are left alone and the hypervisor keeps a valid
 // tx_ptr. Never register with preserve unset a ring that is registered right now: libhmx would
 // write tx_ptr under the hypervisor.
 struct ring_registration {
@@ -189,7 +189,7 @@ template <Environment Env>
 // zero-length iovs). In gpa mode a buffer is split where its pages stop being guest-physically
 // contiguous, and adjacent contiguous pieces are merged. More than `cap` iovs: EINVAL, the
 // hypervisor's answer for niov > MAXIOV; a buffer beyond MAX_MESSAGE_SIZE: EINVAL; a total
-// beyond it: EMSGSIZE (argo.md 2.5).
+// beyond it: EMSGSIZE (Xen argo.c sendv).
 template <Environment Env>
 [[nodiscard]] result<uint32_t> build_iovs(Env& env, handle_mode m, const buffer* bufs, size_t n,
                                           hmx_iov_t* out, uint32_t cap) noexcept {

@@ -1,20 +1,20 @@
-// hmx::probe(): which HMX mechanisms does this hypervisor offer? (DESIGN.md decision 2: probe,
+// hmx::probe(): which HMX mechanisms does this hypervisor offer? (docs/ARCHITECTURE.md decision 2: probe,
 // never assume.) Probing only reads CPUID or makes SMCCC discovery calls; it never faults and
 // never changes hypervisor state. A guest that finds nothing gets a probe_result whose
 // present() is false and whose hmx_status says why.
 //
-// x86 (spec `cpuid`; probe.md 1): CPUID.1:ECX[31] first, then one scan of
+// x86 (spec `cpuid`; Intel SDM Vol. 2A CPUID; Linux arch/x86/kernel/cpu/hypervisor.c): CPUID.1:ECX[31] first, then one scan of
 // HMX_CPUID_SCAN_FIRST..HMX_CPUID_SCAN_LAST in HMX_CPUID_SCAN_STEP steps for the HMX signature
 // (max leaf >= base + HMX_CPUID_LEAF_MSR) and for Xen's (max leaf >= base + 2); then the VERSION,
 // MECHANISMS and MSR leaves. Xen's Argo is confirmed separately (conduit/xen.h,
 // probe_xen_argo()), because confirming it needs the hypercall page installed.
 //
-// aarch64 (spec `smccc`; probe.md 5): SMCCC_VERSION >= 1.1, the vendor hypervisor Call UID equal
+// aarch64 (spec `smccc`; Arm DEN0028 (SMCCC)): SMCCC_VERSION >= 1.1, the vendor hypervisor Call UID equal
 // to HMX's UID and the service REVISION major equal to HMX_SMCCC_REVISION_MAJOR before any other
 // HMX function id (HMX-LIB-005), then HMX's VERSION and FEATURES functions. The SMCCC logic is plain C++ over the
 // environment's smccc() primitive, so host tests drive it on any architecture; only the hvc
 // instruction itself (arch/aarch64.h) is aarch64-only. The environment must only offer smccc()
-// when EL2 exists (the PSCI conduit is "hvc"): an hvc without EL2 is UNDEFINED (probe.md 5.3).
+// when EL2 exists (the PSCI conduit is "hvc"): an hvc without EL2 is UNDEFINED (Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)).
 #pragma once
 
 #include <cstdint>
@@ -112,16 +112,19 @@ struct probe_result {
 inline constexpr signature12 hmx_cpuid_signature = {
     HMX_CPUID_SIGNATURE_EBX, HMX_CPUID_SIGNATURE_ECX, HMX_CPUID_SIGNATURE_EDX};
 
+// The x86 discovery of spec 3: CPUID only, never an MSR or a hypercall (HMX-LIB-006).
 template <X86Environment E>
 [[nodiscard]] probe_result probe_x86(E& env) noexcept {
   probe_result p;
   p.arch = arch_kind::x86_64;
   p.vendor = env.vendor();
+  // HMX-LIB-001: no hypervisor leaf is read unless CPUID.1:ECX[31] says a hypervisor is there.
   if ((env.cpuid(1, 0).ecx & cpuid1_ecx_hypervisor_bit) == 0) {
     p.hmx_status = probe_status::no_hypervisor;
     return p;
   }
 
+  // HMX-LIB-002: the bases in ascending order, the first with HMX's signature and enough leaves.
   signature_match m[2] = {{hmx_cpuid_signature, HMX_CPUID_LEAF_MSR},
                           {xen_signature, 2}};
   scan_hypervisor_leaves([&](uint32_t leaf) { return env.cpuid(leaf, 0); }, m, 2,
@@ -161,19 +164,20 @@ template <X86Environment E>
   p.features = mech.ebx;
   p.max_batch = mech.ecx;
 
+  // HMX-LIB-003: the MSR base and the hypercall number come from the MSR leaf, never a constant.
   const cpuid_regs msr = env.cpuid(h.base + HMX_CPUID_LEAF_MSR, 0);
   p.msr_base = msr.eax;
   p.msr_count = msr.ebx;
   p.hypercall_nr = msr.ecx;
 
-  // Minor versions are additive (new features are advertised by bits); a different major
-  // version is a different interface.
+  // HMX-LIB-008: minor versions are additive (new features are advertised by bits); a different
+  // major version is a different interface.
   p.hmx_status = p.version_major == HMX_VERSION_MAJOR ? probe_status::found
                                                       : probe_status::version_mismatch;
   return p;
 }
 
-// SMCCC architecture calls (DEN0028; probe.md 5.3).
+// SMCCC architecture calls (DEN0028; Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)).
 inline constexpr uint32_t smccc_version_fn = 0x80000000u;
 inline constexpr uint32_t smccc_min_version = 0x10001u;  // v1.1
 inline constexpr uint64_t smccc_not_supported = ~static_cast<uint64_t>(0);

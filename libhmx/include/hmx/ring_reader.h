@@ -1,5 +1,5 @@
 // hmx::ring_reader: the receiver's side of a ring (spec struct ring; Argo's ring protocol,
-// argo.md 2.4).
+// Xen docs/designs/argo.pandoc, ring protocol).
 //
 // Protocol: rx_ptr and tx_ptr are byte offsets into the ring data, 16-aligned, in [0, len);
 // rx == tx means empty. Each message is a 16-byte header (len = payload + 16) and the payload,
@@ -9,7 +9,7 @@
 // overwrites bytes still being read.
 //
 // Only the hypervisor writes messages into a ring: there is deliberately no ring_writer. A guest
-// sends with sendv, and the hypervisor copies (DESIGN.md: no memory shared between domains).
+// sends with sendv, and the hypervisor copies (docs/ARCHITECTURE.md: no memory shared between domains).
 //
 // Everything read from the ring is validated before use: the hypervisor is trusted to follow
 // the protocol, but a corrupt header must not make the reader run off the ring. The length comes
@@ -87,7 +87,9 @@ class ring_reader {
   [[nodiscard]] bool empty() const noexcept { return pending_bytes() == 0; }
 
   // The message at rx_ptr: -EAGAIN when the ring is empty, -EINVAL when anything read from the
-  // ring is out of bounds.
+  // ring is out of bounds. HMX-LIB-012: tx_ptr is loaded with acquire ordering (load_ptrs) before
+  // the message bytes; HMX-LIB-013: a len below the header size or a message past tx_ptr is
+  // corrupt, and the next message starts len rounded up to MSG_SLOT_SIZE further, modulo len.
   [[nodiscard]] result<message_view> peek() const noexcept {
     if (!geometry().ok()) return errc::inval;
     uint32_t rx, tx;
@@ -121,8 +123,9 @@ class ring_reader {
     return m;
   }
 
-  // Release the message's bytes to the hypervisor: rx_ptr = m.next (release store). EINVAL if
-  // m is not the message at rx_ptr (one consumer per ring).
+  // Release the message's bytes to the hypervisor: rx_ptr = m.next, a release store after the
+  // last read of the message (HMX-LIB-012). EINVAL if m is not the message at rx_ptr (one
+  // consumer per ring).
   status consume(const message_view& m) noexcept {
     if (!geometry().ok() || m.next >= len_ || m.next % HMX_MSG_SLOT_SIZE != 0) return errc::inval;
     if (rx() != m.offset) return errc::inval;

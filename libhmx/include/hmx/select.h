@@ -7,7 +7,7 @@
 //      arm_smccc_hvc (1)  aarch64, HMX present, bit set.
 //   2. x86_vmcall (2)     x86, HMX present, bit set, hypercall_nr != 0, vendor GenuineIntel.
 //      x86_vmmcall (2)    the same with vendor AuthenticAMD or HygonGenuine. The other vendor's
-//                         instruction raises #UD unless the hypervisor patches it (probe.md 4.4).
+//                         instruction raises #UD unless the hypervisor patches it (Linux Documentation/virt/kvm/x86/hypercalls.rst).
 //   3. xen_hypercall (4)  Xen found and Argo confirmed by probe_xen_argo().
 //
 // Equal preferences keep the data's mechanism-id order. No usable conduit: -ENODEV, "HMX not
@@ -99,6 +99,8 @@ struct conduit_order_t {
 
 inline constexpr detail::conduit_order_t conduit_order = detail::make_conduit_order();
 
+// HMX-LIB-007: the usable conduit with the lowest preference value; HMX-LIB-006: only conduits
+// discovery found offered are candidates, and none found is -ENODEV ("HMX not present").
 [[nodiscard]] constexpr result<conduit_choice> select_conduit(const probe_result& p) noexcept {
   for (const detail::conduit_candidate& k : conduit_order.c) {
     conduit_choice c;

@@ -6,7 +6,7 @@
 #   -DINCLUDES=dir|dir -DWORK_DIR=...
 #
 # Steps: (1) compile guest.cpp with -ffreestanding -nostdlib -fno-exceptions -fno-rtti -O2
-# (aarch64: -mgeneral-regs-only -mno-outline-atomics -mstrict-align, DESIGN.md "Facts");
+# (aarch64: -mgeneral-regs-only -mno-outline-atomics -mstrict-align, docs/ARCHITECTURE.md "Facts of the machines");
 # (2) `nm -u` of the object may list only memcpy/memset/memmove, which a guest runtime provides;
 # (3) link it with runtime.cpp, -nostdlib -static and entry hmx_guest_entry: no undefined symbol
 # may remain; (4) the disassembly must contain each instruction's expected encoding.

@@ -46,7 +46,7 @@ concept message_channel = requires(C& c, const chan_iov* iov, uint32_t n, void* 
 };
 
 // Optional: several messages in one call (an HMX batch: one hypervisor exit for all of them,
-// DESIGN.md decision 6). Sent in order; the first that fails stops the rest. Returns how many were
+// docs/ARCHITECTURE.md decision 6). Sent in order; the first that fails stops the rest. Returns how many were
 // sent; `failure` receives the result of the first one not sent (ok when all were). The driver
 // transport uses it when a channel offers it (queue_proxy.h); each message keeps send()'s
 // all-or-nothing meaning.

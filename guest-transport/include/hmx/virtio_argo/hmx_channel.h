@@ -11,7 +11,7 @@
 //            and reported as msg_size (HMX-VTA-008).
 //   notify   consuming frees ring space, and only a notify makes the hypervisor re-check the
 //            senders waiting for it (HMX-NOTIFY-001). The notify is deferred, never skipped: it
-//            rides in the same batch as the next send (one exit instead of two, DESIGN.md
+//            rides in the same batch as the next send (one exit instead of two, docs/ARCHITECTURE.md
 //            decision 6), or is issued before wait() blocks, so the peer is never left waiting
 //            while this side sleeps (HMX-VTA-022).
 //   wait     returns at once when the own ring holds a message or the space-available event
@@ -69,7 +69,7 @@ struct hmx_channel_options {
   // Before sleeping, watch the own ring this long (adaptive polling, as NAPI does). The ring's
   // event bit is left set meanwhile, so the hypervisor raises no interrupt for messages that
   // arrive while we look: where an injection, a halt and a wake-up cost far more than the gap
-  // between two messages (guest CPL0 emulated, DESIGN.md "Facts"), that is most of them.
+  // between two messages (guest CPL0 emulated, docs/ARCHITECTURE.md "Facts of the machines"), that is most of them.
   uint64_t poll_ns = 0;
 };
 
@@ -145,7 +145,7 @@ class hmx_channel {
     return failure;
   }
 
-  // batch_message_channel: the messages in order in one HMX batch (one exit, DESIGN.md decision
+  // batch_message_channel: the messages in order in one HMX batch (one exit, docs/ARCHITECTURE.md decision
   // 6), stopping at the first that fails (BATCH_FLAG_STOP_ON_ERROR). A deferred notify rides
   // last in the same batch.
   uint32_t send_batch(const chan_msg* msgs, uint32_t n, result& failure) noexcept {

@@ -12,7 +12,7 @@
 
 namespace hmx::arch::aarch64 {
 
-// SMCCC call through HVC #0 (DEN0028; probe.md 5.3): function id in W0, arguments X1..X7,
+// SMCCC call through HVC #0 (DEN0028; Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)): function id in W0, arguments X1..X7,
 // results X0..X3. SMCCC v1.0 lets the callee corrupt X4..X17 and v1.2 may return results in
 // X4..X17, so X0..X7 are in/out and X8..X17 are clobbered.
 inline void hvc_smccc(smccc_regs& r) noexcept {
@@ -33,7 +33,7 @@ inline void hvc_smccc(smccc_regs& r) noexcept {
 }
 
 // Xen hypercall on Arm: HVC #0xEA1 (XEN_HYPERCALL_TAG), number in X16, arguments X0..X4, result
-// X0; X16 and the argument registers may be clobbered (argo.md 1.1, Xen arch-arm.h).
+// X0; X16 and the argument registers may be clobbered (Xen public/argo.h (hypercall 39), Xen arch-arm.h).
 inline int64_t xen_hvc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                        uint64_t a4) noexcept {
   register uint64_t x16 asm("x16") = nr;

@@ -49,7 +49,7 @@ inline int64_t vmmcall(uint64_t nr, uint64_t rdi) noexcept {
 }
 
 // Call a Xen hypercall-page entry (page + nr * 32) with the 64-bit Xen ABI: arguments in RDI RSI
-// RDX R10 R8, result in RAX (argo.md 1.1; Xen docs/guest-guide/x86/hypercall-abi.rst). The stub
+// RDX R10 R8, result in RAX (Xen public/argo.h (hypercall 39); Xen docs/guest-guide/x86/hypercall-abi.rst). The stub
 // loads RAX itself ("mov $nr, %eax; vmcall; ret"). Like Linux's _hypercall5, argument registers
 // and r9 are treated as clobbered. `call` pushes a return address, so the red zone below RSP is
 // skipped first: this header may be compiled without -mno-red-zone.

@@ -58,7 +58,7 @@ template <class C>
 concept Conduit = CallBlockConduit<C> || ArgoConduit<C>;
 
 // The conduit status of a hypercall instruction's RAX: 0, or a negated error of the conduit
-// itself. KVM answers an unknown hypercall number with -KVM_ENOSYS (-1000; probe.md 4.4), which
+// itself. KVM answers an unknown hypercall number with -KVM_ENOSYS (-1000; Linux Documentation/virt/kvm/x86/hypercalls.rst), which
 // means the same as HMX's ENOSYS: the conduit exists, HMX does not live behind it.
 [[nodiscard]] constexpr status hypercall_status(int64_t rax) noexcept {
   constexpr int64_t kvm_enosys = -1000;

@@ -13,7 +13,7 @@
 
 namespace hmx {
 
-// SMCCC return codes (DEN0028; probe.md 5.3) as HMX statuses: NOT_SUPPORTED means the service
+// SMCCC return codes (DEN0028; Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)) as HMX statuses: NOT_SUPPORTED means the service
 // does not implement the function (ENOSYS: the conduit exists, HMX is not behind it); other
 // negative codes (NOT_REQUIRED -2, INVALID_PARAMETER -3) mean the call was refused as such.
 [[nodiscard]] constexpr status smccc_status(uint64_t x0) noexcept {

@@ -2,7 +2,7 @@
 // RAX = the HMX hypercall number from the MSR leaf (ECX), RDI = call block GPA; RAX returns the
 // conduit status, the operation's result is in the call block. VMCALL is Intel VMX's, VMMCALL
 // AMD SVM's: select_conduit() only picks the one matching the CPU vendor, because the other one
-// raises #UD unless the hypervisor rewrites it (probe.md 4.4). Both are CPL0-only; the
+// raises #UD unless the hypervisor rewrites it (Linux Documentation/virt/kvm/x86/hypercalls.rst). Both are CPL0-only; the
 // environment executes them.
 #pragma once
 

@@ -1,7 +1,7 @@
 // Xen conduit (spec mechanism xen_hypercall, preference 4: last resort): Xen's own Argo,
 // hypercall 39 (__HYPERVISOR_argo_op), with Argo's five arguments (cmd, arg1..arg4) in
 // registers. On x86 the call goes through the hypercall page, installed by writing the page's
-// GPA to the MSR that CPUID Xen-base+2 EBX names (probe.md 1.6, 2.3); the entry for hypercall
+// GPA to the MSR that CPUID Xen-base+2 EBX names (Xen public/arch-x86/cpuid.h, 2.3); the entry for hypercall
 // 39 is page + 39 * 32. On Arm it is HVC #0xEA1 (no page).
 //
 // Argo's arguments are guest handles (pointers the hypervisor resolves through the guest's page
@@ -20,7 +20,7 @@
 
 namespace hmx {
 
-// Each hypercall-page stub is 32 bytes (Xen vmx_init_hypercall_page; probe.md 2.3).
+// Each hypercall-page stub is 32 bytes (Xen vmx_init_hypercall_page; Xen public/arch-x86/cpuid.h (hypercall page MSR)).
 inline constexpr uint32_t xen_hypercall_stub_size = 32;
 
 template <XenEnvironment Env>
@@ -64,7 +64,7 @@ class xen_conduit {
   uint32_t msr_;
 };
 
-// How the Argo probe's result reads (HMX-LIB-004; XTF tests/argo, argo.md 1.1): -EINVAL means
+// How the Argo probe's result reads (HMX-LIB-004; XTF tests/argo, Xen public/argo.h (hypercall 39)): -EINVAL means
 // Argo is there (register_ring with len 1 is always invalid); -ENODEV, -EPERM, -EACCES mean it
 // exists but is not enabled for this domain (or XSM refuses it); -ENOSYS (not built),
 // -EOPNOTSUPP (disabled at boot) and anything else mean it is absent.

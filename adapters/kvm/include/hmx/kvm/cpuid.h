@@ -1,5 +1,5 @@
 // The CPUID table of a vCPU: what KVM supports (KVM_GET_SUPPORTED_CPUID) plus entries the caller
-// adds or overrides, e.g. the HMX leaves (DESIGN.md "How data flows" 2). Pure, no KVM calls.
+// adds or overrides, e.g. the HMX leaves (docs/ARCHITECTURE.md "From spec data to report" 2). Pure, no KVM calls.
 #pragma once
 
 #include <linux/kvm.h>

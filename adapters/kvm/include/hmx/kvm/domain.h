@@ -1,6 +1,6 @@
 // A domain: one KVM VM with its own guest memory, loaded PVH image and N vCPU threads.
 //
-// Phase-2 hooks (the HMX service plugs in here, DESIGN.md "How data flows" 4):
+// Hooks (the HMX service, hmx_service.h, plugs in here; spec "Conduits", the trap path):
 //   domain_hooks::cpuid      extra CPUID leaves (the HMX signature/feature leaves)
 //   domain_hooks::msr_exits  + msr_handler: every RDMSR/WRMSR of [base, base+count) comes to the
 //                            handler on the vCPU's thread; returning false injects #GP

@@ -4,7 +4,7 @@
 // len a (hostile) guest supplies: [gpa, gpa + len) must lie inside [0, size()). Out-of-range
 // requests are not exceptional (the guest controls them) and fail through the return value.
 // This is the "guest memory by GPA with bounds checks" interface the reference core uses
-// (DESIGN.md decisions 4 and 8).
+// (docs/ARCHITECTURE.md decisions 4 and 8).
 #pragma once
 
 #include <cstddef>

@@ -1,12 +1,12 @@
 // The HMX service of hmx-kvm: serves HMX to the KVM domains of one monitor through one reference
-// core (DESIGN.md "How data flows" 4, decision 8).
+// core (docs/ARCHITECTURE.md "From spec data to report" 4, decision 8).
 //
 // Per domain it supplies the domain_hooks of the VM: the HMX CPUID leaves at the default base
 // (per vCPU: VERSION carries the vCPU index), the MSR block at the default base routed to
 // userspace, the MSR conduit (msr_dispatch.h) into the core, and the teardown of the domain in
 // the core when its VM stops (HMX-DOM-001/002). Domains get ids 1, 2, 3... in the order given,
 // and learn their id, name and their peers' ids from the guest command line (README.md "Guest
-// command line"). The MAC policy starts empty (default deny between domains, DESIGN.md
+// command line"). The MAC policy starts empty (default deny between domains, docs/ARCHITECTURE.md
 // decision 9) until a policy file is loaded.
 #pragma once
 

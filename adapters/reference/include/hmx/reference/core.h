@@ -1,6 +1,6 @@
 // The hypervisor-agnostic HMX core: domains, rings, sendv, notify, batch, events, MAC policy.
 //
-// Semantics are Xen Argo's (shared/reference/argo.md section 2) with HMX's additions (call block,
+// Semantics are Xen Argo's (Xen xen/common/argo.c) with HMX's additions (call block,
 // batch, event page, vector register, null op) from spec/hmx.textproto. Adapters (hmx-kvm, the
 // in-process loopback, future ones) translate their conduit into call() or argo_op(), their MSR
 // accesses into set_/get_vector and set_/get_event_page, and deliver interrupts for the core
@@ -46,7 +46,7 @@ struct RingInfo {
   DomainId partner = 0;       // HMX_DOMID_ANY for a wildcard ring
   uint32_t len = 0;           // ring data bytes
   uint32_t npages = 0;
-  uint32_t tx_ptr = 0;        // the hypervisor's private copy (argo.md 2.3.6)
+  uint32_t tx_ptr = 0;        // the hypervisor's private copy (Xen argo.c register_ring)
   uint32_t notify_vcpu = 0;   // vCPU whose vector announces the ring
   uint32_t event_index = 0;   // bit in the owner's event page
   uint32_t pending = 0;       // domains waiting for space
@@ -71,7 +71,7 @@ class Core {
   int create_domain(DomainId id, std::string name, GuestMemory& memory, uint32_t vcpus,
                     Notifier& notifier, bool hmx_enabled = true);
 
-  // Tear a domain down (argo.md 2.10): its rings and their pending waits, every ring another
+  // Tear a domain down (Xen argo.c argo_destroy): its rings and their pending waits, every ring another
   // domain registered naming it as partner, and its space waits on other domains' rings. Waits
   // until every call in flight has finished; afterwards the core never touches its memory.
   // Errors: -HMX_ESRCH.
@@ -90,7 +90,7 @@ class Core {
 
   // The same operations with Argo's convention (Xen hypercall 39: cmd, arg1..arg4, arguments are
   // guest-physical addresses here). Only Argo's ops 1-4 exist on this conduit; others give
-  // -HMX_EOPNOTSUPP. arg3 or arg4 wider than 32 bits give -HMX_EINVAL (argo.md 2.1).
+  // -HMX_EOPNOTSUPP. arg3 or arg4 wider than 32 bits give -HMX_EINVAL (Xen argo.c do_argo_op).
   int64_t argo_op(DomainId dom, uint32_t vcpu, uint32_t cmd, uint64_t arg1, uint64_t arg2,
                   uint64_t arg3, uint64_t arg4);
 

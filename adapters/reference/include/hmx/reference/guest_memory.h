@@ -1,6 +1,6 @@
 // Guest-physical memory as the reference core sees it.
 //
-// The core touches guest memory only through this interface (DESIGN.md decision 8), so the same
+// The core touches guest memory only through this interface (docs/ARCHITECTURE.md decision 8), so the same
 // code serves in-process tests (ArenaGuestMemory), hmx-kvm (memory slots) and future adapters.
 // Every guest-physical range a guest names goes through map(), which bounds-checks it: a guest
 // value is never turned into a host pointer any other way.
@@ -42,7 +42,7 @@ class GuestMemory {
   bool write_bytes(uint64_t gpa, const void* src, uint64_t len);
 
   // Read a structure once into hypervisor memory; the core never reads the guest copy again
-  // (no double fetch, DESIGN.md decision 4).
+  // (no double fetch, docs/ARCHITECTURE.md decision 4).
   template <class T>
   bool read_once(uint64_t gpa, T& out) {
     static_assert(std::is_trivially_copyable_v<T>);

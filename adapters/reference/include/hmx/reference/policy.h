@@ -1,9 +1,9 @@
-// Mandatory access control for HMX, modelled on Xen's XSM Argo hooks (argo.md section 2.9).
+// Mandatory access control for HMX, modelled on Xen's XSM Argo hooks (Xen xsm/dummy.h Argo hooks).
 //
 // Rules come from a policy file in protobuf text format (adapters/reference/policy.proto,
 // documented in adapters/reference/POLICY.md). They name domains by their NAME (given to
 // Core::create_domain), with "*" wildcards. Without a matching rule the answer is deny between
-// distinct domains (DESIGN.md decision 9); a domain may always send to itself and register a ring
+// distinct domains (docs/ARCHITECTURE.md decision 9); a domain may always send to itself and register a ring
 // naming itself as partner. Wildcard (any-source) rings need an explicit REGISTER_ANY_SOURCE allow
 // rule. Every denial is counted (per hook and per domain pair) and logged.
 #pragma once
@@ -20,7 +20,7 @@
 namespace hmx::ref {
 
 enum class PolicyHook : uint8_t {
-  kSend = 0,                  // sendv, and each notify query entry (argo.md 2.5, 2.6)
+  kSend = 0,                  // sendv, and each notify query entry (Xen argo.c sendv, 2.6)
   kRegisterSingleSource = 1,  // register_ring with a specific partner
   kRegisterAnySource = 2,     // register_ring with partner DOMID_ANY
 };

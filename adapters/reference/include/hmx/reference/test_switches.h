@@ -1,4 +1,5 @@
-// Test-only switches that turn off one check of the reference core, so that the conformance
+// Test-only switches (hmx_reference_testable only; the production hmx_reference has none,
+// src/switches.h) that turn off one check of the reference core, so that the conformance
 // suite can show that it fails exactly the requirements covering that check (ctest
 // conformance.can_fail, conformance/check_can_fail.cmake). Every check is on unless a test turns
 // it off; nothing else calls disable(). Process-wide.

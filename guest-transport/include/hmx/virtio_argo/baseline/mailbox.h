@@ -1,7 +1,7 @@
 // The register interface of the shared-memory baseline in real VMs (hmx-vta-bench): the classic
 // virtio arrangement, in which the device (here: the monitor) reads the guest's split virtqueue
 // and buffers straight from guest memory, with no copy by anyone but the device itself. It is
-// what virtio-argo's isolation cost is measured against (DESIGN.md "Performance": isolation cost),
+// what virtio-argo's isolation cost is measured against (docs/ARCHITECTURE.md "Performance": isolation cost),
 // so it is kept as cheap as a real transport: one exit per doorbell, one interrupt per batch of
 // completions.
 //

@@ -2,7 +2,7 @@
 // driver's split virtqueue and buffers directly (virtio-mmio/-pci style; here in-process).
 // It shares everything with the virtio-argo path except how bytes move: the same device
 // objects, the same control plane (device_core), the same ring engine (vring_engine). The
-// only difference left for the isolation-cost benchmark (DESIGN.md "Performance") is the copy
+// only difference left for the isolation-cost benchmark (docs/ARCHITECTURE.md "Performance") is the copy
 // into messages. Hosted; one thread (kicks run the device inline).
 #pragma once
 

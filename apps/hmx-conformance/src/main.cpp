@@ -1,0 +1,170 @@
+// hmx-conformance: run the HMX conformance suite on a target and report per requirement.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "report.h"
+#include "targets.h"
+
+#ifndef HMX_CONFORMANCE_SPEC_DIR
+#error "HMX_CONFORMANCE_SPEC_DIR must be set by the build"
+#endif
+#ifndef HMX_CONFORMANCE_VTA_KVM_TESTS
+#define HMX_CONFORMANCE_VTA_KVM_TESTS ""
+#endif
+
+namespace {
+
+using namespace conformance::runner;
+
+constexpr const char* kFooter =
+    "Exit codes (kvm-unit-tests): 0 every applicable requirement passed; 1 a requirement failed or the\n"
+    "run was incomplete (crash, time limit, protocol error); 77 nothing applicable (HMX not present),\n"
+    "or --target kvm without /dev/kvm. See docs/guide-hypervisor-vendors.md.";
+
+// "a:b:c" -> {"a", "b", "c"} (a path list, as the build passes the transport's source folders).
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i)
+    if (i == text.size() || text[i] == ':') {
+      if (i > start) out.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  return out;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hmx-conformance: the HMX conformance suite (requirement-traced, per spec/requirements.textproto)"};
+  std::string target = "reference";
+  std::vector<std::string> only;
+  bool tap = false, verbose = false, require_hmx = false;
+  std::string junit, json, log_file, disable_check;
+  target_options o;
+  o.policy_file = HMX_CONFORMANCE_POLICY;
+  o.image_dir = HMX_CONFORMANCE_IMAGE_DIR;
+  o.hmx_kvm = HMX_CONFORMANCE_HMX_KVM;
+  o.vta_tests = HMX_CONFORMANCE_VTA_TESTS;
+  o.vta_kvm_tests = HMX_CONFORMANCE_VTA_KVM_TESTS;
+  o.vta_sources = split_list(HMX_CONFORMANCE_VTA_SOURCES);
+  std::string spec_dir = HMX_CONFORMANCE_SPEC_DIR;
+  double timeout = 0;
+  app.add_option("--target", target, "reference (in-process reference core), kvm (images under hmx-kvm), "
+                                     "qemu (tester image under stock QEMU, which has no HMX), console (a "
+                                     "tester console captured on another monitor: --console-file), transport "
+                                     "(the virtio-argo transport's tests, HMX-VTA-*)")
+      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport"}));
+  app.add_option("--only", only, "requirement ID glob, e.g. 'HMX-RING-*' (repeatable)")->type_name("GLOB");
+  app.add_flag("--tap", tap, "TAP 13 on stdout (one test point per requirement); the table goes to stderr");
+  app.add_option("--junit", junit, "write JUnit XML")->type_name("FILE");
+  app.add_option("--json", json, "write the JSON certification report")->type_name("FILE");
+  app.add_option("--log", log_file, "write the tester's console")->type_name("FILE");
+  app.add_option("--spec-dir", spec_dir, "spec data directory (hmx.textproto, requirements.textproto)")
+      ->capture_default_str();
+  app.add_option("--policy", o.policy_file, "MAC policy file (adapters/reference/POLICY.md)")->capture_default_str();
+  app.add_option("--image-dir", o.image_dir, "guest images (kvm, qemu)")->capture_default_str();
+  app.add_option("--hmx-kvm", o.hmx_kvm, "hmx-kvm executable")->capture_default_str();
+  app.add_option("--qemu", o.qemu, "QEMU executable")->capture_default_str();
+  app.add_option("--timeout", timeout, "time limit of the whole run in seconds (default: 300 reference, 300 kvm, 120 qemu, 600 transport)");
+  app.add_flag("--require-hmx", require_hmx, "fail (exit 1) when the target does not offer HMX");
+  app.add_option("--disable-check", disable_check, "reference only: disable one check of the reference core "
+                                                   "(test switch; shows that the suite can fail)");
+  app.add_option("--console-file", o.console_file, "console target: the captured console of the tester image")
+      ->type_name("FILE");
+  app.add_option("--console-domain", o.console_domain,
+                 "console target: only lines prefixed \"[NAME] \" count (a multi-domain monitor's console)")
+      ->type_name("NAME");
+  app.add_option("--tester-status", o.tester_status, "console target: the tester's exit status (port 0xf4 value)")
+      ->type_name("N");
+  app.add_flag("-v,--verbose", verbose, "echo the console while running");
+  app.footer(kFooter);
+  CLI11_PARSE(app, argc, argv);
+
+  o.kind = target == "kvm"       ? target_kind::kvm
+           : target == "qemu"    ? target_kind::qemu
+           : target == "console" ? target_kind::console
+           : target == "transport" ? target_kind::transport
+                                 : target_kind::reference;
+  if (o.kind == target_kind::console && o.console_file.empty()) {
+    std::cerr << "hmx-conformance: --target console needs --console-file\n";
+    return 1;
+  }
+  o.timeout_s = timeout > 0                             ? timeout
+                : o.kind == target_kind::reference ? 300
+                : o.kind == target_kind::kvm       ? 300
+                : o.kind == target_kind::transport ? 600
+                                                   : 120;
+  o.vta_kvm = access("/dev/kvm", R_OK | W_OK) == 0;
+  o.sel = selection(only);
+  o.disable_check = disable_check;
+  if (verbose) o.echo = [](std::string_view l) { std::cerr << l << '\n'; };
+
+  spec_info spec;
+  try {
+    spec = load_spec(spec_dir);
+  } catch (const std::exception& e) {
+    std::cerr << "hmx-conformance: " << e.what() << '\n';
+    return 1;
+  }
+  if (!disable_check.empty() && o.kind != target_kind::reference) {
+    std::cerr << "hmx-conformance: --disable-check needs --target reference\n";
+    return 1;
+  }
+  if (o.kind == target_kind::kvm && access("/dev/kvm", R_OK | W_OK) != 0) {
+    std::cout << "SKIPPED: /dev/kvm not available\n";
+    return 77;
+  }
+
+  target_outcome out;
+  try {
+    out = o.kind == target_kind::reference ? run_reference_target(o)
+          : o.kind == target_kind::console ? run_console_target(o)
+          : o.kind == target_kind::transport ? run_transport_target(o)
+                                           : run_vm_target(o);
+  } catch (const std::exception& e) {
+    std::cerr << "hmx-conformance: " << e.what() << '\n';
+    return 1;
+  }
+  evaluation ev = evaluate(spec, out.log, out.facts, o.sel);
+  if (require_hmx && out.log.ident_seen && !out.log.hmx_present()) {
+    ev.problems.push_back("--require-hmx: the target does not offer HMX");
+    ev.complete = false;
+    ev.exit_code = 1;
+  }
+  const report rep{spec, out.log, out.facts, ev, o.sel, utc_now()};
+
+  bool io_ok = true;
+  if (!log_file.empty()) {
+    std::string all = out.command.empty() ? "" : "# " + out.command + "\n";
+    for (const auto& l : out.console) all += l + "\n";
+    io_ok &= write_file(log_file, all);
+  }
+  if (!junit.empty()) io_ok &= write_file(junit, junit_xml(rep));
+  if (!json.empty()) io_ok &= write_file(json, certification_json(rep).dump(2) + "\n");
+  if (tap) {
+    write_tap(std::cout, rep);
+    write_table(std::cerr, rep);
+  } else {
+    write_table(std::cout, rep);
+  }
+  std::cout.flush();
+  if (!io_ok) {
+    std::cerr << "hmx-conformance: cannot write a report file\n";
+    if (ev.exit_code == 0) ev.exit_code = 1;
+  }
+  // A hung in-process run leaves threads inside the core: end without unwinding them.
+  if (out.abandon) std::_Exit(ev.exit_code);
+  return ev.exit_code;
+}
