@@ -8,10 +8,13 @@
 include_guard(GLOBAL)
 
 set(HMX_FOLDERS "")
+# A folder enters the build once it has a CMakeLists.txt (a new adapter is listed here first).
 macro(hmx_folder dir layer)
-  list(APPEND HMX_FOLDERS ${dir})
-  string(MAKE_C_IDENTIFIER "${dir}" _hmx_id)
-  set(HMX_LAYER_${_hmx_id} ${layer})
+  if(EXISTS ${CMAKE_SOURCE_DIR}/${dir}/CMakeLists.txt)
+    list(APPEND HMX_FOLDERS ${dir})
+    string(MAKE_C_IDENTIFIER "${dir}" _hmx_id)
+    set(HMX_LAYER_${_hmx_id} ${layer})
+  endif()
 endmacro()
 
 hmx_folder(tools/specgen      0)
@@ -21,9 +24,12 @@ hmx_folder(libhmx             3)
 hmx_folder(guest-runtime      4)
 hmx_folder(adapters/reference 4)
 hmx_folder(adapters/kvm       5)
+hmx_folder(adapters/xen       5)
+hmx_folder(adapters/arm-smccc 5)
 hmx_folder(guest-transport    5)
 hmx_folder(conformance        6)
 hmx_folder(apps               7)
+hmx_folder(linux              7)
 hmx_folder(docs               8)
 
 # Every target of every directory below `dir`, recursively.
