@@ -12,6 +12,7 @@ HMX_PACKAGES=(
   asciidoctor
   g++-aarch64-linux-gnu
   qemu-system-x86 qemu-system-arm
+  make dpkg-dev flex bison device-tree-compiler
 )
 
 hmx_missing_packages() {
