@@ -6,11 +6,11 @@
 
 namespace hmx::virtio_argo::service {
 
-host_domain::host_domain(ref::Core& core, ref::DomainId id, std::string name, uint64_t memory_bytes)
+host_domain::host_domain(ref::Core& core, ref::DomainId id, std::string name, uint64_t memory_bytes, bool shareable)
     : core_(core),
       id_(id),
       name_(std::move(name)),
-      memory_(memory_bytes),
+      memory_(memory_bytes, shareable, name_),
       // GPA 0 stays unused: libhmx's "no argument" value never names one of our objects.
       env_(memory_.data(), memory_.size(), 0, hmx::page_size),
       conduit_(core_trap{&core, id}) {

@@ -1,63 +1,52 @@
 #include "hmx/virtio_argo/service/service_set.h"
 
-#include <charconv>
 #include <stdexcept>
 
 namespace hmx::virtio_argo::service {
+#include "hmx/host/key_value.h"
+#include "hmx/host/size.h"
+
 
 namespace {
 
 uint64_t number(std::string_view key, std::string_view v, uint64_t max) {
-  uint64_t out = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || end != v.data() + v.size() || out > max)
-    throw std::invalid_argument("--service: bad " + std::string(key) + "=" + std::string(v));
-  return out;
+  const std::optional<unsigned long long> n = host::parse_decimal(v, max);
+  if (!n) throw std::invalid_argument("--service: bad " + std::string(key) + "=" + std::string(v));
+  return *n;
 }
 
-// SIZE with an optional K/M/G suffix, MiB without (as hmx-kvm's mem=).
-uint64_t size(std::string_view v) {
-  uint64_t unit = 1ull << 20;
-  if (!v.empty() && (v.back() == 'K' || v.back() == 'M' || v.back() == 'G')) {
-    unit = v.back() == 'K' ? 1ull << 10 : v.back() == 'M' ? 1ull << 20 : 1ull << 30;
-    v.remove_suffix(1);
+// SIZE (hmx/host/size.h), MiB without a unit as hmx-kvm's mem=.
+uint64_t memory_size(std::string_view v) {
+  uint64_t bytes = 0;
+  try {
+    bytes = host::parse_size(v, host::kMiB);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--service: mem: ") + e.what());
   }
-  const uint64_t n = number("mem", v, 4096);
-  if (n * unit < (8ull << 20) || n * unit > (2ull << 30)) throw std::invalid_argument("--service: mem out of range");
-  return n * unit;
+  if (bytes < (8ull << 20) || bytes > (2ull << 30)) throw std::invalid_argument("--service: mem out of range");
+  return bytes;
 }
 
 }  // namespace
 
 service_spec parse_service_spec(std::string_view spec) {
-  service_spec s;
-  const auto eq = spec.find('=');
-  if (eq == std::string_view::npos || eq == 0)
+  const std::optional<host::named_spec> parts = host::split_named_spec(spec);
+  if (!parts || parts->name.empty())
     throw std::invalid_argument("--service: expected NAME=virtio-blk,file=PATH[,...], got '" + std::string(spec) + "'");
-  s.name = spec.substr(0, eq);
+  service_spec s;
+  s.name = parts->name;
   if (s.name.find_first_of(" *,:=") != std::string::npos)
     throw std::invalid_argument("--service: bad name '" + s.name + "'");
-  std::string_view rest = spec.substr(eq + 1);
-  bool first = true;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (first) {
-      s.kind = item;
-      first = false;
-      continue;
-    }
-    const auto e = item.find('=');
-    const std::string_view key = item.substr(0, e);
-    const std::string_view val = e == std::string_view::npos ? std::string_view() : item.substr(e + 1);
-    if (e == std::string_view::npos || val.empty())
-      throw std::invalid_argument("--service: expected KEY=VALUE, got '" + std::string(item) + "'");
+  s.kind = parts->head;
+  for (const host::key_value& item : parts->options) {
+    if (!item.has_value || item.value.empty())
+      throw std::invalid_argument("--service: expected KEY=VALUE, got '" + std::string(item.item) + "'");
+    const std::string_view key = item.key, val = item.value;
     if (key == "file") s.file = val;
     else if (key == "queues") s.queues = static_cast<uint16_t>(number(key, val, 64));
     else if (key == "queue-size") s.queue_size = static_cast<uint16_t>(number(key, val, 32768));
     else if (key == "die-after") s.die_after = number(key, val, UINT32_MAX);
-    else if (key == "mem") s.memory_bytes = size(val);
+    else if (key == "mem") s.memory_bytes = memory_size(val);
     else throw std::invalid_argument("--service: unknown option '" + std::string(key) + "'");
   }
   if (s.kind != "virtio-blk")
@@ -86,6 +75,8 @@ void service_set::start(ref::Core& core, ref::DomainId first_id, const std::vect
     o.id = static_cast<ref::DomainId>(first_id + i);
     o.blk_file = s.file;
     o.queues = s.queues;
+    o.vhost_socket = s.socket;
+    o.vhost_exec = s.exec;
     o.queue_size = s.queue_size;
     o.die_after = s.die_after;
     o.memory_bytes = s.memory_bytes;
@@ -103,14 +94,17 @@ std::vector<std::string> service_set::stats_lines() const {
   std::vector<std::string> out;
   for (const auto& s : running_) {
     const virtio_service_stats st = s->stats();
-    out.push_back("service " + s->options().name + " (id " + std::to_string(s->options().id) +
-                  "): virtio-blk, " + std::to_string(st.connections) + " connection(s), " +
+    const std::string kind = s->options().vhost_socket.empty() ? std::string("virtio-blk")
+                                                               : "vhost-user-blk at " + s->options().vhost_socket;
+    out.push_back("service " + s->options().name + " (id " + std::to_string(s->options().id) + "): " + kind + ", " +
+                  std::to_string(st.connections) + " connection(s), " +
                   std::to_string(st.requests) + " requests (" + std::to_string(st.writes) + " writes, " +
                   std::to_string(st.reads) + " reads, " + std::to_string(st.bytes_written) + " bytes written, " +
                   std::to_string(st.bytes_read) + " read), " + std::to_string(st.avail_messages) + " AVAIL / " +
                   std::to_string(st.used_messages) + " USED messages, " + std::to_string(st.eagain) + " EAGAIN, " +
                   std::to_string(st.drivers_served) + " driver(s) served, " + std::to_string(st.drivers_refused) +
-                  " refused by the policy" + (st.dead ? ", died" : ""));
+                  " refused by the policy" + (st.dead ? ", died" : "") +
+                  (st.backend_failed ? ", back-end failed" : ""));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -18,6 +19,8 @@
 #include "hmx/virtio_argo/device/bus_server.h"
 #include "hmx/virtio_argo/service/host_domain.h"
 
+#include "hmx/vhost_user/backend_process.h"
+#include "hmx/vhost_user/blk_bridge.h"
 namespace hmx::virtio_argo::service {
 
 namespace {
@@ -30,6 +33,12 @@ constexpr uint64_t kLivenessNs = 100'000'000;             // idle connection: is
 constexpr uint64_t kRetryNs = 5'000'000;                  // a driver domain that did not exist yet
 
 }  // namespace
+std::string hex(uint64_t v) {
+  char b[17];
+  std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
 
 struct virtio_service::impl {
   // One driver domain's bus: its ring at VTA_BUS_APORT and the bus server on it.
@@ -53,6 +62,8 @@ struct virtio_service::impl {
   std::unique_ptr<host_domain> dom;
   std::unique_ptr<device::blk_device> blk;
   std::unique_ptr<dying_device> dev;
+  std::unique_ptr<vhost_user::backend_process> backend;  // vhost_exec
+  std::unique_ptr<vhost_user::blk_bridge> bridge;        // vhost_socket
   std::vector<std::unique_ptr<bus_link>> buses;
   std::unique_ptr<connection> conn;
   void* device_ring = nullptr;  // reused by every connection (one at a time)
@@ -207,12 +218,22 @@ struct virtio_service::impl {
     s.protocol_errors = h.protocol_errors;
     s.eagain = h.eagain;
     s.resets = h.resets;
-    const auto& b = blk->stats();
-    s.reads = b.reads;
-    s.writes = b.writes;
-    s.flushes = b.flushes;
-    s.bytes_read = b.bytes_read;
-    s.bytes_written = b.bytes_written;
+    if (blk != nullptr) {
+      const auto& b = blk->stats();
+      s.reads = b.reads;
+      s.writes = b.writes;
+      s.flushes = b.flushes;
+      s.bytes_read = b.bytes_read;
+      s.bytes_written = b.bytes_written;
+    } else if (bridge != nullptr) {
+      const auto b = bridge->stats();
+      s.reads = b.reads;
+      s.writes = b.writes;
+      s.flushes = b.flushes;
+      s.bytes_read = b.bytes_read;
+      s.bytes_written = b.bytes_written;
+      s.backend_failed = !bridge->alive();
+    }
     s.connected = conn != nullptr;
     s.dead = killed.load();
     std::lock_guard lock(stats_mu);
@@ -242,7 +263,16 @@ struct virtio_service::impl {
   bool round() {
     for (auto& b : buses) (void)b->server->poll();
     if (conn != nullptr && conn->host->poll() == result::conn_refused) close_connection("driver gone");
+    const bool backend_ok = bridge == nullptr || bridge->pump();  // completions before the host sends
     if (dev->tripped()) {
+    if (bridge != nullptr && backend_ok && !bridge->pump()) {  // kicks for what the host received
+      if (conn != nullptr) (void)conn->host->poll();              // the requests it failed go out
+    }
+    if (bridge != nullptr && !bridge->alive()) {
+      // The back-end is gone: the device is removed in order (EVENT_DEVICE REMOVED, HMX-VTA-005).
+      log("removing the device: vhost-user back-end: " + bridge->failure());
+      return false;
+    }
       log("dying on purpose at request " + std::to_string(opt.die_after) + " (die-after)");
       die();
       return false;
@@ -312,11 +342,31 @@ std::unique_ptr<virtio_service> virtio_service::start(ref::Core& core, const vir
   b.queue_size = o.queue_size;
   b.serial = "hmx-vta-" + o.name.substr(0, 12);
   result e = result::ok;
-  p->blk = device::blk_device::open(b, e);
-  if (p->blk == nullptr)
-    throw std::runtime_error("virtio service " + o.name + ": cannot open " + o.blk_file + ": " + to_string(e));
-  p->dev = std::make_unique<dying_device>(*p->blk, o.die_after);
-  p->dom = std::make_unique<host_domain>(core, o.id, o.name, o.memory_bytes);
+  if (o.vhost_socket.empty()) {
+    p->blk = device::blk_device::open(b, e);
+    if (p->blk == nullptr)
+      throw std::runtime_error("virtio service " + o.name + ": cannot open " + o.blk_file + ": " + to_string(e));
+    p->dev = std::make_unique<dying_device>(*p->blk, o.die_after);
+    p->dom = std::make_unique<host_domain>(core, o.id, o.name, o.memory_bytes);
+  } else {
+    // The back-end maps this domain's memory and nothing else (a memfd: SET_MEM_TABLE).
+    p->dom = std::make_unique<host_domain>(core, o.id, o.name, o.memory_bytes, true);
+    if (!o.vhost_exec.empty()) p->backend = std::make_unique<vhost_user::backend_process>(o.vhost_exec);
+    auto fe = std::make_unique<vhost_user::frontend>(o.vhost_socket, std::chrono::milliseconds(10000));
+    vhost_user::blk_bridge_options bo;
+    bo.queues = o.queues;
+    bo.ring_size = o.queue_size;
+    host_domain* dom = p->dom.get();
+    bo.wake = [dom] { dom->waiter().wake(); };
+    if (o.log) bo.log = o.log;
+    std::string error;
+    p->bridge = vhost_user::blk_bridge::connect(std::move(fe), *p->dom->memory().shared(), p->dom->resource(), bo, error);
+    if (p->bridge == nullptr) throw std::runtime_error("virtio service " + o.name + ": " + o.vhost_socket + ": " + error);
+    p->dev = std::make_unique<dying_device>(*p->bridge, o.die_after);
+    p->log("vhost-user back-end at " + o.vhost_socket + ": features 0x" + hex(p->bridge->backend_features()) + ", " +
+           std::to_string(p->bridge->num_queues()) + " queue(s), " +
+           std::to_string(p->bridge->config_size()) + " config bytes");
+  }
   // The bus rings exist before any driver runs, so a driver's first request finds them.
   p->open_buses(o.drivers);
   p->publish();

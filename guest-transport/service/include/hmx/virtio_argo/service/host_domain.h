@@ -22,6 +22,7 @@
 
 #include "hmx/virtio_argo/hmx_channel.h"
 #include "hmx/virtio_argo/service/host_waiter.h"
+#include "hmx/virtio_argo/service/domain_memory.h"
 
 namespace hmx::virtio_argo::service {
 
@@ -48,7 +49,8 @@ class host_domain {
 
   // Creates domain `id` named `name` in `core`, with `memory_bytes` of guest memory, one vCPU,
   // an unmasked vector and an event page. Throws std::runtime_error when the core refuses.
-  host_domain(ref::Core& core, ref::DomainId id, std::string name, uint64_t memory_bytes);
+  // shareable: the memory is a memfd a vhost-user back-end may map (memory().shared()).
+  host_domain(ref::Core& core, ref::DomainId id, std::string name, uint64_t memory_bytes, bool shareable = false);
   ~host_domain();
   host_domain(const host_domain&) = delete;
   host_domain& operator=(const host_domain&) = delete;
@@ -62,6 +64,7 @@ class host_domain {
   const std::string& name() const { return name_; }
   ref::Core& core() { return core_; }
   host_env& env() { return env_; }
+  domain_memory& memory() { return memory_; }
   host_client& client() { return *client_; }
   host_waiter& waiter() { return waiter_; }
   hmx_event_page_t* events() { return events_; }
@@ -77,7 +80,7 @@ class host_domain {
   ref::Core& core_;
   const ref::DomainId id_;
   const std::string name_;
-  ref::ArenaGuestMemory memory_;
+  domain_memory memory_;
   host_env env_;
   host_waiter waiter_;
   host_conduit conduit_;
