@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # hmx_guest_image(NAME SOURCES src... [LIBS lib...])
 #
 # Builds a freestanding x86-64 PVH guest image ${HMX_GUEST_OUTPUT_DIRECTORY}/NAME.elf on the HMX

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest architecture.layers: cmake -DRECORD=<build>/architecture/targets.cmake -P check_layers.cmake
 #
 # Judges the dependency graph the configure step recorded (cmake/HmxLayers.cmake):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest docs.requirements: the prose and the requirement data agree.
 #   cmake -DSPEC_DIR=<spec> -DREQUIREMENTS=<spec/requirements.textproto> -P check_requirements.cmake
 #

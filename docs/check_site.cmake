@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest docs.site: (re)build the spec site and check the HTML.
 #   cmake [-DBUILD_DIR=<build>] -DSITE=<build/site/index.html>
 #         -DREQUIREMENTS=<spec/requirements.textproto> -P check_site.cmake

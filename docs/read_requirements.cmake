@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the docs checks (cmake -P scripts): read text files as CMake lists of lines, and read
 # the requirement entries of spec/requirements.textproto.
 #

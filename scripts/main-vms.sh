@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The HMX demo in real VMs (called by scripts/main.sh after the build): hmx-kvm runs three
 # domains from one image, build/guests/demo.elf (adapters/kvm/guests/demo.cpp):
 #   ping, pong  exchange 400 messages each way through libhmx over the MSR conduit, on both vCPUs,

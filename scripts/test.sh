@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The test command: install what is missing, then build and run every test stage:
 #   1. main tree (all unit, integration and real-VM tests; VM tests skip loudly without /dev/kvm)
 #   2. ASan+UBSan tree (host unit tests)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 # cmake -P script of the abi.freestanding tests: compile the ABI headers freestanding.
 # Inputs: CC CXX ARCH INCLUDE_DIR SRC_C SRC_CXX WORK_DIR. Fails (non-zero exit) on any error.
 file(MAKE_DIRECTORY ${WORK_DIR}/${ARCH})

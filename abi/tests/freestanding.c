@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * abi.freestanding: the ABI headers in a freestanding C11 translation unit (docs/ARCHITECTURE.md decision
  * 7). It also names a few items of the header naming contract, so a renamed macro or type fails

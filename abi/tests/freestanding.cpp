@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 // abi.freestanding: the ABI headers in a freestanding C++20 translation unit built with
 // -fno-exceptions -fno-rtti -nostdlib (docs/ARCHITECTURE.md decision 7), as libhmx and guest images use them.
 #include <hmx/abi/hmx.h>

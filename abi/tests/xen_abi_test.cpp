@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 // abi.xen: the HMX ABI is byte- and value-compatible with Xen's <xen/argo.h> (docs/ARCHITECTURE.md decision
 // 1). The pairs to compare come from the spec data (every xen_name), listed by
 // `hmx-specgen --xen-checks-out` as X-macros in hmx_xen_checks.inc.

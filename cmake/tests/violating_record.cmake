@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A recorded graph with one upward link and one sibling include: architecture.layers.can_fail
 # runs check_layers.cmake on it and must fail (the check is not a test that cannot fail).
 set(HMX_SOURCE_DIR "/src")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // conformance::context: clients, memory, rings and waiting (the report API is in report.cpp).
 #include "conformance/context.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The peer agent (peer_protocol.h): a domain that follows the tester's commands, so that the
 // cross-domain requirements (MAC policy, delivery between domains, space waits, teardown of a
 // partner) are tested between two real domains. It runs in the peer and the denied domain.

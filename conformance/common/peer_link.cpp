@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tester's side of the peer agent (peer_link.h).
 #include "conformance/peer_link.h"
 

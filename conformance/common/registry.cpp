@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The registered tests (registry.h). A fixed table: guest images have no heap, and static
 // registration objects run from the runtime's init_array before guest_main.
 #include "conformance/registry.h"

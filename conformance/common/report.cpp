@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report API of conformance::context (context.h), after kvm-unit-tests' lib/report.c
 // (report / report_skip / report_info, one PASS/FAIL/SKIP per check) and the Arm ACS status
 // word (a failure carries the number of the checkpoint that failed). Output: PROTOCOL.md.

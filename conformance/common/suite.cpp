@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tester's run (PROTOCOL.md): BEGIN, IDENT, PEERS, PLAN, TEST/CHECK/RESULT per test, DONE.
 #include "conformance/suite.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // conformance::format for guest images: the guest runtime's vsnprintf (guest-runtime/).
 #include <hmx_guest/runtime.h>
 

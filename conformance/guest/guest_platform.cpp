@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // guest_platform (guest_platform.h) on the HMX guest runtime.
 #include "guest_platform.h"
 

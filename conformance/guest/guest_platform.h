@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The platform of the conformance guest images (PVH on any hypervisor; guest-runtime/): tests run
 // at CPL3 (docs/ARCHITECTURE.md "Facts of the machines": CPL0 is emulated here), privileged instructions go
 // through the runtime's gate, other vCPUs run jobs from a mailbox, and interrupts are counted

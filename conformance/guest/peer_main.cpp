@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The peer image (hmx-conformance-peer.elf): the agent of peer_protocol.h. It runs as the peer
 // domain and as the denied domain (policy.textproto tells them apart).
 #include <hmx_guest/runtime.h>

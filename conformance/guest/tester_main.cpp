@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tester image (hmx-conformance-tester.elf): runs the hypervisor-scope tests and reports
 // over the serial console (PROTOCOL.md); its exit status goes to port 0xf4 (0 pass, 1 fail,
 // 77 nothing applicable, as kvm-unit-tests).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // conformance::format for the in-process build: the C library's vsnprintf.
 #include <cstdio>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hosted_platform (hosted_platform.h): CPUID and MSR simulation over hmx::ref::Core.
 #include "hosted_platform.h"
 

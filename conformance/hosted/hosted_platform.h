@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The in-process platform (--target reference): a domain of an in-process reference core
 // (adapters/reference, hmx::ref::Core) with ArenaGuestMemory RAM at GPA 0. The tests' conduit is
 // a loopback into Core::call (libhmx's loopback conduit idea, bound per vCPU). CPUID and MSRs are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // run_reference (reference_run.h).
 #include "reference_run.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // --target reference: the whole suite in-process against the reference core. Three domains as in
 // a VM run (policy.textproto): "tester" runs the suite, "peer" and "denied" run the peer agent on
 // host threads; an agent that exits has its domain destroyed, as a VM that ends would.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The batch operation (spec 08-batching; HMX-BATCH-001..005).
 #include "util.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rules common to every operation (spec 06-operations "Rules common to all operations";
 // HMX-MECH-006..009, HMX-MECH-011): the common checks, unused arguments, the order of the error
 // tables, and null.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Discovery on x86 (spec 03-discovery: the CPUID leaf block; HMX-DISC-*). CPUID is read through
 // the platform on each vCPU (on the guest images at CPL0: a CPL3 CPUID does not reach the
 // monitor on every hypervisor).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Vector registers, the event page and interrupt delivery (spec 07-notifications;
 // HMX-EVENT-001..006).
 #include "util.h"

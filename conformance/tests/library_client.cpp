@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Guest library: call blocks, rings, notifications (HMX-LIB-009..014, HMX-EVENT-009, HMX-EVENT-010,
 // HMX-SEND-011, HMX-NOTIFY-006), run in-process against a fake hypervisor that records every
 // call block libhmx traps with.

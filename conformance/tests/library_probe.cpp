@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Guest library: discovery and conduit selection (spec 03-discovery guest requirements;
 // HMX-LIB-001..008), run in-process against fake environments (libhmx's env::host with CPUID
 // tables, a fake SMCCC firmware, a fake Xen conduit). Built into the guest images too, which is
@@ -152,7 +153,8 @@ HMX_GUEST_TEST(lib_smccc_probe, "HMX-LIB-005") {
       const auto fn = static_cast<uint32_t>(r.x[0]);
       if (n < 16) calls[n++] = fn;
       r = hmx::smccc_regs{};
-      if (fn == 0x80000000u) r.x[0] = 0x10002;
+      if (fn == 0x8400000Au) r.x[0] = 0;  // PSCI_FEATURES(SMCCC_VERSION): present
+      else if (fn == 0x80000000u) r.x[0] = 0x10002;
       else if (fn == HMX_SMCCC_FN_CALL_UID && good_uid)
         r.x[0] = HMX_SMCCC_UID_W0, r.x[1] = HMX_SMCCC_UID_W1, r.x[2] = HMX_SMCCC_UID_W2, r.x[3] = HMX_SMCCC_UID_W3;
       else if (fn == HMX_SMCCC_FN_CALL_UID) r.x[0] = 0x12345678, r.x[1] = 1;
@@ -167,9 +169,9 @@ HMX_GUEST_TEST(lib_smccc_probe, "HMX-LIB-005") {
   const hmx::probe_result p = hmx::probe_smccc(good);
   ctx.check(p.hmx_present(), "probe with SMCCC 1.2, the HMX UID and revision %u: %s", HMX_SMCCC_REVISION_MAJOR,
             hmx::describe(p.hmx_status));
-  ctx.check(good.n >= 3 && good.calls[0] == 0x80000000u && good.calls[1] == HMX_SMCCC_FN_CALL_UID &&
-                good.calls[2] == HMX_SMCCC_FN_REVISION,
-            "SMCCC_VERSION, Call UID and REVISION come first");
+  ctx.check(good.n >= 4 && good.calls[0] == 0x8400000Au && good.calls[1] == 0x80000000u &&
+                good.calls[2] == HMX_SMCCC_FN_CALL_UID && good.calls[3] == HMX_SMCCC_FN_REVISION,
+            "PSCI_FEATURES, SMCCC_VERSION, CALL_UID and REVISION come first");
   fake_firmware wrong_uid;
   wrong_uid.good_uid = false;
   (void)hmx::probe_smccc(wrong_uid);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domain lifecycle (spec 10-lifecycle; HMX-DOM-001..004). The teardown test destroys the peer
 // domain: it runs last (registry.h).
 #include "util.h"

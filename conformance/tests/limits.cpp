@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The limits (spec 11-limits; HMX-LIMIT-001, HMX-LIMIT-002) and the ring count rules that
 // depend on them (HMX-RING-004, HMX-RING-009, HMX-EVENT-004).
 #include "util.h"

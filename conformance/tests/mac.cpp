@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Mandatory access control (spec 09-policy; HMX-MAC-001..005). The policy of a conformance run
 // (conformance/policy.textproto): tester <-> peer allowed, nothing between tester and denied, no
 // wildcard rings for the tester.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Conduits and call blocks (spec 04-mechanisms; HMX-MECH-001..005, HMX-MECH-010). Only an
 // advertised mechanism is exercised; vmcall/vmmcall, SMCCC and Xen's hypercall are never
 // executed by these images (a vmcall does not come back on this project's KVM: docs/ARCHITECTURE.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // notify and space-available wake-ups (spec 06-operations, 07-notifications "Space waits";
 // HMX-NOTIFY-001..005, HMX-EVENT-007, HMX-RING-010).
 #include "util.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // register_ring and unregister_ring (spec 06-operations; HMX-RING-001..009).
 #include "util.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ring memory protocol (spec 05-rings; HMX-RING-011..015) and the message header (HMX-SEND-008,
 // HMX-SEND-009), observed in rings the tester owns and, for selection, in the peer's rings.
 #include "util.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile guests (spec 13-security; HMX-SEC-001..004): every guest-physical range checked,
 // control structures read once, any input answered with a defined result, writes confined.
 #include "util.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sendv (spec 06-operations; HMX-SEND-001..007, HMX-SEC-006).
 #include "util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Small helpers shared by the test files: raw argument structures in test memory, byte checks.
 // Freestanding (the tests compile into guest images too).
 #pragma once

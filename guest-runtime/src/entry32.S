@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PVH entry and the 32-bit path to long mode, shared by the BSP and the APs.
  *
  * PVH boot ABI (Xen docs/misc/pvh.pandoc, "x86/HVM direct boot ABI"): the loader enters the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPL0 report of an unexpected CPU exception. Runs emulated (slow) but only once, on the way out:
 // print one line, then exit with HMX_GUEST_EXIT_EXCEPTION and RDI = the record's address so the
 // monitor can build its own crash report (protocol.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Minimal vsnprintf for guest code: %d %i %u %x %X %p %s %c %%, flags '0' '-' '#', width, l ll z.
 #include "hmx_guest/runtime.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPL3 side of interrupt handling: take the pending bitmap that the CPL0 stub fills, run the
 // handlers this vCPU registered, and halt through the gate.
 #include "percpu.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The few C library symbols that freestanding compiled code calls (GCC emits memcpy/memset/
 // memmove/memcmp calls even with -ffreestanding), plus the C++ ABI stubs a static image needs.
 // String instructions keep the compiler from turning these loops back into calls to themselves.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Common 64-bit entry for every vCPU: per-CPU stack, TSS, IDT, then iretq to CPL3.
  *
  * Entered from entry32.S with EDI = cpu index, SS/DS/ES = kernel data. 21 CPL0 instructions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Per-vCPU data at the base of each vCPU's size-aligned block (layout.h). Internal to the runtime.
 #ifndef HMX_GUEST_PERCPU_H
 #define HMX_GUEST_PERCPU_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPL3 start of every vCPU: constructors, start_info, AP bring-up, then the image's entry points.
 #include "percpu.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Serial console: COM1 transmit register, whole buffers per `rep outsb`.
 //
 // Every port access is a VM exit (~29 us from CPL3 here, docs/ARCHITECTURE.md), so a line goes out as one

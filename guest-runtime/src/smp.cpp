@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Local APIC and AP bring-up, all at CPL3 (the xAPIC page is mapped user-accessible).
 //
 // INIT-SIPI-SIPI as in SDM Vol. 3A 9.4.4.1 "Typical BSP Initialization Sequence", sent with the

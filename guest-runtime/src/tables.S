@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Static descriptor tables and page tables, fully initialised by the assembler.
  *
  * Nothing here is computed at run time: every CPL0 instruction is emulated on the nested KVM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Real-mode AP start-up code. The BSP copies [hmx_guest_trampoline_start, _end) to
  * HMX_GUEST_TRAMPOLINE_BASE at CPL3 (native speed) before INIT-SIPI-SIPI; a STARTUP IPI with
  * vector HMX_GUEST_TRAMPOLINE_BASE >> 12 starts the AP at CS = vector << 8, IP = 0 in real mode

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Vector stubs, the interrupt and exception paths, and the privileged-call gate.
  *
  * All of this runs at CPL0, which the nested KVM emulates at ~1.2 us per instruction, so each

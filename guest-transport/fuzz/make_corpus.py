@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpus of vta_fuzz.cpp: one seed per victim, made of well-formed messages
 (the layouts of spec/transport.adoc), so the fuzzer starts past the header checks."""
 import os

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: everything a peer controls in virtio-argo. The first input byte picks the
 // victim, the rest is a list of messages, each a le16 length and that many bytes:
 //   0  the codecs: every message decoded in both roles, with every typed decoder;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The memory a virtio-argo driver image owns, shared by vta_blk_e2e and vta_blk_bench: the
 // libhmx scratch arena, the event page, the bus and device rings, the receive buffer, the split
 // virtqueues and the request buffers. All static: a guest image has no heap (docs/ARCHITECTURE.md decision 7).

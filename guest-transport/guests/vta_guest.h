@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // What every virtio-argo driver image does before its workload, at CPL3 (docs/ARCHITECTURE.md "Facts of the machines": CPL0
 // is emulated here, so only the conduit's WRMSR, HLT and the interrupt stubs run there):
 //  - read its identity and the device domain's id from the command line hmx-kvm writes

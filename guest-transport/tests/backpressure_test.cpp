@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Flow control: full rings (EAGAIN, then space-available), the per-queue credit, and both
 // sides blocked at once without a deadlock (HMX-VTA-021..025).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // virtio-blk end to end over virtio-argo: negotiation, bulk data with checksums, and the
 // request validation of the device, with the device served inline or on its own thread.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Several queues (VIRTIO_BLK_F_MQ) with many requests in flight on each, completions reaped in
 // whatever order they arrive, and the data checked afterwards.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Codec round trips and bounds of the bus messages (include/hmx/virtio_argo/protocol_bus.h).
 #include <gtest/gtest.h>
 

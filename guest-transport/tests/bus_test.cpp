@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bus: enumeration on the well-known aport, one connection (a pair of rings) per device,
 // refusals, and removal reaching the driver (HMX-VTA-001..005, -034).
 #include <gtest/gtest.h>

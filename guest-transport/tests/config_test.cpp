@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Configuration space over messages: chunked reads that retry until every chunk saw the same
 // generation, guarded writes, and the initialization rules a driver keeps (HMX-VTA-013, -015,
 // -016, -037).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // virtio-console over virtio-argo: receive buffers held until data arrives (completed later and
 // out of order with respect to transmits), a device-side config change, an emergency write.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The device's control plane (virtio 1.2 2.1-2.6), shared by both data paths.
 #include <gtest/gtest.h>
 

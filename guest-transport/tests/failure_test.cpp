@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A peer that dies, hangs or is removed mid-request: the driver sees the ring vanish
 // (ECONNREFUSED) or a time-out, reports DEVICE_NEEDS_RESET, and gets every outstanding
 // request back as failed, with no byte written into a buffer after that (HMX-VTA-033..035).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Buffers larger than one message: split into fragments that fit the receiver's ring and the
 // iov limit, sent back to back in offset order, and reassembled (HMX-VTA-027).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A device that lies: the driver transport must never write outside the buffers it offered,
 // never publish a completion the device did not finish, and never trust a size it did not
 // record itself (HMX-VTA-008, -029).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A driver that breaks the rules, speaking raw messages to a real device host: the device
 // answers what is well-formed exactly once and in order, drops what is not, and meets every
 // data-path violation with DEVICE_NEEDS_RESET instead of acting on it (HMX-VTA-009, -010,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The in-process channel keeps the HMX ring semantics the transport relies on.
 #include <gtest/gtest.h>
 

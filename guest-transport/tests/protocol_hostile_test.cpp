@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile decoding: every field from the peer is an attack (HMX-VTA-008, -009). Buffers are
 // exact-size heap vectors, so an over-read is an ASan failure in the sanitizer trees.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Codec round trips of the transport messages (include/hmx/virtio_argo/protocol.h).
 #include <gtest/gtest.h>
 

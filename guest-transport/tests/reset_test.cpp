@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Device and queue reset over virtio-argo: requests the device holds or has half-sent are
 // forgotten on both sides, the driver gets every buffer back as failed, and nothing stale is
 // written into a buffer afterwards (HMX-VTA-029..032).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ring-layout features over virtio-argo: the driver transport implements indirect descriptors
 // and event-index suppression on the driver's own rings; the device never sees either.
 #include <gtest/gtest.h>

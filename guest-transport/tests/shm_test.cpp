@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shared-memory baseline: the same device objects and the same driver, with the device
 // reading the driver's split virtqueue directly (the classic way). It is the reference the
 // isolation-cost benchmark divides by, so it must be correct on its own and agree with

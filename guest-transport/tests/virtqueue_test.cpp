@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The driver's split virtqueue against the device-side ring engine (virtio 1.2 2.7).
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ring engine rejects every malformed chain (virtio 1.2 2.7.4.2, 2.7.5.3) instead of
 // following it: it is what stands between a buggy driver ring and the device.
 #include <gtest/gtest.h>

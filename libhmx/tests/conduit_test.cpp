@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The conduits' register conventions, through the host environment's primitives (spec
 // `mechanisms`: x86_msr, x86_vmcall, x86_vmmcall, the loopback), and the direct MSR helpers.
 #include "test_support.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hmx::probe() on x86 over fake CPUID tables (spec `cpuid`; Intel SDM Vol. 2A CPUID; Linux arch/x86/kernel/cpu/hypervisor.c).
 #include "test_support.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The x86 instruction encodings of arch/x86.h, read from the compiled functions' bytes (never
 // executed: vmcall/vmmcall do not return on this host, wrmsr/rdmsr fault at CPL3). The aarch64
 // hvc encodings are checked in libhmx.freestanding.aarch64's disassembly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Event-page bits, ring event indices and the SINT-layout vector register (spec struct
 // event_page, msrs VECTOR / EVENT_PAGE).
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Typed operations marshalled through recording conduits: what exactly lands in the call block
 // and the argument structs (spec `operations` and `structs`).
 #include "test_support.h"

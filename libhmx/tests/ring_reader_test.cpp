@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hmx::ring_reader on hand-built rings (spec struct ring; Xen docs/designs/argo.pandoc, ring protocol): wrap-around, corrupt
 // lengths and pointers, and a concurrent producer that follows the protocol.
 #include <atomic>

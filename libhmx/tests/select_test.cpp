@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // select_conduit(): the documented order (README.md "Conduit selection"; the data's preference).
 #include <fstream>
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hmx::status / hmx::result and the error-name lookup, held against the spec data.
 #include <fstream>
 #include <regex>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Shared pieces of libhmx's host unit tests: guest memory for a host environment, fake CPUID
 // tables, a scrambled (non-contiguous) address map, and recording conduits that decode what the
 // library marshalled.

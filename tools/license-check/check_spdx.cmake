@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The license.spdx check (cmake -P): every file git tracks names its license in an
 # SPDX-License-Identifier line within its first HMX_SPDX_HEADER_LINES lines, and every license
 # that line names has its text in LICENSES/<id>.txt (LICENSE, "Which license applies where").

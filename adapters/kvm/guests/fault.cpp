@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fault: executes ud2 at CPL3. The runtime's exception path reports the #UD and exits with
 // HMX_GUEST_EXIT_EXCEPTION; hmx-kvm turns that into a crash report (exit code 2).
 #include <hmx_guest/runtime.h>

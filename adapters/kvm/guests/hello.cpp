@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hello: every vCPU prints from CPL3, then proves that an interrupt reaches a handler that CPL3
 // code registered: the BSP sends itself a self-IPI and each AP a fixed IPI; each vCPU waits for
 // its handler to run, and the BSP exits 0 once all have seen the vector.

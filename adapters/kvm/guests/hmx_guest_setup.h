@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // What every HMX image of hmx-kvm does first, at CPL3: read its identity from the command line,
 // probe HMX with libhmx through the runtime's privileged gate (hmx_guest/hmx_env.h), check that
 // the MSR conduit was selected, and set up the domain's event page and this vCPU's vector.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hooks: exercises the monitor hooks the HMX service uses (see hooks_protocol.h): a CPUID leaf
 // added by the monitor, MSR accesses that exit to a monitor callback (through the runtime's
 // privileged gate), guest memory read and written by GPA, #GP for a refused MSR, and interrupts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Numbers shared by the `hooks` image and the host-side test (tests/hooks_test.cpp) that plays
 // the part of an HMX service the monitor's hooks allow: a CPUID leaf, an MSR range with exits,
 // guest memory by GPA, and interrupt injection. Test values only, deliberately not HMX's (abi/):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // spin: every vCPU spins forever at CPL3; only the monitor's time limit stops it.
 #include <hmx_guest/runtime.h>
 

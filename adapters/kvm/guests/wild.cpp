@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wild: writes to a guest-physical address that no memory or device backs (3 GiB, inside the
 // runtime's identity map). The access reaches the monitor as an MMIO exit, which hmx-kvm treats
 // as a crash: this exercises the monitor-side crash report (instruction decoded from guest memory).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HMX CPUID leaves (spec 03-discovery, HMX-DISC-002..008). Every number comes from the
 // generated <hmx/abi/cpuid.h>, <hmx/abi/mechanisms.h> and <hmx/abi/msr.h>.
 #include "hmx/kvm/hmx_cpuid.h"

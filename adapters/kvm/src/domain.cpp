@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domain set-up, vCPU threads and stopping. Exit handling is in vcpu_exits.cpp.
 #include "hmx/kvm/domain.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hmx/kvm/guest_memory.h"
 
 #include <sys/mman.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HMX service: domains, hooks and teardown (hmx_service.h). Statistics: service_stats.cpp.
 #include "hmx/kvm/hmx_service.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // KVM ABI pieces that <linux/kvm.h> gets wrong for C++.
 //
 // Debian 12's UAPI headers (linux-libc-dev 6.1) declare kvm_cpuid2::entries with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hmx/kvm/monitor.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HMX MSR block (spec 04-mechanisms "x86 MSR conduit"; HMX-MECH-001, HMX-EVENT-001/003).
 #include "hmx/kvm/msr_dispatch.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `hmx-kvm --stats`: the core's counters, per-domain conduit counters and the policy's denial
 // counts per hook and domain pair (HMX-MAC-005: counts available to the host administrator).
 #include <fmt/format.h>

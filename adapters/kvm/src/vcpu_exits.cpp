@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a vCPU thread does with each KVM_RUN exit (Documentation/virt/kvm/api.rst 5, "The
 // kvm_run structure"), and the crash reports of exits that end a domain.
 #include <cstring>

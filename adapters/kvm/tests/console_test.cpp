@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-vCPU line buffering and prefixes of the serial console; the exit-code precedence.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reference core's view of a KVM domain's memory (core_adapters.h): hostile ranges.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CPUID table building: caller leaves (the HMX hook) and the per-vCPU fix-ups.
 #include <gtest/gtest.h>
 

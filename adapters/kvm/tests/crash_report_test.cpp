@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Crash report text and instruction decoding, without KVM.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --domain NAME=IMAGE[,vcpus=N][,mem=SIZE] parsing.
 #include <gtest/gtest.h>
 

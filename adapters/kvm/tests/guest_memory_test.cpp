@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bounds checks of guest memory against hostile guest-physical addresses and lengths.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HMX CPUID leaf builder (hmx_cpuid.h) against spec 03-discovery and the generated table.
 #include <gtest/gtest.h>
 

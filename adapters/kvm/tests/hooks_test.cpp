@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The monitor's hooks on a real VM: the test plays the HMX service for the `hooks` image.
 #include <gtest/gtest.h>
 

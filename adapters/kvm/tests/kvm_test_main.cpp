@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // main() of the GoogleTest binaries that need /dev/kvm: without it the whole binary is skipped
 // loudly with ctest's SKIP_RETURN_CODE 77 (tests/CMakeLists.txt).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HMX MSR conduit (msr_dispatch.h) against a fake core: what reaches the core, and what the
 // guest gets #GP for.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PVH loader against well-formed and malformed ELF images built in memory.
 #include <elf.h>
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HMX service serving real VMs: the demo images exchange messages through the reference core
 // over the MSR conduit, a third domain is denied, and every domain is torn down when it stops.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx_service parts that need no VM: the domains= directory and policy loading errors.
 #include <gtest/gtest.h>
 
@@ -19,7 +20,7 @@ TEST(HmxServiceTest, BrokenPolicyFileIsRejectedWithFileLineAndColumn) {
   hmx_service svc(out);
   std::string error;
   EXPECT_FALSE(svc.load_policy_file(HMX_KVM_TEST_DATA "/broken.policy", &error));
-  EXPECT_NE(error.find("broken.policy:2:"), std::string::npos) << error;
+  EXPECT_NE(error.find("broken.policy:3:"), std::string::npos) << error;
   EXPECT_FALSE(svc.load_policy_file(HMX_KVM_TEST_DATA "/does-not-exist.policy", &error));
   EXPECT_FALSE(error.empty());
   EXPECT_TRUE(svc.load_policy_file(HMX_KVM_DEMO_POLICY, &error)) << error;

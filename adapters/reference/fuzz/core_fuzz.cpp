@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the reference core: everything a guest controls (call blocks, batch lists,
 // ring indices, iovs, frame lists, notify lists, registers) interpreted from the fuzz input as a
 // script against two domains in ArenaGuestMemory. Built only with HMX_BUILD_FUZZERS=ON (clang,

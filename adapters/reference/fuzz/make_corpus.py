@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpus of core_fuzz.cpp into corpus/ (see the script format there).
 
 Run from this directory: python3 make_corpus.py. The files are committed; rerun after changing

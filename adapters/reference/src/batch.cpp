@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // batch (spec op-batch, batching; docs/ARCHITECTURE.md decision 6): many operations in one exit.
 #include <array>
 

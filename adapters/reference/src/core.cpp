@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Entry points: call blocks, Argo's conduit, operation dispatch, registers, statistics.
 #include "hmx/reference/core.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The core's private state and the operations' entry points (internal).
 //
 // Lock order (LOCKING.md): L1 Impl::table_mu (domain table, RwLock) -> L2 Domain::rings_mu (one

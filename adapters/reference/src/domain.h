@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A domain as the core keeps it (internal).
 #pragma once
 

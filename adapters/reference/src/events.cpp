@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The VECTOR and EVENT_PAGE registers and notifications (docs/ARCHITECTURE.md decision 5; spec
 // notifications, HMX-EVENT-001..008).
 #include <atomic>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Byte copies that tolerate a concurrently writing guest (internal).
 #pragma once
 

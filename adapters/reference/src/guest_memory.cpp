@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GuestMemory helpers and ArenaGuestMemory.
 #include "hmx/reference/guest_memory.h"
 

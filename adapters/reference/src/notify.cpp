@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // notify (Xen argo.c notify; spec op-notify): wake senders waiting for space in the caller's rings, and
 // describe rings of others. Space-available signals and discarded waits.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Policy evaluation, denial counting and logging (Xen xsm/dummy.h Argo hooks; docs/ARCHITECTURE.md decision 9).
 #include "hmx/reference/policy.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Policy files: protobuf text format (policy.proto) -> PolicyRules, with located errors.
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A parsed policy (internal): what Policy evaluates.
 #pragma once
 

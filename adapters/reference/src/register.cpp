@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // register_ring and unregister_ring (Xen argo.c register_ring; spec op-register-ring, op-unregister-ring).
 // Each function evaluates its operation's error table top to bottom (HMX-MECH-008); the row
 // numbers below are the table's.

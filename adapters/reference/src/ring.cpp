@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ring geometry and copies into a ring through its frame list (Xen docs/designs/argo.pandoc, ring protocol).
 #include "ring.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A registered ring and its geometry (internal).
 #pragma once
 

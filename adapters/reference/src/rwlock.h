@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A writer-preferring reader/writer lock (internal): the domain table lock, L1 in LOCKING.md.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sendv (Xen docs/designs/argo.pandoc, ring protocol, 2.5; spec op-sendv): one message, all or nothing, copied by the hypervisor
 // from the sender's buffers into the destination ring.
 #include <algorithm>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // How the core asks whether a check is on (include/hmx/reference/test_switches.h).
 //
 // The production library (hmx_reference) is compiled without HMX_REFERENCE_TEST_SWITCHES: every

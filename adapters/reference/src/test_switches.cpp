@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The test switches (include/hmx/reference/test_switches.h): one bit per check, relaxed atomics
 // (a switch is flipped before a test run, never during a call that matters).
 #include "hmx/reference/test_switches.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // argo_op: Argo's argument convention (a Xen-style conduit, Xen public/argo.h operations / 2.1).
 #include "test_support.h"
 

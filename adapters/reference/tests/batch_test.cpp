@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // batch (spec op-batch): a list of call blocks run in one exit.
 #include "test_support.h"
 

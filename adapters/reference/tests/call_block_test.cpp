@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Call blocks (spec struct call_block; docs/ARCHITECTURE.md decision 4) and the null op.
 #include "test_support.h"
 

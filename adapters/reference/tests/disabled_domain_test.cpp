@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domains without HMX (Argo's d->argo == NULL) and the checks common to all operations.
 #include "test_support.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The VECTOR and EVENT_PAGE registers, the set_vector / set_event_page ops and event bits.
 #include "test_support.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GuestMemory bounds checks, ArenaGuestMemory, and an adapter that maps only page by page.
 #include "test_support.h"
 

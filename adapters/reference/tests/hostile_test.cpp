@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile guests: out-of-range and overflowing addresses, overlapping rings, scribbled ring
 // indices, absurd counts, and call blocks, batch lists and payloads rewritten while in use.
 #include <set>

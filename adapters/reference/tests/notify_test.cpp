@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // notify at the core level (Xen argo.c notify; spec op-notify), including space waits and wake-ups.
 #include "test_support.h"
 

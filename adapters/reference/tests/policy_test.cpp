@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MAC policy: files, evaluation, the allow/deny matrix at the core, counting and logging.
 #include <fstream>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // register_ring and unregister_ring at the core level (Xen argo.c register_ring; spec op-register-ring).
 #include "test_support.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sendv at the core level (Xen docs/designs/argo.pandoc, ring protocol, 2.5; spec op-sendv).
 #include "test_support.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domain creation and teardown (Xen argo.c argo_destroy), including teardown under traffic.
 #include <thread>
 

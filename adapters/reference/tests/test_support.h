@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Helpers for the reference core's tests: a guest with its own arena memory, a recording
 // notifier, call-block plumbing, ring registration and a ring reader that plays the receiver.
 #pragma once

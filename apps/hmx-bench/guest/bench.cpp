@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench: the guest half of hmx-bench (apps/hmx-bench). Two domains with one vCPU each:
 //
 //   role=sender peer=NAME [iters=N]   times, at CPL3 with rdtsc, every figure of docs/ARCHITECTURE.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Host-side baselines measured in the same process as the VM runs:
 //   memcpy      single-thread memcpy of S bytes into a 4 MiB destination walked like a ring
 //               (docs/ARCHITECTURE.md R_copy's denominator: the same sizes the guests send)

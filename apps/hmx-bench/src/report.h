@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // hmx-bench's report: every figure with its time, rate and CPL0 instruction count, the ratios of
 // docs/ARCHITECTURE.md "Performance" against the project's targets (reported, never asserted), as text and
 // as JSON.

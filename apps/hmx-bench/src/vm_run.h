@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // One run of the bench guests in real VMs under hmx-kvm's HMX service, in this process.
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // From a parsed run to a per-requirement verdict and the process exit code.
 //
 // Status per requirement (every requirement of the spec data is listed, Arm ACS style):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The report writers: the human table (default, Arm ACS style: every requirement, one line
 // each), TAP 13 (kvm-unit-tests run_tests.sh -t; one test point per requirement), JUnit XML and
 // the JSON certification report (docs/guide-hypervisor-vendors.md describes its fields).

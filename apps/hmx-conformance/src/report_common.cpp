@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Identity helpers shared by the writers.
 #include <cstdio>
 #include <ctime>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // --only: glob patterns on requirement IDs ('*' any run, '?' one character), as Arm's
 // sysarch-acs selects by rule ID (-r B_PE_04,...). No pattern selects everything.
 #pragma once

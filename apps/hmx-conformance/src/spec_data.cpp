@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // load_spec (spec_data.h) through the generated hmx_spec_proto library (tools/specgen).
 #include "spec_data.h"
 

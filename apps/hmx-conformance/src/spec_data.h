@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The requirement list and the names the report needs, read at run time from the spec data
 // (spec/hmx.textproto + spec/requirements.textproto, schema spec/hmx.proto), so that every
 // requirement of the data is listed, tested or not (Arm ACS rule-based reporting).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --target console: evaluate a tester console captured on another monitor (a vendor's own
 // hypervisor running the images; docs/guide-hypervisor-vendors.md). The file is untrusted input
 // like any console; the tester's exit status, when the monitor reports it, comes separately.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --target reference: the suite in-process (hosted/reference_run.h), its protocol lines parsed
 // like a guest's console.
 #include <chrono>

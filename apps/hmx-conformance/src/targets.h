@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The targets: an in-process reference core, the images under hmx-kvm, the tester image under
 // stock QEMU (which has no HMX: the expected outcome is "HMX not present", exit 77), and a
 // console captured on any other monitor; and the virtio-argo transport's GoogleTest tests

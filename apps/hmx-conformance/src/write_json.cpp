@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JSON certification report ("hmx-conformance-report/1"; docs/guide-hypervisor-vendors.md).
 #include <cstdlib>
 

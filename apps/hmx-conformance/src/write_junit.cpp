@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JUnit XML (pugixml): one <testsuite> per requirement area (DISC, RING, ...), one <testcase>
 // per requirement; FAIL -> <failure>, NOT SUPPORTED / NOT TESTED -> <skipped>, WARNING -> a
 // passing case with <system-out>. An incomplete run adds an <error> case.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The human table: every requirement of the spec data, one line each, ACS style.
 #include <iomanip>
 

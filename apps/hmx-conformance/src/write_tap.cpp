@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TAP version 13, one test point per requirement (the requirement ID is the unit, as in Arm's
 // rule-based ACS); kvm-unit-tests' run_tests.sh -t prints the same shape per check. Failures carry
 // a YAML block with the test and checkpoint.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # conformance.can_fail: the suite can fail. For each test switch of the reference core
 # (adapters/reference/include/hmx/reference/test_switches.h), run the suite in-process with that
 # one check turned off and require that exactly the requirements covering the check FAIL.

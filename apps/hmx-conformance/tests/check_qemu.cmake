@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # conformance.qemu: stock QEMU has no HMX, so the tester image must say "HMX not present" and end
 # cleanly: exit 77, and every HYPERVISOR requirement NOT SUPPORTED in the JSON report (docs/ARCHITECTURE.md
 # "Tests": negative). Args: -DRUNNER= -DQEMU= -DOUT=

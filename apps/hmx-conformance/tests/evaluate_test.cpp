@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // From runs to per-requirement statuses and exit codes (evaluate.h): kvm-unit-tests' 0/1/77.
 #include <gtest/gtest.h>
 

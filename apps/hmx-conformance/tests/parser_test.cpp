@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The console parser against well-formed, garbled and hostile output (serial_parser.h).
 #include <gtest/gtest.h>
 

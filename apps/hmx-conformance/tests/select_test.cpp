@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --only globs (select.h).
 #include <gtest/gtest.h>
 

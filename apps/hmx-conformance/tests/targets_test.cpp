@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Monitor command lines and exit statuses (targets.h), and the real spec data (spec_data.h).
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The transport target's parsing (targets.h): `// covers:` markers and GoogleTest XML reports,
 // and its evaluation (TRANSPORT_* requirements only).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Shared fixtures of the runner's unit tests: a small spec and protocol transcripts.
 #pragma once
 

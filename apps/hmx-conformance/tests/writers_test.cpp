@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report writers: TAP 13, JUnit XML (read back with pugixml), the JSON certification report.
 #include <gtest/gtest.h>
 

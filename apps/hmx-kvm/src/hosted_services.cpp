@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hosted_services over guest-transport's service_set (hosted_services.h).
 #include "hosted_services.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Device domains hosted inside the hmx-kvm process (`--service NAME=virtio-blk,file=PATH[,...]`):
 // virtio-argo back-ends that are domains of the same reference core as the VMs, with their own
 // memory, reached by the VMs only through HMX (guest-transport/service, `service_set.h`; like a

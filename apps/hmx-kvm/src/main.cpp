@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx-kvm: a KVM virtual machine monitor that runs several PVH guest images, one VM each, and
 // serves HMX to them (hmx_service.h). Exit codes: README.md "Exit codes" (monitor.h exit_code).
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest architecture.no_test_switches: cmake -DNM=nm -DCLEAN=<hmx-kvm> -DCONTROL=<a binary that
 # links hmx_reference_testable> -P check_no_test_switches.cmake
 #

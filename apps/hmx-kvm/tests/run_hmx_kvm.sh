@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Integration test driver: runs a command (normally hmx-kvm), checks its exit code, its output
 # against extended regular expressions, and its wall time.
 #   run_hmx_kvm.sh [--no-kvm] --rc N [--max-seconds S] [--expect ERE]... -- COMMAND [ARGS]...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vta_blk_bench: the guest half of hmx-vta-bench. The same virtio-blk driver and the same
 // workload (workload/blk_run.h) over one of two transports, chosen on the command line:
 //

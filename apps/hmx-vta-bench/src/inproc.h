@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The same measurement without VMs, in this process: the driver on the calling thread, the
 // device on its own thread, over virtio-argo (a driver domain and a device domain of one
 // reference core: every byte a sendv the core copies) or over the shared-memory baseline (the

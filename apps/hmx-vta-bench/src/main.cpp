@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx-vta-bench: the isolation cost of virtio-argo (docs/ARCHITECTURE.md "Performance"): virtio-blk
 // throughput over virtio-argo divided by the same device over ordinary shared-memory split
 // virtqueues in the same monitor, at 4 KiB and 64 KiB requests. A program, never a timed test.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "shm_mailbox_device.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The shared-memory baseline's device side (baseline/mailbox.h): the same device object and the
 // same device logic (shm_device_host on vring_engine) as every other baseline, reading the
 // driver's split virtqueue and buffers in place through the guest's memory. Doorbells only wake

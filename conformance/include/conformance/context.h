@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // conformance::context: everything a conformance test uses, the same on every target.
 //
 //   * a libhmx client per vCPU over the target's conduit (hmx::client<conduit, env>)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // printf-style formatting for the shared code: the guest runtime's vsnprintf in guest images
 // (guest/format_guest.cpp), the C library's in the host build (hosted/format_hosted.cpp). Only
 // the conversions both support: %d %i %u %x %X %p %s %c %% with l/ll/z and width/'0'/'-'/'#'.

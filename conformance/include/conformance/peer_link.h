@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The tester's side of the peer agent (peer_protocol.h): finding the peer and the denied domain,
 // and sending the agent commands with a time limit.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Messages between the tester and the peer agent (guest/peer_main.cpp, common/peer_agent.cpp).
 //
 // The agent registers a wildcard command ring at cmd_port (policy: REGISTER_ANY_SOURCE for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // What a target gives the conformance tests: the role of kvm-unit-tests' lib/<ARCH> and of the
 // Arm ACS's Platform Abstraction Layer (Arm ACS, github.com/ARM-software/sbsa-acs "pal" layer). One implementation
 // per target: guest/guest_platform.cpp (a PVH guest on any hypervisor, --target kvm|qemu) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Test registration. A conformance test is written once, against conformance::context:
 //
 //   // covers: HMX-RING-001 HMX-RING-007

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Running the suite on a target: the tester's sequence (IDENT, peer discovery, PLAN, each test,
 // DONE; PROTOCOL.md) and the peer agent's command loop (peer_protocol.h).
 #pragma once

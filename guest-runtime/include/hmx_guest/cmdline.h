@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The guest command line that hmx-kvm writes into the PVH start_info (adapters/kvm/README.md
 // "Guest command line"):
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // hmx_guest::hmx_env: libhmx's Environment for workloads of this runtime, which run at CPL3
 // (libhmx/include/hmx/environment.h; concepts hmx::Environment and hmx::X86Environment).
 //

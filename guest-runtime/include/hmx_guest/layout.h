@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixed memory layout and selectors of the HMX guest runtime.
  *
  * Included by the runtime's assembly (entry32.S, long_mode.S, vectors.S, trampoline.S) and C++,

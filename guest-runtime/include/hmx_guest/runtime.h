@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The HMX guest runtime: the CPL3 interface of a freestanding x86-64 PVH guest image.
 //
 // An image defines `int guest_main(const hmx_guest::start_info&)` (runs on the BSP at CPL3 after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Tiny x86 helpers for CPL3 code (and the few CPL0 helpers that the runtime calls).
 #ifndef HMX_GUEST_X86_H
 #define HMX_GUEST_X86_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hmx/virtio_argo/service/arena_resource.h"
 
 #include <bit>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hmx/virtio_argo/service/driver_domain.h"
 
 namespace hmx::virtio_argo::service {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A virtio device that forwards to another one until its N-th request, which it swallows and
 // reports: the service then kills its domain, so the driver sees the device die in the middle of
 // a request (spec "Peer failure and removal"; the die_after option). Hosted.

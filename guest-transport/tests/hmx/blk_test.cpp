@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // virtio-blk over virtio-argo over the reference core: a driver domain and a device domain, each
 // with its own memory, several MiB written and read back with checksums on two queues with many
 // requests in flight, and the backing file checked on the host afterwards.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The virtio-argo bus over the reference core: enumeration, CONNECT with the rings it names,
 // one connection at a time, DISCONNECT.
 #include "support/over_core.h"

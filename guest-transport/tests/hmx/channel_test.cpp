@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libhmx binding of the message channel (hmx_channel.h) between two hosted domains of the
 // reference core: what it delivers, what it drops, how it waits, and what a vanished peer looks
 // like (README "Binding to libhmx").

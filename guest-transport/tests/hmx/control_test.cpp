@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control plane over the reference core: identity and features, the status handshake,
 // configuration with its generation, ring-layout features kept on the driver's side, a
 // virtqueue reset with requests in flight, and a driver that breaks the rules.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Peers that die, over the reference core (spec "Peer failure and removal"): the device domain
 // dying in the middle of requests, killed while idle, removed in order; the driver domain dying
 // under the device. The survivor never hangs, never corrupts, and gets its buffers back failed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rings much smaller than the requests, over the reference core: AVAIL and USED travel in
 // fragments, sends meet full rings (EAGAIN), the core's space-available events resume them, and
 // nothing is lost or reordered.

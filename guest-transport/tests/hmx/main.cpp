@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx_vta_over_hmx_tests' main: GoogleTest, plus `--require-kvm`, which makes a run that needs
 // /dev/kvm (the OverKvm.* tests) end at once with exit code 77 and a loud SKIPPED line when there
 // is none (ctest SKIP_RETURN_CODE 77), instead of a green run that tested nothing.

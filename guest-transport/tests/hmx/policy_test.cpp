@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MAC policy decides who reaches the device: a domain without rules gets no bus ring from
 // the device domain and cannot register or send towards it (default deny, docs/ARCHITECTURE.md decision 9).
 #include "support/over_core.h"

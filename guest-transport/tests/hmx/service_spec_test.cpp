@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx-kvm's --service NAME=virtio-blk,file=PATH[,...] (service_set.h).
 #include <gtest/gtest.h>
 

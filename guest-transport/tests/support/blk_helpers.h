@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Synchronous virtio-blk helpers over any transport, on top of blk_driver.
 #pragma once
 

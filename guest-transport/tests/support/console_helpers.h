@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A virtio-console driver side for tests: queue set-up and the receive/transmit buffers.
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // C++ conveniences over the generated ABI (<hmx/abi/hmx.h>, emitted by hmx-specgen from
 // spec/hmx.textproto; never edited by hand). Every number comes from there; this header only
 // derives helpers from it (ring geometry per Argo's NPAGES_RING / ROUNDUP_MESSAGE, Xen argo.c limits).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A batch: a list of call blocks that one `batch` operation runs in order, in one exit
 // (docs/ARCHITECTURE.md decision 6; spec op batch: arg1 list GPA, arg2 count 1..MAX_BATCH_ENTRIES, arg3
 // flags). Each entry's result is written back into its call block. The list and every entry's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // hmx::client<Conduit, Env>: the typed HMX operations over one conduit (spec `operations`).
 //
 // A client owns a few scratch pages from the environment for its call block and argument

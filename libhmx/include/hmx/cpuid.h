@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // x86 CPUID vocabulary: register sets, CPU vendor, hypervisor signatures and the leaf-block scan.
 //
 // Signatures are compared as 32-bit words, never with memcmp: this code runs in early boot and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // What libhmx needs from the guest it runs in.
 //
 // libhmx never executes a privileged instruction and never assumes an address mapping itself

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Event-page and vector helpers (docs/ARCHITECTURE.md decision 5: notifications by vector, with one pending
 // bit per ring, so a guest never scans all its rings).
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // libhmx umbrella header: everything a guest driver needs. Header-only, C++20, freestanding
 // (no heap, no exceptions, no RTTI, no hosted library). Host-only helpers (env/host.h) and the
 // architecture back ends (arch/*.h, env/identity_cpl0.h) are included separately.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Marshalling: turn typed operations into a call block's op and arguments, writing argument
 // structs into scratch memory whose guest-physical address is known (spec `operations`).
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // hmx::ring_reader: the receiver's side of a ring (spec struct ring; Argo's ring protocol,
 // Xen docs/designs/argo.pandoc, ring protocol).
 //

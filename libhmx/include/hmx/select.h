@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Conduit selection: one function, select_conduit(probe_result), decides which conduit carries
 // HMX operations. The order is the data's `preference` (HMX_MECH_*_PREFERENCE, lower first), with
 // these usability rules (README.md "Conduit selection"):

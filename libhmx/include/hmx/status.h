@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Errors as values (HMX-LIB-009; docs/ARCHITECTURE.md decision 7: no exceptions, no heap).
 //
 // Every HMX operation returns a signed 64-bit value: >= 0 is success (sendv: bytes sent, batch:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Requirement coverage: the tests named in the data (Requirement.tests) united with the tests
 // found by scanning sources, as JSON: {"requirements":[{"id","level","target","tests":[...]}]}.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Diagnostics: every error names a file, a line (and column when known) and the offending field.
 #pragma once
 

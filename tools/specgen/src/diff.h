@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Drift check: compare generated files with the committed ones and print a unified diff.
 #pragma once
 

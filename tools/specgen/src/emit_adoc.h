@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // AsciiDoc table fragments of the spec, one file per table, for the spec site to include:
 // version constants errors structs operations mechanisms features cpuid msrs smccc requirements.
 // Anchors: [[struct-NAME]], [[HMX-AREA-NNN]] (requirements) and abi-<kind>-NAME for the rest

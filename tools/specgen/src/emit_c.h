@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // C11 / C++20 ABI headers (abi/include/hmx/abi/*.h) following the naming contract of
 // notes/contract.md: version.h errors.h constants.h structs.h ops.h mechanisms.h cpuid.h msr.h
 // smccc.h and the umbrella hmx.h. Freestanding: only <stdint.h> and <stddef.h>.

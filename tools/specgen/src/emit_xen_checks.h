@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The (HMX, Xen) pairs of the data as X-macro invocations for the abi.xen test, so that a new
 // xen_name in the data is checked without touching the test:
 //   HMX_XEN_STRUCT(hmx_t, xen_t)                    sizeof and alignof equal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The natural C layout of a spec struct: each field aligned to its type's alignment, no overlap,
 // no hole that is not an explicit pad field, size = end rounded up to the struct's alignment,
 // alignment = the largest member alignment, a flexible array only last. The data states offsets,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The licenses of what hmx-specgen writes (LICENSE, "Which license applies where"). Every file it
 // generates names its license in its first line; the license of hmx-specgen itself does not carry
 // over to its output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Loading the spec: parse each text-format file of hmx.spec.Spec, keep its parse-location tree,
 // merge the files in order (MergeFrom), and map any field of the merged message back to the file,
 // line and column it came from.

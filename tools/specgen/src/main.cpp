@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx-specgen: the spec data (text-format hmx.spec.Spec files, merged in order) -> ABI headers,
 // AsciiDoc tables, requirement coverage, and the Xen ABI check list.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Names and numbers shared by the emitters: identifiers per the header naming contract, C
 // literals, the CPUID signature words and the SMCCC UID words / function ids.
 #pragma once

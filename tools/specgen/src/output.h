@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Generated files as (file name -> content) sets, and writing them without touching unchanged
 // files (so a rebuild after an unrelated spec edit recompiles nothing).
 #pragma once

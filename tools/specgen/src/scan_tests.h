@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The requirement-coverage marker convention of test sources: a line comment
 //   // covers: HMX-RING-001 HMX-RING-002
 // applies to the next TEST( / TEST_F( / TEST_P( / HMX_GUEST_TEST( declaration. The covering test

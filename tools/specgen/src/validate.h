@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Semantic validation of the merged spec. Every error names the file, line and field it concerns
 // (through LoadedSpec::error). All errors are collected, not just the first.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hmx-specgen command line end to end: exit codes, messages, --check, outputs.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,9 +68,9 @@ TEST_F(Cli, GeneratesThenCheckPassesThenDriftFails) {
 TEST_F(Cli, InvalidSpecExitsTwoNamingFileLineField) {
   Result r = run("--spec " + kFix + "/broken_layout.textproto --abi-out " + p("abi"));
   EXPECT_EQ(r.rc, 2) << r.out;
-  EXPECT_NE(r.out.find(kFix + "/broken_layout.textproto:6:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(kFix + "/broken_layout.textproto:7:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("structs[call_block].fields[result].offset"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(kFix + "/broken_layout.textproto:10:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(kFix + "/broken_layout.textproto:11:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("operations[sendv].errors[0]"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "abi"));  // nothing written
 }

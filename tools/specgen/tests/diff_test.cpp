@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The drift check (--check): equal passes, drift and missing files are named with a diff.
 #include "diff.h"
 

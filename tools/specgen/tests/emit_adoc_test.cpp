@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AsciiDoc fragments: one file per table, anchors that prose can xref, escaped cells.
 #include "emit_adoc.h"
 

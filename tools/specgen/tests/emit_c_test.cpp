@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Header emission: naming contract, literals, derived words, rewriting only on change.
 #include "emit_c.h"
 

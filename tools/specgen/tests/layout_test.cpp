@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The natural-layout checker on its own.
 #include "layout.h"
 

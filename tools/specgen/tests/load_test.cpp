@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsing, merging and mapping merged fields back to file:line.
 #include "load.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The coverage-marker scanner. (Marker lines here sit inside string literals, so scanning this
 // file itself finds none.)
 #include "scan_tests.h"

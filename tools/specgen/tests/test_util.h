@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Helpers of the hmx-specgen tests: load spec text from strings, look for a diagnostic.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every class of semantic error: the message names file:line and the field.
 #include "validate.h"
 

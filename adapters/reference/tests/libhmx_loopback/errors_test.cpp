@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every error code of every operation in the spec (spec/hmx.textproto `operations[].errors`),
 // provoked through libhmx over the loopback conduit into the reference core. The list of
 // (operation, error) pairs is read from the data at run time: a new pair without a trigger here

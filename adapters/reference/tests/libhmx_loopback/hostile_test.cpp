@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile guests through libhmx's raw path (client::call, client::invoke_at): GPAs out of range,
 // overlapping and repeated ring frames, absurd counts and widths, rx_ptr/tx_ptr games, and call
 // blocks, batch lists and argument structs rewritten while the hypervisor processes them. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // libhmx over the loopback conduit into the reference core: domains with their own guest memory
 // (ref::ArenaGuestMemory at GPA 0), a host environment mapping the library's pointers to those
 // GPAs, and conduit bindings to Core::call / Core::argo_op. libhmx itself never sees hmx::ref.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every operation of the spec through libhmx's typed API over the loopback conduit into the
 // reference core: register, send, receive with the ring reader, notify, batch, event page and
 // vector; the MSR and vmcall conduits end to end; probe -> select -> visit; the Argo-shaped path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MAC policy as a guest sees it through libhmx (docs/ARCHITECTURE.md decision 9; Xen xsm/dummy.h Argo hooks): the
 // allow/deny matrix of every hook between three domains, denial counting, notify's refusal to
 // describe rings the caller may not send to, and a policy reload while domains run.

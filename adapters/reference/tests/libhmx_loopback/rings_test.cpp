@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rings through libhmx and the reference core: wrap-around, full rings and the space-wait
 // protocol (EAGAIN, notify, EVENT_SPACE_AVAILABLE), exact fits, and teardown while sending.
 #include <atomic>

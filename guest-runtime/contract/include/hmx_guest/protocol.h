@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The contract between a guest built on the HMX guest runtime and the monitor that runs it
  * (hmx-kvm, or QEMU with `-device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio`).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // PVH start-of-day structures (Xen xen/include/public/arch-x86/hvm/start_info.h, version 1).
 // Plain layout structs: the loader (hmx-kvm's pvh_loader, QEMU's pvh.bin) writes them, the guest
 // reads them at CPL3.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // How ring code turns the addresses stored in virtqueue descriptors into pointers and back.
 // virtio descriptors hold bus addresses (guest-physical, virtio 1.x 2.7.5); a guest supplies
 // its own translation, hosted code and identity-mapped guests use identity(). Freestanding.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The message channel: what virtio-argo needs from HMX, and all it needs. One channel is one
 // side of a connection (spec "Connections"): sends go to the peer's ring, receives come from
 // this side's own ring. The lead binds it to libhmx (send = sendv to the peer's (domain, aport)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The libhmx binding of virtio-argo's message_channel (channel.h; README "Binding to libhmx"):
 // one side of a connection, i.e. the own ring (registered here, partner = the peer domain) and
 // the peer's ring, reached with sendv. Freestanding: the same code runs in a guest image at CPL3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // In-process message channel for tests and benchmarks: one connection of two HMX-like rings
 // (spec "Connections"). It keeps the HMX semantics that matter to virtio-argo:
 //  - a ring has a fixed byte length; a message takes a 16-byte header plus its payload rounded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // virtio-argo wire protocol: the common header and the transport messages (spec/transport.adoc
 // "Message format", "Transport messages", "Data path"). Bus messages are in protocol_bus.h.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // virtio-argo bus messages (spec/transport.adoc "Bus messages"): enumeration and connection set-up
 // on the device domain's bus ring at VTA_BUS_APORT. Same header and rules as protocol.h; the
 // header's dev_num is 0 and the device a message is about travels in the payload.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Result codes of virtio-argo: negated Xen/HMX errno values, so a libhmx sendv return value
 // (spec/hmx.textproto "errors") converts to a `result` with a cast and no table.
 // Freestanding: no headers beyond <cstdint>.

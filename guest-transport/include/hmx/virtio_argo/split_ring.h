@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The virtio 1.x split virtqueue layout (virtio 1.2 2.7: descriptor table, available ring, used
 // ring), with little-endian accessors. The index, event and flags fields are atomics because
 // in the shared-memory baseline both sides run concurrently (2.7.13: the driver publishes idx

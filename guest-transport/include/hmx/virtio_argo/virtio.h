@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // virtio 1.x numbers the transport and the bundled devices use. Section numbers refer to the
 // virtio 1.2 specification (OASIS virtio-v1.2-cs01). Freestanding.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The device's view of a split virtqueue (virtio 1.2 2.7, device requirements): take available
 // heads, walk and validate descriptor chains (direct and VIRTIO_F_INDIRECT_DESC), publish used
 // elements, and decide notifications with or without VIRTIO_F_EVENT_IDX.

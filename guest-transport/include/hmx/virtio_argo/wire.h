@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Little-endian, bounds-checked byte access for virtio-argo messages (HMX-VTA-006: every field
 // is little-endian; HMX-VTA-008: a receiver reads nothing outside the message it received).
 // A reader never reads past its end: an out-of-range read yields 0 and clears ok(), so a decoder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // virtio-argo over real HMX in one process: a reference core with a MAC policy, the device
 // domain (virtio_service: virtio-blk on a scratch file, on its own thread) and driver domains
 // (driver_domain), each with its own guest memory. Every byte between them is a sendv the core

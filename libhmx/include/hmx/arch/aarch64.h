@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // AArch64 instructions libhmx's identity_cpl0 environment executes (compiled only for aarch64).
 //
 // Encodings (Arm ARM C6.2 HVC): hvc #imm16 = 0xD4000002 | imm16 << 5, so hvc #0 = 0xD4000002 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // x86_64 instructions libhmx's identity_cpl0 environment executes. Each one is privileged (or,
 // for cpuid, may be trapped) and is reached only through an environment, never directly from the
 // conduits or operations (environment.h).

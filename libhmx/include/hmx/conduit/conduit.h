@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // What a conduit is: the one instruction (or call) that carries an HMX operation to the
 // hypervisor (spec `mechanisms`, kind "call").
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // In-process loopback conduit: hands the call block's GPA to a callable, e.g. a reference core
 // bound to a domain (`[&](uint64_t gpa) { core.call(dom, vcpu, gpa); }`). It is the test and
 // simulation stand-in for a trap: the callable runs the call synchronously and writes the result

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // x86 MSR conduit (spec mechanism x86_msr, preference 1 on x86): one WRMSR of the call block's
 // guest-physical address to MSR base + HMX_MSR_CALL runs the call; the operation completes before
 // WRMSR retires and its result is in the call block (docs/ARCHITECTURE.md decision 3: the base is

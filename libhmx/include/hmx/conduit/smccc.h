@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Arm SMCCC conduit (spec mechanism arm_smccc_hvc, preference 1 on Arm): HVC #0 with
 // W0 = HMX_SMCCC_FN_CALL and X1 = call block GPA; X0 returns the SMCCC status (0, or
 // NOT_SUPPORTED -1), the operation's result is in the call block. The hvc itself is executed by

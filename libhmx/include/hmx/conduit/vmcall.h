@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // x86 hypercall-instruction conduits (spec mechanisms x86_vmcall / x86_vmmcall, preference 2):
 // RAX = the HMX hypercall number from the MSR leaf (ECX), RDI = call block GPA; RAX returns the
 // conduit status, the operation's result is in the call block. VMCALL is Intel VMX's, VMMCALL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Xen conduit (spec mechanism xen_hypercall, preference 4: last resort): Xen's own Argo,
 // hypercall 39 (__HYPERVISOR_argo_op), with Argo's five arguments (cmd, arg1..arg4) in
 // registers. On x86 the call goes through the hypercall page, installed by writing the page's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A host-side environment: guest-physical memory is a window of host memory, and the privileged
 // primitives are fakes a test programs (CPUID table, MSR file, hypercall hooks). Unit tests feed
 // it fake CPUID tables; the loopback tests map it over a reference-core domain's arena so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Environment for guest code running in kernel mode (x86 CPL0 / Arm EL1) on an identity map:
 // a virtual address is its guest-physical address, and privileged instructions execute inline.
 // Bare-metal style guest images and the conformance images' CPL0 parts use it; code that runs at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Process-wide console: every line a domain produces is printed whole, prefixed "[name] ", so
 // the output of several domains (and their vCPUs) interleaves only at line boundaries.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The two small interfaces through which the reference core sees a KVM domain (docs/ARCHITECTURE.md
 // decision 8): its guest memory by GPA, and interrupt delivery to its vCPUs.
 #pragma once

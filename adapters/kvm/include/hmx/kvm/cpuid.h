@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The CPUID table of a vCPU: what KVM supports (KVM_GET_SUPPORTED_CPUID) plus entries the caller
 // adds or overrides, e.g. the HMX leaves (docs/ARCHITECTURE.md "From spec data to report" 2). Pure, no KVM calls.
 #pragma once

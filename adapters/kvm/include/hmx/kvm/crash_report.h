@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Crash report of a domain: why it stopped, the vCPU state and the faulting instruction.
 // Plain data plus a formatter, so the format is unit-tested without KVM.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A domain: one KVM VM with its own guest memory, loaded PVH image and N vCPU threads.
 //
 // Hooks (the HMX service, hmx_service.h, plugs in here; spec "Conduits", the trap path):

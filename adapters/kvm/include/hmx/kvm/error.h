@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Errors at the host edge of hmx-kvm. Inside the monitor, failures of KVM or the host are
 // exceptions that name the operation (the ioctl) and errno; guest-controlled input (addresses,
 // lengths, MSR values) is never exceptional and is reported through return values instead.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Guest RAM of one domain: an anonymous host mapping registered as memory slot 0 at GPA 0.
 //
 // Every access by guest-physical address is bounds-checked and overflow-safe, whatever gpa and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The HMX CPUID leaf block as hmx-kvm presents it (spec 03-discovery "x86: the CPUID leaf block";
 // table `cpuid` of spec/hmx.textproto, generated into <hmx/abi/cpuid.h>). Pure: no KVM calls.
 #pragma once

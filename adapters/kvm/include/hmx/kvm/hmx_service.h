@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The HMX service of hmx-kvm: serves HMX to the KVM domains of one monitor through one reference
 // core (docs/ARCHITECTURE.md "From spec data to report" 4, decision 8).
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Decoding of the faulting instruction for crash reports (Zydis).
 #pragma once
 

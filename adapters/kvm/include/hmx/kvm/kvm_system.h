@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // /dev/kvm: the system-level fd (Documentation/virt/kvm/api.rst 4.1-4.4, 4.46).
 #pragma once
 

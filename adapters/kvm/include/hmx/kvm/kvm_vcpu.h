@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A vCPU fd and its mmap'd struct kvm_run (Documentation/virt/kvm/api.rst 4.10 KVM_RUN, 5
 // "The kvm_run structure").
 #pragma once

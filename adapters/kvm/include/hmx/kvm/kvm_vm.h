@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A VM fd (Documentation/virt/kvm/api.rst): memory slots, in-kernel irqchip, MSI injection,
 // userspace MSR exits, vCPU creation.
 #pragma once

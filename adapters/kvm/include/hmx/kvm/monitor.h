@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The monitor: several domains in one process, a time limit, and the process exit code.
 #pragma once
 

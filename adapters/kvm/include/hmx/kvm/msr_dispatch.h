@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The HMX MSR conduit on KVM: what an RDMSR/WRMSR of an index in the HMX MSR block means (spec
 // 04-mechanisms "x86 MSR conduit", 07-notifications; HMX-MECH-001, HMX-EVENT-001, HMX-EVENT-003).
 // KVM routes the block to userspace through KVM_X86_SET_MSR_FILTER (api.rst 4.126) with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // PVH ELF loader (Xen docs/misc/pvh.pandoc "x86/HVM direct boot ABI").
 //
 // Loads the PT_LOAD segments of an ELF image at their physical addresses, finds the entry in the

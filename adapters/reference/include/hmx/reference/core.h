@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The hypervisor-agnostic HMX core: domains, rings, sendv, notify, batch, events, MAC policy.
 //
 // Semantics are Xen Argo's (Xen xen/common/argo.c) with HMX's additions (call block,

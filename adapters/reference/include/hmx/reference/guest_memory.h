@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Guest-physical memory as the reference core sees it.
 //
 // The core touches guest memory only through this interface (docs/ARCHITECTURE.md decision 8), so the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // How the reference core asks its adapter to interrupt a vCPU.
 #pragma once
 

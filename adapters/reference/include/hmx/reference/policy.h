@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Mandatory access control for HMX, modelled on Xen's XSM Argo hooks (Xen xsm/dummy.h Argo hooks).
 //
 // Rules come from a policy file in protobuf text format (adapters/reference/policy.proto,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Umbrella header of the HMX reference core (library hmx_reference, namespace hmx::ref).
 #pragma once
 

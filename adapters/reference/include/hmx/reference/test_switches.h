@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Test-only switches (hmx_reference_testable only; the production hmx_reference has none,
 // src/switches.h) that turn off one check of the reference core, so that the conformance
 // suite can show that it fails exactly the requirements covering that check (ctest

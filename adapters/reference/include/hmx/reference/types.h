@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Basic types shared by the reference core's public headers.
 #pragma once
 

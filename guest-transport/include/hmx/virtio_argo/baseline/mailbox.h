@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The register interface of the shared-memory baseline in real VMs (hmx-vta-bench): the classic
 // virtio arrangement, in which the device (here: the monitor) reads the guest's split virtqueue
 // and buffers straight from guest memory, with no copy by anyone but the device itself. It is

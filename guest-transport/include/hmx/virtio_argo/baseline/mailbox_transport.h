@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The driver's side of the shared-memory baseline in a VM (baseline/mailbox.h): the operations of
 // argo_transport, so blk_driver and the workloads run unchanged on it, carried by two MSRs and an
 // interrupt vector instead of HMX messages. The device reads the queues from guest memory

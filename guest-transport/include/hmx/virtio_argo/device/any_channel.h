@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A type-erased message_channel for the hosted device library, which is compiled once rather
 // than templated on the channel. Hosted.
 #pragma once

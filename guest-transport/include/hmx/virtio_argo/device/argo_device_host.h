@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Serves one virtio device over one virtio-argo connection (spec "Transport messages", "Data
 // path", "Flow control", "Reset"). The device's side of the bytes lives only in the device's
 // own memory: each request is rebuilt from its AVAIL fragments into a buffer of this host,

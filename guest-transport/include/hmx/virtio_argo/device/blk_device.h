@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // virtio-blk (virtio 1.2 5.2) backed by a host file: VIRTIO_BLK_T_IN, OUT, FLUSH and GET_ID on
 // one or more queues (VIRTIO_BLK_F_MQ). Every request is validated before the file is touched:
 // sector ranges against the capacity, data lengths in whole sectors, a status byte present.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The device domain's side of the virtio-argo bus (spec "Bus messages"): answers GET_DEVICES,
 // PING, CONNECT and DISCONNECT on the ring at VTA_BUS_APORT and announces devices coming and
 // going with EVENT_DEVICE. Making a connection (registering the device's ring, starting its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // virtio-console (virtio 1.2 5.3), one port, no MULTIPORT, wired as a loopback: bytes the
 // driver transmits on transmitq0 are captured (output()) and, in echo mode, come back on
 // receiveq0. Receive buffers wait at the device until there is data, so this device exercises

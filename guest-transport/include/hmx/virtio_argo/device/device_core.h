@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The device side's control plane, common to both data paths: identity, feature negotiation,
 // the status machine, configuration space with its generation count, and per-queue set-up
 // (virtio 1.2 2.1-2.6). argo_device_host drives it from messages, shm_device_host from direct

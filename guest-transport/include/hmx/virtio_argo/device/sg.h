@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A request's buffers as the device sees them: a list of segments. Over virtio-argo they are
 // one contiguous buffer in the device's own memory, rebuilt from AVAIL messages; in the
 // shared-memory baseline they point into the driver's buffers. Device logic uses only this

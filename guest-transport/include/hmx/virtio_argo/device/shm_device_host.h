@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The shared-memory baseline: the classic virtio arrangement in which the device reads the
 // driver's split virtqueue and buffers directly (virtio-mmio/-pci style; here in-process).
 // It shares everything with the virtio-argo path except how bytes move: the same device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The driver's side of the shared-memory baseline: the same operations as argo_transport, so a
 // driver (driver/virtio_blk.h, the tests) runs unchanged on either; here they are direct calls
 // into shm_device_host, as register accesses would be on virtio-mmio. Callbacks are deferred

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A virtio device as the device hosts see it: identity, features, configuration space, and a
 // request handler that works on sg_view buffers. The same object serves the virtio-argo host
 // (argo_device_host) and the shared-memory baseline (shm_device_host): that is what makes the

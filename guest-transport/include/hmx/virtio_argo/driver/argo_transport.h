@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The virtio-argo driver transport: the operations a virtio driver expects of any transport
 // (virtio 1.2 "Creating New Transports": status, features, config with generation, virtqueue
 // set-up and reset, notifications, device reset) carried over one HMX connection.

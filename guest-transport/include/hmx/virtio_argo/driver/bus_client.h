@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The driver domain's side of the virtio-argo bus (spec "Bus messages", HMX-VTA-001..005):
 // list the devices of a device domain, connect to one (exchanging the aports and maximum
 // message sizes of the connection's two rings), disconnect, ping, and collect EVENT_DEVICE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Device initialization (virtio 1.2 3.1.1) over any transport with the argo_transport surface:
 // argo_transport (virtio-argo) or shm_transport (the shared-memory baseline). Freestanding.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The driver transport's per-virtqueue data path (spec "Data path", "Flow control"): it plays
 // the device's part on the driver's own split ring (vring_engine), so the virtio driver above
 // it is unchanged, and moves bytes only inside messages:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A minimal virtio-blk driver (virtio 1.2 5.2.6.1) over any virtio_transport: initialization,
 // several queues (VIRTIO_BLK_F_MQ), IN/OUT/FLUSH/GET_ID requests built as header + data +
 // status chains (optionally indirect), completions, and failing outstanding requests after a

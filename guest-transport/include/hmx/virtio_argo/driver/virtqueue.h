@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The driver's split virtqueue (virtio 1.2 2.7, driver requirements), in the driver's own memory:
 // add buffer chains (direct or VIRTIO_F_INDIRECT_DESC), decide kicks, collect used buffers,
 // suppress used-buffer notifications (flags or VIRTIO_F_EVENT_IDX), and detach outstanding

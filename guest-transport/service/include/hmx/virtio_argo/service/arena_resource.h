@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A std::pmr::memory_resource over a hosted domain's guest memory, so that device buffers
 // (argo_device_host's request buffers, argo_host_options::memory) have guest-physical
 // addresses: the device's USED data then leaves by sendv straight from the buffer the device

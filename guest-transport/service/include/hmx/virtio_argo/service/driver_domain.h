@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A virtio-argo driver domain hosted in this process, over the same reference core as the device
 // domain: what a guest image does (bus -> connect -> argo_transport -> blk_driver), with the
 // driver's rings, virtqueues and buffers in the domain's own memory. The transport's tests over

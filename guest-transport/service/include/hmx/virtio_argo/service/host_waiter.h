@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // How a domain hosted in this process sleeps: the reference core's Notifier::raise (the
 // "interrupt" of a hosted domain, adapters/reference/include/hmx/reference/notifier.h) bumps a
 // counter and wakes a condition variable. It satisfies hmx_channel's channel_waiter: prepare()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // An asynchronous block workload over blk_driver and any virtio_transport: `count` requests of
 // `request_bytes` each over consecutive sectors, spread round robin over the queues, `depth` in
 // flight per queue, completions reaped in whatever order they come and refilled at once. Writes

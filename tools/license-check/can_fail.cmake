@@ -1,4 +1,5 @@
-# license.spdx.selftest (cmake -P): shows that check_spdx.cmake fails on each kind of offence,
+# SPDX-License-Identifier: Apache-2.0
+# license.spdx.can_fail (cmake -P): shows that check_spdx.cmake fails on each kind of offence,
 # passes a clean tree, and skips loudly outside a git checkout. Builds small git repositories
 # under WORK_DIR.
 #
@@ -8,7 +9,7 @@ if(NOT GIT)
   find_program(GIT git)
 endif()
 if(NOT GIT)
-  message("license.spdx.selftest SKIPPED: git not found; the checker cannot be exercised")
+  message("license.spdx.can_fail SKIPPED: git not found; the checker cannot be exercised")
   return()
 endif()
 
@@ -107,7 +108,7 @@ endif()
 
 if(_failures)
   string(REPLACE ";" "\n" _failures "${_failures}")
-  message(FATAL_ERROR "license.spdx.selftest:\n${_failures}")
+  message(FATAL_ERROR "license.spdx.can_fail:\n${_failures}")
 endif()
-message("license.spdx.selftest: offenders reported, clean tree passed, missing license text "
+message("license.spdx.can_fail: offenders reported, clean tree passed, missing license text "
         "reported, non-git tree skipped")
