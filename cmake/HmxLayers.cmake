@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The folders of the tree in build order, each with its layer (docs/ARCHITECTURE.md "Layers").
 #
 # A target may link or include a target of a LOWER layer, never one of a higher layer, and never

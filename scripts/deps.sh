@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages HMX builds and tests with, only those missing (idempotent:
 # a second run installs nothing). Sourced by scripts/main.sh and scripts/test.sh.
 set -euo pipefail

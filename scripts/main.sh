@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job: install what is missing, build everything, check that the committed ABI headers
 # match the spec data, build the spec site, then run the conformance suite against real VMs on
 # hmx-kvm (in-process against the reference core where /dev/kvm is missing) and the demo.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vta_blk_e2e: a driver domain that runs virtio-blk over virtio-argo against a device domain of
 // hmx-kvm (`--service NAME=virtio-blk,...`), at CPL3, over the MSR conduit. It writes `mib` MiB in
 // requests of `req` bytes spread over `queues` queues with `depth` in flight on each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hmx::probe_smccc() (spec `smccc`; Arm DEN0028 (SMCCC)) over a fake SMCCC responder, on the host: the
 // probe is plain C++ over the environment's smccc() primitive.
 #include <map>

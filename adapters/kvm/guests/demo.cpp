@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // demo: two domains exchange messages through libhmx over the real MSR conduit of hmx-kvm, and a
 // third one is refused by the MAC policy. One image, three roles (user args on the command line):
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hmx/kvm/domain_config.h"
 
 #include <cctype>

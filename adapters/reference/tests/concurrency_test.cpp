@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Concurrency: many senders into one ring, register/unregister/notify races. Checksummed payloads
 // prove nothing is lost, duplicated, torn or corrupted.
 #include <chrono>

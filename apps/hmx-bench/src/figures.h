@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // What hmx-bench measures and how it turns raw counts into the figures and ratios of docs/ARCHITECTURE.md
 // "Performance: what we measure, always as ratios in one run".
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx-bench: the performance figures of docs/ARCHITECTURE.md "Performance" for hmx-kvm, as ratios measured in
 // one run (a program, never a timed test). Runs the bench guest images (guest/bench.cpp) in real
 // VMs under the HMX service in this process, parses the timings the guests print, measures the

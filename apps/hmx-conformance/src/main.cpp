@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hmx-conformance: run the HMX conformance suite on a target and report per requirement.
 #include <unistd.h>
 

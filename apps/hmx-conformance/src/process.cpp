@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // run_process (process.h): fork/exec in a new process group, poll the output pipe with a
 // deadline, SIGKILL the group when it expires.
 #include "process.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Running a monitor (hmx-kvm, qemu-system-x86_64) with a hard time limit: its stdout and stderr
 // merged into one stream of lines, its process group killed when the limit expires, so that a
 // hung guest or monitor never hangs the runner (kvm-unit-tests wraps QEMU in `timeout -k`).

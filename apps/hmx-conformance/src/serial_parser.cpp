@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // serial_parser (serial_parser.h).
 #include "serial_parser.h"
 

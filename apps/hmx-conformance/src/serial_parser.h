@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Parser of the tester's console output (conformance/PROTOCOL.md). The console is untrusted: a
 // crashing or hostile guest, or another domain sharing the output, may print anything. Only
 // whole, well-formed HMXC lines count; everything else is noise; a malformed or out-of-order

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --target transport: the virtio-argo transport's tests over HMX (guest-transport/tests/hmx,
 // the GoogleTest binary hmx_vta_over_hmx_tests) reported per requirement (HMX-VTA-*, targets
 // TRANSPORT_DRIVER and TRANSPORT_DEVICE). The binary runs as a child with the time limit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --target kvm and --target qemu.
 #include <charconv>
 #include <chrono>

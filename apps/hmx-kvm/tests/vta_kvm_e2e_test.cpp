@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // virtio-blk over virtio-argo in real VMs: the real hmx-kvm binary runs the driver image
 // (guests/blk_e2e.cpp, at CPL3 over the MSR conduit) and hosts the device domain
 // (`--service NAME=virtio-blk,file=...`, a domain of its reference core with its own memory). The

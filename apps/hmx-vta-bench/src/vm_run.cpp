@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vm_run.h"
 
 #include <x86intrin.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // One VM run of hmx-vta-bench in this process, on hmx-kvm's libraries: the driver image in a real
 // VM (one vCPU, the workload at CPL3) and the device on its own host thread, over one of the two
 // paths of the same monitor:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "hmx/virtio_argo/service/service_set.h"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The device domain's thread: bus servers (one per driver domain), at most one connection, the
 // device, and the domain's notifications (virtio_service.h).
 #include "hmx/virtio_argo/service/virtio_service.h"

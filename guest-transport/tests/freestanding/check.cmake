@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # transport.freestanding.<ARCH>: compile guest.cpp as a guest image is compiled, check that the
 # object needs only memcpy/memset/memmove, and link it with runtime.cpp alone (-nostdlib -static).
 #   -DARCH=x86_64|aarch64 -DCXX=... -DNM=... -DSRC=... -DRUNTIME=... -DINCLUDE=... -DWORK_DIR=...

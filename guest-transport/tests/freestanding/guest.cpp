@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Instantiates every guest-side part of virtio-argo the way a guest image would: the driver
 // transport and the virtio-blk driver over a channel with no runtime behind it, the bus client,
 // and the codecs. check.cmake compiles this with -ffreestanding -nostdlib -fno-exceptions

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a freestanding guest runtime supplies to compiled C++: memcpy, memmove, memset, and an
 // entry point. Byte loops, built with -fno-tree-loop-distribute-patterns so that the compiler
 // does not turn them back into calls to themselves.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Test rigs: a driver and a device joined by a loopback connection (virtio-argo) or by direct
 // calls (the shared-memory baseline), with the memory a guest would own.
 #pragma once

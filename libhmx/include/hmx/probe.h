@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // hmx::probe(): which HMX mechanisms does this hypervisor offer? (docs/ARCHITECTURE.md decision 2: probe,
 // never assume.) Probing only reads CPUID or makes SMCCC discovery calls; it never faults and
 // never changes hypervisor state. A guest that finds nothing gets a probe_result whose

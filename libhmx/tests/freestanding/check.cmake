@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libhmx.freestanding.<ARCH>: compile freestanding/guest.cpp the way a guest image is compiled,
 # prove that it needs nothing from a C or C++ runtime, and check the privileged instructions'
 # encodings in the linked image.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Freestanding compile test (docs/ARCHITECTURE.md decision 7): a guest-image-like TU that instantiates the
 // whole library (probe, selection, every conduit its architecture offers, the client with every
 // operation, a batch, the ring reader, the event helpers) with identity_cpl0, compiled with

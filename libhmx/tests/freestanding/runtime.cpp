@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The few symbols a freestanding guest runtime provides to compiled C++ (the compiler may emit
 // calls to them for copies and zeroing). Plain byte loops, built with
 // -fno-tree-loop-distribute-patterns so they do not turn into calls to themselves.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Concurrent senders: several threads in two domains (each its own vCPU and client) send
 // checksummed, sequence-numbered messages to one wildcard ring for a few seconds while a reader
 // in the receiving domain consumes them and calls notify() to wake waiting senders. Nothing may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Runs a program with a wall-clock limit and collects its exit code and output (stdout and stderr
 // together, as a user would see them). For the VM tests, which run the real hmx-kvm binary.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // What one domain is made of, and the command-line form that describes it:
 //   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,arg=TEXT]...
 //     SIZE: number with optional K/M/G suffix, MiB if none

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A domain of the reference core hosted in this process: the device domain of a virtio-argo
 // service (like a Xen driver domain's back-end in dom0 userspace), or a driver domain in
 // in-process tests. It is a domain like any other: its own guest memory (an ArenaGuestMemory at

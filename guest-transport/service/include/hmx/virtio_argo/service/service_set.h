@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Device domains a monitor hosts, described on its command line (hmx-kvm `--service`):
 //
 //   NAME=virtio-blk,file=PATH[,queues=N][,queue-size=N][,die-after=N][,mem=SIZE]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A virtio-argo device domain hosted by a monitor: a domain of the monitor's reference core with
 // its own guest memory (host_domain), serving virtio-blk backed by a host file to driver
 // domains over virtio-argo, on its own thread. Like a Xen driver domain's back-end running in

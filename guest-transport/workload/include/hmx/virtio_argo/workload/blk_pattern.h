@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The data every virtio-argo block workload writes: a byte pattern that is a pure function of
 // (seed, sector), so any range can be checked on its own, by the guest that reads it back and by
 // the host that inspects the backing file after the run (tests/hmx). Freestanding.
