@@ -7,8 +7,8 @@
 #include <sched.h>
 
 #include <atomic>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -19,9 +19,9 @@
 #include "hmx/virtio_argo/device/blk_device.h"
 #include "hmx/virtio_argo/device/bus_server.h"
 #include "hmx/virtio_argo/service/host_domain.h"
-
 #include "hmx/vhost_user/backend_process.h"
 #include "hmx/vhost_user/blk_bridge.h"
+
 namespace hmx::virtio_argo::service {
 
 namespace {
@@ -33,13 +33,13 @@ constexpr uint64_t kIdleSleepNs = 20'000'000;             // upper bound of one 
 constexpr uint64_t kLivenessNs = 100'000'000;             // idle connection: is the driver there?
 constexpr uint64_t kRetryNs = 5'000'000;                  // a driver domain that did not exist yet
 
-}  // namespace
 std::string hex(uint64_t v) {
   char b[17];
   std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(v));
   return b;
 }
 
+}  // namespace
 
 struct virtio_service::impl {
   // One driver domain's bus: its ring at VTA_BUS_APORT and the bus server on it.
@@ -62,9 +62,9 @@ struct virtio_service::impl {
   virtio_service_options opt;
   std::unique_ptr<host_domain> dom;
   std::unique_ptr<device::blk_device> blk;
-  std::unique_ptr<dying_device> dev;
   std::unique_ptr<vhost_user::backend_process> backend;  // vhost_exec
   std::unique_ptr<vhost_user::blk_bridge> bridge;        // vhost_socket
+  std::unique_ptr<dying_device> dev;
   std::vector<std::unique_ptr<bus_link>> buses;
   std::unique_ptr<connection> conn;
   void* device_ring = nullptr;  // reused by every connection (one at a time)
@@ -263,9 +263,8 @@ struct virtio_service::impl {
   // One round: every bus, the connection, the deferred notify. False when the service must end.
   bool round() {
     for (auto& b : buses) (void)b->server->poll();
-    if (conn != nullptr && conn->host->poll() == result::conn_refused) close_connection("driver gone");
     const bool backend_ok = bridge == nullptr || bridge->pump();  // completions before the host sends
-    if (dev->tripped()) {
+    if (conn != nullptr && conn->host->poll() == result::conn_refused) close_connection("driver gone");
     if (bridge != nullptr && backend_ok && !bridge->pump()) {  // kicks for what the host received
       if (conn != nullptr) (void)conn->host->poll();              // the requests it failed go out
     }
@@ -274,6 +273,7 @@ struct virtio_service::impl {
       log("removing the device: vhost-user back-end: " + bridge->failure());
       return false;
     }
+    if (dev->tripped()) {
       log("dying on purpose at request " + std::to_string(opt.die_after) + " (die-after)");
       die();
       return false;

@@ -22,8 +22,8 @@
 #include <hmx/reference/core.h>
 
 #include "hmx/virtio_argo/hmx_channel.h"
-#include "hmx/virtio_argo/service/host_waiter.h"
 #include "hmx/virtio_argo/service/domain_memory.h"
+#include "hmx/virtio_argo/service/host_waiter.h"
 
 namespace hmx::virtio_argo::service {
 
@@ -64,8 +64,8 @@ class host_domain {
   ref::DomainId id() const { return id_; }
   const std::string& name() const { return name_; }
   ref::Core& core() { return core_; }
-  host_env& env() { return env_; }
   domain_memory& memory() { return memory_; }
+  host_env& env() { return env_; }
   host_client& client() { return *client_; }
   host_waiter& waiter() { return waiter_; }
   hmx_event_page_t* events() { return events_; }

@@ -2,7 +2,6 @@
 // Device domains a monitor hosts, described on its command line (hmx-kvm `--service`):
 //
 //   NAME=virtio-blk,file=PATH[,queues=N][,queue-size=N][,die-after=N][,mem=SIZE]
-//
 //   NAME=vhost-user-blk,socket=PATH[,queues=N][,queue-size=N][,mem=SIZE][,exec=COMMAND]
 //
 // vhost-user-blk serves the disk of a vhost-user back-end listening on PATH (qemu-storage-daemon
@@ -10,6 +9,7 @@
 // driver's requests reach it only as hypervisor copies (vhost-user/blk_bridge.h). exec=COMMAND
 // (last: it takes the rest of the spec, commas included) starts the back-end under /bin/sh and
 // stops it with the service.
+//
 // A service domain is named like any domain (the MAC policy and the guests' `domains=` list name
 // it) and gets its HMX id after the monitor's VMs. It offers its device to every VM domain; the
 // policy decides which may reach it. die-after=N: the domain dies when the device receives its
@@ -33,9 +33,9 @@ struct service_spec {
   std::string name;
   std::string kind;  // "virtio-blk" or "vhost-user-blk"
   std::string file;
-  uint16_t queues = 1;
   std::string socket;  // vhost-user-blk
   std::string exec;    // vhost-user-blk: the back-end's command (optional)
+  uint16_t queues = 1;
   uint16_t queue_size = 256;
   uint64_t die_after = 0;
   uint64_t memory_bytes = 96ull << 20;

@@ -34,12 +34,12 @@ struct virtio_service_options {
   std::string name = "vta-blk";      // the domain's name (the MAC policy names domains)
   ref::DomainId id = 0;              // its HMX domain id (unused in the core)
   std::string blk_file;              // the backing file; must exist (its size is the capacity)
-  uint16_t queues = 1;               // > 1 offers VIRTIO_BLK_F_MQ
   // vhost-user-blk instead of the built-in device: the back-end's UNIX socket, and optionally
   // the command that starts the back-end (it must listen on that socket). The domain's memory is
   // then a memfd the back-end maps; blk_file is unused (vhost-user/blk_bridge.h).
   std::string vhost_socket;
   std::string vhost_exec;
+  uint16_t queues = 1;               // > 1 offers VIRTIO_BLK_F_MQ
   uint16_t queue_size = 256;
   uint64_t die_after = 0;            // 0: never
   std::vector<ref::DomainId> drivers;  // domains offered the device: one bus ring each
@@ -63,8 +63,8 @@ struct virtio_service_stats {
   uint64_t notifies = 0;          // notify calls after consuming (space for waiting senders)
   bool connected = false;
   bool dead = false;              // killed (kill() or die_after): the domain left the core
-};
   bool backend_failed = false;    // vhost-user: the back-end died or broke the protocol
+};
 
 class virtio_service {
  public:
