@@ -14,6 +14,7 @@ HMX_PACKAGES=(
   g++-aarch64-linux-gnu
   qemu-system-x86 qemu-system-arm
   make dpkg-dev flex bison device-tree-compiler
+  linux-source-6.1 busybox-static bc linux-headers-amd64
 )
 
 hmx_missing_packages() {

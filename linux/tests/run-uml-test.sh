@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs one UML test (ctest linux.*): builds the test's initramfs (busybox, /init, the guest
+# script, the HMX modules it needs), prepares its disks, runs hmx-hostd with a time limit, and
+# checks what the host can check (e.g. the backing file against the guest's checksum).
+#
+#   run-uml-test.sh TEST --hostd BIN --kernel LINUX --gen-init-cpio GEN --modules DIR --work DIR
+#                   [--busybox PATH] [--missing REASON]
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+test=$1
+shift
+hostd="" kernel="" gen="" modules="" work="" missing="" busybox=/bin/busybox
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --hostd) hostd=$2; shift 2 ;;
+    --kernel) kernel=$2; shift 2 ;;
+    --gen-init-cpio) gen=$2; shift 2 ;;
+    --modules) modules=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --busybox) busybox=$2; shift 2 ;;
+    --missing) missing=$2; shift 2 ;;
+    *) echo "run-uml-test: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [[ -n "$missing" ]]; then
+  echo "SKIPPED: $missing"
+  exit 77
+fi
+if [[ ! -f "$busybox" ]]; then
+  echo "SKIPPED: no static busybox at $busybox (Debian package busybox-static)"
+  exit 77
+fi
+for f in "$hostd" "$kernel" "$gen"; do
+  [[ -x "$f" ]] || { echo "FAIL: $f missing (build the hmx-hostd and hmx-linux targets)"; exit 1; }
+done
+
+dir="$work/$test"
+rm -rf "$dir"
+mkdir -p "$dir"
+out="$dir/output.txt"
+
+# initramfs SCRIPT MODULE...: the guest script as /test.sh and the modules in /lib/hmx.
+initramfs() {
+  local script=$1
+  shift
+  local files=(--file "$here/guest/lib.sh:/lib/hmx-test.sh")
+  for m in "$@"; do files+=(--file "$modules/$m.ko:/lib/hmx/$m.ko"); done
+  "$here/../initramfs/mkinitramfs.sh" --gen-init-cpio "$gen" --busybox "$busybox" \
+    --test "$here/guest/$script" --out "$dir/initrd-${script%.sh}.cpio" "${files[@]}" ||
+    { echo "FAIL: initramfs"; exit 1; }
+  echo "$dir/initrd-${script%.sh}.cpio"
+}
+guest() {  # guest NAME INITRD [mem]
+  echo "--uml" "$1=$kernel,initrd=$2,mem=${3:-256M}"
+}
+
+limit=60
+args=()
+case "$test" in
+  boot)
+    args=($(guest uml-1 "$(initramfs boot.sh)"))
+    limit=30 ;;
+  hmx_core)
+    args=($(guest uml-1 "$(initramfs hmx_core.sh hmx)"))
+    limit=30 ;;
+  blk)
+    truncate -s 64M "$dir/disk0.img"
+    truncate -s 32M "$dir/disk1.img"
+    args=($(guest uml-1 "$(initramfs blk.sh hmx hmx_virtio_argo)")
+          --service "vta-blk0=virtio-blk,file=$dir/disk0.img"
+          --service "vta-blk1=virtio-blk,file=$dir/disk1.img"
+          --policy "$here/vta.policy")
+    limit=150 ;;
+  denied)
+    truncate -s 8M "$dir/disk.img"
+    args=($(guest denied "$(initramfs denied.sh hmx hmx_virtio_argo)")
+          --service "vta-blk=virtio-blk,file=$dir/disk.img" --policy "$here/vta.policy") ;;
+  device_death)
+    truncate -s 64M "$dir/disk.img"
+    args=($(guest uml-1 "$(initramfs device_death.sh hmx hmx_virtio_argo)")
+          --service "vta-blk=virtio-blk,file=$dir/disk.img,die-after=300"
+          --policy "$here/vta.policy")
+    limit=120 ;;
+  *)
+    echo "run-uml-test: unknown test $test" >&2
+    exit 2 ;;
+esac
+
+start=$(date +%s.%N)
+timeout --kill-after=10 $((limit + 30)) "$hostd" "${args[@]}" --timeout "$limit" --stats 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+echo "run-uml-test: $test: hmx-hostd exit status $rc after $(echo "$(date +%s.%N) - $start" | bc) s"
+[[ $rc -eq 0 ]] || exit 1
+
+case "$test" in
+  blk)
+    # The guest's checksum of what it wrote must be the backing file's.
+    want=$(sed -n 's/.*blk-written-sha256: \([0-9a-f]*\).*/\1/p' "$out" | head -n1)
+    have=$(head -c $((64 << 20)) "$dir/disk0.img" | sha256sum | cut -d' ' -f1)
+    [[ -n "$want" && "$want" == "$have" ]] || { echo "FAIL: backing file sha256 $have, guest wrote $want"; exit 1; }
+    echo "run-uml-test: backing file matches the guest's checksum $have" ;;
+  denied)
+    grep -q "not serving domain 1: bus ring refused" "$out" ||
+      { echo "FAIL: the device domain did not report the policy's refusal"; exit 1; } ;;
+  device_death)
+    grep -q "dying on purpose" "$out" || { echo "FAIL: the device domain did not die"; exit 1; } ;;
+esac
+exit 0
