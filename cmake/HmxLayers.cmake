@@ -3,9 +3,10 @@
 #
 # A target may link or include a target of a LOWER layer, never one of a higher layer, and never
 # one of another folder of its OWN layer (adapters do not include each other). The build-tool
-# layer (tools/specgen) and the data layer (spec) are below everything. hmx_layers_record() writes
-# every target's folder, links and include directories into the build tree at the end of the
-# configure step; the ctest architecture.layers (cmake/check_layers.cmake) judges them.
+# layer (tools/hostlib, tools/specgen) and the data layer (spec) are below everything.
+# hmx_layers_record() writes every target's folder, links and include directories into the build
+# tree at the end of the configure step; the ctest architecture.layers (cmake/check_layers.cmake)
+# judges them.
 include_guard(GLOBAL)
 
 set(HMX_FOLDERS "")
@@ -18,6 +19,7 @@ macro(hmx_folder dir layer)
   endif()
 endmacro()
 
+hmx_folder(tools/hostlib      0)
 hmx_folder(tools/specgen      0)
 hmx_folder(spec               1)
 hmx_folder(abi                2)
