@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "file_follower.h"
 #include "hmx/xen/boot.h"
 #include "hmx/xen/console.h"
 #include "hmx/xen/device_tree.h"
@@ -38,9 +39,10 @@ std::vector<std::string> arm64_machine_args(const arm64_boot_options& o) {
 }
 
 std::vector<std::string> arm64_qemu_command(const arm64_boot_options& o, const std::string& dtb,
-                                            const std::vector<uint64_t>& module_addresses) {
+                                            const std::vector<uint64_t>& module_addresses,
+                                            const std::string& console_file) {
   std::vector<std::string> argv = arm64_machine_args(o);
-  for (const char* a : {"-no-reboot", "-serial", "stdio", "-monitor", "none"}) argv.emplace_back(a);
+  argv.insert(argv.end(), {"-no-reboot", "-serial", "file:" + console_file, "-monitor", "none"});
   argv.insert(argv.end(), {"-kernel", o.xen, "-dtb", dtb});
   for (size_t i = 0; i < o.domains.size() && i < module_addresses.size(); ++i) {
     if (o.domains[i].image.find(',') != std::string::npos)
@@ -57,6 +59,7 @@ boot_result boot_arm64_dom0less(const arm64_boot_options& o) {
   for (const arm64_domain& d : o.domains) r.domains.push_back(domain_console{d.name, -1, {}, std::nullopt});
   const std::string dir = o.work_dir.empty() ? std::string(".") : o.work_dir;
   const std::string dtb = dir + "/xen-dom0less.dtb";
+  const std::string console_file = dir + "/xen-console.log";
   std::vector<uint64_t> addresses;
   try {
     if (o.domains.empty()) throw std::invalid_argument("no domains");
@@ -75,7 +78,7 @@ boot_result boot_arm64_dom0less(const arm64_boot_options& o) {
       nodes.push_back(n);
     }
     build_dom0less_dtb(arm64_machine_args(o), o.dtc, dom0less_fragment(arm64_xen_bootargs(o), nodes), dtb);
-    r.command = arm64_qemu_command(o, dtb, addresses);
+    r.command = arm64_qemu_command(o, dtb, addresses, console_file);
   } catch (const std::exception& e) {
     r.setup_error = e.what();
     return r;
@@ -99,7 +102,8 @@ boot_result boot_arm64_dom0less(const arm64_boot_options& o) {
   auto domain_line = [&](int domid, std::string_view piece) {
     if (std::optional<std::string> whole = joiners[domid].add(piece)) deliver(domid, *whole);
   };
-  line_splitter console([&](std::string_view l) {
+  std::remove(console_file.c_str());
+  file_follower console(console_file, [&](std::string_view l) {
     const console_line c = classify_console_line(l);
     if (c.domain != console_line::xen) return domain_line(c.domain, c.text);
     if (r.xen_version.empty()) r.xen_version = parse_xen_version_banner(l);
@@ -120,14 +124,16 @@ boot_result boot_arm64_dom0less(const arm64_boot_options& o) {
     return true;
   };
 
-  child_spec spec;
-  spec.argv = r.command;
-  spec.timeout_s = o.timeout_s;
-  spec.on_stdout = [&](std::string_view b) { console.feed(b); };
-  spec.on_stderr = [&](std::string_view b) { r.qemu_stderr += b; };
+  hmx::host::process_options p;
+  p.argv = r.command;
+  p.timeout_s = o.timeout_s;
+  p.on_output = [&](std::string_view b) { r.qemu_output += b; };
   // Xen keeps running after its domUs end: stop QEMU once each has reported its status.
-  spec.stop_now = [&] { return all_exited() || !r.fatal_line.empty(); };
-  r.qemu = run_child(spec);
+  p.stop_now = [&] {
+    console.poll();
+    return all_exited() || !r.fatal_line.empty();
+  };
+  r.qemu = hmx::host::run_process(p);
   console.finish();
   for (auto& [domid, j] : joiners)
     if (std::optional<std::string> rest = j.finish()) deliver(domid, *rest);

@@ -17,8 +17,8 @@ std::string boot_result::failure() const {
   if (qemu.timed_out) return "time limit reached before " + missing + " exited (QEMU killed)";
   if (qemu.exited) {
     std::string why = "QEMU exited with " + std::to_string(qemu.exit_code) + " before " + missing + " reported an exit status";
-    const size_t nl = qemu_stderr.find('\n');
-    if (!qemu_stderr.empty()) why += ": " + qemu_stderr.substr(0, nl);
+    const size_t nl = qemu_output.find('\n');
+    if (!qemu_output.empty()) why += ": " + qemu_output.substr(0, nl);
     return why;
   }
   if (qemu.signal != 0) return "QEMU was killed by signal " + std::to_string(qemu.signal) + " before " + missing + " exited";

@@ -2,6 +2,7 @@
 // x86_64: Xen with one PVH dom0 under qemu-system-x86_64 (boot.h).
 #include <stdexcept>
 
+#include "file_follower.h"
 #include "hmx/xen/boot.h"
 #include "hmx/xen/console.h"
 
@@ -18,7 +19,8 @@ std::string x86_xen_cmdline(const x86_boot_options& o) {
   return s;
 }
 
-std::vector<std::string> x86_qemu_command(const x86_boot_options& o, const std::string& xen_console_file) {
+std::vector<std::string> x86_qemu_command(const x86_boot_options& o, const std::string& dom0_console_file,
+                                          const std::string& xen_console_file) {
   // QEMU's multiboot loader takes the module and its command line from one -initrd string in
   // which commas separate modules: neither may contain one.
   if (o.dom0_image.find(',') != std::string::npos || o.dom0_cmdline.find(',') != std::string::npos)
@@ -27,7 +29,7 @@ std::vector<std::string> x86_qemu_command(const x86_boot_options& o, const std::
   if (!o.dom0_cmdline.empty()) module += " " + o.dom0_cmdline;
   return {o.qemu, "-accel", "tcg", "-display", "none", "-nodefaults", "-no-reboot",
           "-cpu", o.cpu_model, "-smp", std::to_string(o.cpus), "-m", std::to_string(o.ram_mib),
-          "-serial", "stdio", "-serial", "file:" + xen_console_file, "-monitor", "none",
+          "-serial", "file:" + dom0_console_file, "-serial", "file:" + xen_console_file, "-monitor", "none",
           "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
           "-kernel", o.xen, "-append", x86_xen_cmdline(o), "-initrd", module};
 }
@@ -40,34 +42,40 @@ std::optional<int> decode_debug_exit(int code) {
 boot_result boot_x86_dom0(const x86_boot_options& o) {
   boot_result r;
   r.domains.push_back(domain_console{o.dom0_name, 0, {}, std::nullopt});
-  const std::string console_file = (o.work_dir.empty() ? std::string(".") : o.work_dir) + "/xen-console.log";
+  const std::string dir = o.work_dir.empty() ? std::string(".") : o.work_dir;
+  const std::string dom0_file = dir + "/dom0-console.log", xen_file = dir + "/xen-console.log";
   try {
-    r.command = x86_qemu_command(o, console_file);
+    r.command = x86_qemu_command(o, dom0_file, xen_file);
   } catch (const std::exception& e) {
     r.setup_error = e.what();
     return r;
   }
+  // Followed from the start: nothing of an earlier run may be read as this one's.
+  std::remove(dom0_file.c_str());
+  std::remove(xen_file.c_str());
   domain_console& dom0 = r.domains.front();
-  line_splitter dom0_lines([&](std::string_view l) {
+  file_follower dom0_console(dom0_file, [&](std::string_view l) {
     dom0.lines.emplace_back(l);
     if (o.on_line) o.on_line(0, dom0.name, l);
   });
-  line_splitter xen_lines([&](std::string_view l) {
+  file_follower xen_console(xen_file, [&](std::string_view l) {
     if (r.xen_version.empty()) r.xen_version = parse_xen_version_banner(l);
     if (r.fatal_line.empty() && is_fatal_xen_line(l)) r.fatal_line = std::string(l);
     r.xen_lines.emplace_back(l);
     if (o.on_line) o.on_line(-1, "", l);
   });
-  child_spec spec;
-  spec.argv = r.command;
-  spec.timeout_s = o.timeout_s;
-  spec.on_stdout = [&](std::string_view b) { dom0_lines.feed(b); };
-  spec.on_stderr = [&](std::string_view b) { r.qemu_stderr += b; };
-  spec.files.push_back({console_file, [&](std::string_view b) { xen_lines.feed(b); }});
-  spec.stop_now = [&] { return !r.fatal_line.empty(); };
-  r.qemu = run_child(spec);
-  dom0_lines.finish();
-  xen_lines.finish();
+  hmx::host::process_options p;
+  p.argv = r.command;
+  p.timeout_s = o.timeout_s;
+  p.on_output = [&](std::string_view b) { r.qemu_output += b; };
+  p.stop_now = [&] {
+    dom0_console.poll();
+    xen_console.poll();
+    return !r.fatal_line.empty();
+  };
+  r.qemu = hmx::host::run_process(p);
+  dom0_console.finish();
+  xen_console.finish();
   if (r.qemu.exited) dom0.exit_status = decode_debug_exit(r.qemu.exit_code);
   return r;
 }

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "hmx/xen/process.h"
+#include "hmx/host/process.h"
 
 namespace hmx::xen {
 
@@ -41,17 +41,12 @@ std::string slurp(const std::string& path) {
 
 // Runs a tool briefly; its whole output on failure.
 void run_tool(const std::vector<std::string>& argv, const std::string& what) {
-  std::string output;
-  child_spec spec;
-  spec.argv = argv;
-  spec.timeout_s = 30;
-  spec.on_stdout = [&](std::string_view b) { output += b; };
-  spec.on_stderr = [&](std::string_view b) { output += b; };
-  const child_result r = run_child(spec);
+  hmx::host::process_options o;
+  o.argv = argv;
+  o.timeout_s = 30;
+  const hmx::host::process_result r = hmx::host::run_process(o);
   if (!r.started) throw std::runtime_error(what + ": cannot run " + argv[0] + ": " + r.error);
-  if (!r.exited || r.exit_code != 0)
-    throw std::runtime_error(what + " failed (" + (r.timed_out ? "time limit" : "exit " + std::to_string(r.exit_code)) +
-                             "): " + output);
+  if (!r.exited || r.exit_code != 0) throw std::runtime_error(what + " failed (" + r.describe() + "): " + r.output);
 }
 
 }  // namespace

@@ -26,16 +26,18 @@ TEST(BootCommand, X86Dom0) {
   for (const char* want : {"console=com2", "dom0=pvh", "dom0-iommu=none", "argo=1,mac-permissive=1",
                            "dom0_mem=200M,max:200M", "noreboot", "sync_console"})
     EXPECT_NE(xen.find(want), std::string::npos) << want;
-  const auto argv = x86_qemu_command(o, "/w/xen.log");
+  const auto argv = x86_qemu_command(o, "/w/dom0.log", "/w/xen.log");
   EXPECT_EQ(argv.front(), "qemu-system-x86_64");
   EXPECT_TRUE(has_pair(argv, "-kernel", "/b/xen"));
   EXPECT_TRUE(has_pair(argv, "-initrd", "/b/tester.elf cpus=1 hmxc.target=xen"));
   EXPECT_TRUE(has_pair(argv, "-cpu", "qemu64,+svm"));
-  EXPECT_TRUE(has_pair(argv, "-serial", "stdio"));
-  EXPECT_TRUE(has_pair(argv, "-serial", "file:/w/xen.log"));
+  // COM1 is dom0's, COM2 Xen's.
+  const auto com1 = std::find(argv.begin(), argv.end(), "file:/w/dom0.log");
+  const auto com2 = std::find(argv.begin(), argv.end(), "file:/w/xen.log");
+  EXPECT_TRUE(com1 != argv.end() && com2 != argv.end() && com1 < com2);
   EXPECT_TRUE(has_pair(argv, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"));
   o.dom0_cmdline = "a,b";
-  EXPECT_THROW(x86_qemu_command(o, "/w/xen.log"), std::invalid_argument);
+  EXPECT_THROW(x86_qemu_command(o, "/w/dom0.log", "/w/xen.log"), std::invalid_argument);
 }
 
 TEST(BootCommand, DebugExitStatus) {
@@ -49,7 +51,8 @@ TEST(BootCommand, Arm64Dom0less) {
   arm64_boot_options o;
   o.xen = "/b/xen-arm64";
   o.domains = {{"tester", "/b/t.img", "x", 64, 1}, {"peer", "/b/p.img", "y", 32, 1}};
-  const auto argv = arm64_qemu_command(o, "/w/x.dtb", {0x50000000, 0x50200000});
+  const auto argv = arm64_qemu_command(o, "/w/x.dtb", {0x50000000, 0x50200000}, "/w/console.log");
+  EXPECT_TRUE(has_pair(argv, "-serial", "file:/w/console.log"));
   EXPECT_TRUE(has_pair(argv, "-machine", "virt,virtualization=on,gic-version=3"));
   EXPECT_TRUE(has_pair(argv, "-kernel", "/b/xen-arm64"));
   EXPECT_TRUE(has_pair(argv, "-dtb", "/w/x.dtb"));

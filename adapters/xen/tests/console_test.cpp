@@ -28,12 +28,12 @@ TEST(Console, ClassifiesXenDomainsAndGuests) {
 }
 
 TEST(Console, ExitLine) {
-  EXPECT_EQ(parse_exit_line("HMX-EXIT status=0"), 0);
-  EXPECT_EQ(parse_exit_line("HMX-EXIT status=77"), 77);
-  EXPECT_FALSE(parse_exit_line("HMX-EXIT status="));
-  EXPECT_FALSE(parse_exit_line("HMX-EXIT status=1 extra"));
-  EXPECT_FALSE(parse_exit_line("HMX-EXIT status=-1"));
-  EXPECT_FALSE(parse_exit_line("echo HMX-EXIT status=0"));
+  EXPECT_EQ(parse_exit_line("exit status=0"), 0);
+  EXPECT_EQ(parse_exit_line("exit status=77"), 77);
+  EXPECT_FALSE(parse_exit_line("exit status="));
+  EXPECT_FALSE(parse_exit_line("exit status=1 extra"));
+  EXPECT_FALSE(parse_exit_line("exit status=-1"));
+  EXPECT_FALSE(parse_exit_line("echo exit status=0"));
 }
 
 TEST(Console, JoinsVpl011Pieces) {

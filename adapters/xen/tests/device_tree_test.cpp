@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "hmx/xen/device_tree.h"
-#include "hmx/xen/process.h"
+#include "hmx/host/process.h"
 
 namespace hmx::xen {
 namespace {
@@ -69,14 +69,12 @@ TEST(DeviceTree, DtcAcceptsTheMergedTree) {
   }
   for (const auto& argv : std::vector<std::vector<std::string>>{{"dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts},
                                                                  {"dtc", "-q", "-I", "dtb", "-O", "dts", "-o", back, dtb}}) {
-    child_spec s;
+    hmx::host::process_options s;
     s.argv = argv;
     s.timeout_s = 20;
-    std::string err;
-    s.on_stderr = [&](std::string_view b) { err += b; };
-    const child_result r = run_child(s);
-    ASSERT_TRUE(r.exited) << r.error;
-    ASSERT_EQ(r.exit_code, 0) << err;
+    const hmx::host::process_result r = hmx::host::run_process(s);
+    ASSERT_TRUE(r.exited) << r.describe();
+    ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   std::ifstream in(back);
   std::stringstream text;

@@ -3,7 +3,8 @@
  * (Documentation/arch/arm64/booting.rst: the 64-byte header Xen's loader checks, text_offset 0,
  * flags 0xa = little endian, 4 KiB pages, anywhere in RAM). With the MMU off it prints through
  * the vpl011 (GUEST_PL011_BASE 0x22000000, Xen public/arch-arm.h): a greeting, a line longer
- * than Xen's 126-character vpl011 pieces, and "HMX-EXIT status=ECHO_STATUS"; then PSCI
+ * than Xen's 126-character vpl011 pieces, and "exit status=ECHO_STATUS" (the aarch64 runtime's exit
+ * line, guest-runtime/aarch64/README.md); then PSCI
  * SYSTEM_OFF (0x84000008) through hvc. ECHO_STATUS is a single digit set by the build. */
 #ifndef ECHO_STATUS
 #define ECHO_STATUS 0
@@ -57,7 +58,7 @@ puts:   mov     x11, x30
 #define STR2(x) #x
 #define STR(x) STR2(x)
 greeting:   .asciz "arm64_echo: hello from a dom0less domU\n"
-exit_line:  .asciz "HMX-EXIT status=" STR(ECHO_STATUS) "\n"
+exit_line:  .asciz "exit status=" STR(ECHO_STATUS) "\n"
         .ltorg
         .balign 4096
 image_end:

@@ -5,10 +5,10 @@
 //
 //   x86_64   Xen boots one PVH image as dom0 (`dom0=pvh`; Xen 4.17 has no dom0less on x86, so
 //            without a toolstack there is one domain). Xen's console is COM2, so dom0 owns COM1
-//            (its console, QEMU's stdout) and port 0xf4 (QEMU isa-debug-exit: its exit status).
+//            (its console) and port 0xf4 (QEMU isa-debug-exit: its exit status).
 //   arm64    Xen boots N domUs and no dom0 (dom0less) from a device tree generated for them;
 //            each domU prints through its vpl011 onto Xen's console ("(XEN) DOM<n>: ") and
-//            reports its status with an exit line (console.h), since Xen keeps running after a
+//            reports its status with the line "exit status=N" (console.h), since Xen keeps running after a
 //            domU's PSCI SYSTEM_OFF.
 #pragma once
 
@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "hmx/xen/process.h"
+#include "hmx/host/process.h"
 
 namespace hmx::xen {
 
@@ -33,8 +33,8 @@ struct domain_console {
 
 struct boot_result {
   std::vector<std::string> command;  // the QEMU command line
-  child_result qemu;
-  std::string qemu_stderr;
+  hmx::host::process_result qemu;
+  std::string qemu_output;  // QEMU's own messages (the consoles go to files)
   std::string xen_version;             // from Xen's banner, e.g. "4.17.5"
   std::vector<std::string> xen_lines;  // Xen's own console lines
   std::vector<domain_console> domains;  // in the configured order
@@ -65,14 +65,15 @@ struct x86_boot_options {
   std::string cpu_model = "qemu64,+svm";
   std::vector<std::string> xen_args;  // appended to the hypervisor command line
   double timeout_s = 120;
-  std::string work_dir;  // Xen's console file goes here
+  std::string work_dir;  // the console files go here (dom0-console.log, xen-console.log)
   line_callback on_line;
 };
 
 // The hypervisor command line: Xen on COM2, dom0 as PVH without an IOMMU, Argo on with
 // wildcard rings allowed (argo.md 2.1), dom0's memory, and the extra arguments.
 std::string x86_xen_cmdline(const x86_boot_options& o);
-std::vector<std::string> x86_qemu_command(const x86_boot_options& o, const std::string& xen_console_file);
+std::vector<std::string> x86_qemu_command(const x86_boot_options& o, const std::string& dom0_console_file,
+                                          const std::string& xen_console_file);
 // QEMU's isa-debug-exit makes the process status (status << 1) | 1.
 std::optional<int> decode_debug_exit(int qemu_exit_code);
 
@@ -97,7 +98,7 @@ struct arm64_boot_options {
   std::string cpu_model = "cortex-a57";
   std::vector<std::string> xen_args;
   double timeout_s = 120;
-  std::string work_dir;  // the device tree goes here
+  std::string work_dir;  // the device tree and the console file go here
   line_callback on_line;
 };
 
@@ -105,7 +106,8 @@ std::string arm64_xen_bootargs(const arm64_boot_options& o);
 // The machine alone (what -machine dumpdtb= describes).
 std::vector<std::string> arm64_machine_args(const arm64_boot_options& o);
 std::vector<std::string> arm64_qemu_command(const arm64_boot_options& o, const std::string& dtb,
-                                            const std::vector<uint64_t>& module_addresses);
+                                            const std::vector<uint64_t>& module_addresses,
+                                            const std::string& console_file);
 // Where the images are loaded: above QEMU's own placements (the device tree at RAM + 128 MiB).
 inline constexpr uint64_t arm64_ram_base = 0x40000000;
 inline constexpr uint64_t arm64_module_base = arm64_ram_base + (uint64_t{256} << 20);

@@ -4,7 +4,7 @@
 // Xen prefixes its own lines with "(XEN) ". A dom0less domain's vpl011 output, with no backend
 // to take it, is printed by Xen line by line as "(XEN) DOM<n>: text" (xen/arch/arm/vpl011.c,
 // vpl011_write_data_xen); on x86, a guest's hypervisor console writes (HYPERVISOR_console_io)
-// appear as "(d<n>) text". A domain reports its end with an exit line of its own (below), since
+// appear as "(d<n>) text". A domain reports its end with an exit line (below), since
 // PSCI SYSTEM_OFF from a domU stops only that domain and Xen says nothing about it.
 #pragma once
 
@@ -24,10 +24,10 @@ struct console_line {
 
 console_line classify_console_line(std::string_view line);
 
-// The line a guest prints last on its console to report its exit status:
-// "HMX-EXIT status=<n>" (decimal). The guest runtimes for Xen domUs print it before PSCI
-// SYSTEM_OFF; the harness ends the run once every domain has printed it.
-inline constexpr std::string_view exit_line_prefix = "HMX-EXIT status=";
+// The line a guest prints last on its console to report its exit status: "exit status=<n>"
+// (decimal), what the aarch64 guest runtime's exit() prints before PSCI SYSTEM_OFF
+// (guest-runtime/aarch64/README.md "Exit"). The harness ends the run once every domU printed it.
+inline constexpr std::string_view exit_line_prefix = "exit status=";
 std::optional<int> parse_exit_line(std::string_view text);
 
 // "(XEN) Xen version 4.17.5 (Debian ) ..." -> "4.17.5"; empty if the line is not that banner.
