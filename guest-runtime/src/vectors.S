@@ -14,6 +14,7 @@
  *   gate TAKE_PENDING:                    16
  *   gate EOI:                             15
  *   gate CPUID:                           18   (probing only, see runtime.h)
+ *   gate XEN_HYPERCALL:                   24   (the hypercall page's stub included)
  *   #GP on the gate's wrmsr/rdmsr:        12   (fix-up, the call returns R8 = 1) */
 #include "hmx_guest/layout.h"
 #include "hmx_guest/protocol.h"
@@ -100,9 +101,17 @@ hmx_guest_gate_rdmsr_insn:
         hlt
         jmp 7b
 6:      cmp $HMX_GUEST_GATE_CPUID, %rdi                 /* 15 */
-        jne 10f                                         /* 16 */
+        jne 11f                                         /* 16 */
         cpuid                                           /* 17 */
         iretq                                           /* 18 */
+11:     cmp $HMX_GUEST_GATE_XEN_HYPERCALL, %rdi         /* 17 */
+        jne 10f                                         /* 18 */
+        /* Xen refuses hypercalls from CPL3 of an HVM/PVH guest (-EPERM, xen/arch/x86/hvm/
+         * hypercall.c): call the hypercall-page entry (`mov $nr, %eax; vmcall|vmmcall; ret`) here,
+         * with Xen's 64-bit argument registers RDI RSI RDX R10 R8 (argo.md 1.1). */
+        mov %r9, %rdi                                   /* 19 */
+        call *%r11                                      /* 20, the stub's 3, result in RAX */
+        iretq                                           /* 24 */
 10:     mov $-38, %rax                                  /* -ENOSYS */
         iretq
 

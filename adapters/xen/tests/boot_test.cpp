@@ -41,7 +41,7 @@ x86_boot_options x86_options(const std::string& cmdline, double timeout) {
 }
 
 TEST(X86, Dom0PrintsAndExitsWithItsStatus) {
-  const boot_result r = boot_x86_dom0(x86_options("status=42 token=xyzzy", 90));
+  const boot_result r = boot_x86_dom0(x86_options("status=42 token=xyzzy argo=1", 90));
   if (!r.complete()) print_failure(r);
   ASSERT_TRUE(r.complete());
   const domain_console& d = r.domains.at(0);
@@ -51,6 +51,10 @@ TEST(X86, Dom0PrintsAndExitsWithItsStatus) {
   EXPECT_NE(out.find("start_info version 0"), std::string::npos) << out;
   EXPECT_NE(out.find("token=xyzzy"), std::string::npos) << out;
   EXPECT_NE(out.find(long_line()), std::string::npos);
+  // libhmx on real Xen: the XenVMM leaves at 0x40000000, the hypercall page installed through
+  // MSR 0x40000000, and the Argo probe answered -EINVAL (present) through the CPL0 gate.
+  EXPECT_NE(out.find("xen=1 base=0x40000000 version=0x40011 msr=0x40000000 argo_probe=-22 argo=1"),
+            std::string::npos) << out;
   EXPECT_EQ(r.xen_version.rfind("4.", 0), 0u) << "version '" << r.xen_version << "'";
   bool dom0_built = false;
   for (const auto& l : r.xen_lines) dom0_built |= l.find("d0 has maximum") != std::string::npos;

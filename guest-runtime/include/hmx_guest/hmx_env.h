@@ -12,8 +12,10 @@
 //
 // WRMSR/RDMSR can raise #GP (an MSR the hypervisor refuses, HMX-MECH-001): the gate turns it into
 // a `false`, which this environment counts and remembers per vCPU (take_msr_fault()) because
-// libhmx's environment interface has no way to return it; an RDMSR that faulted reads as 0. No
-// vmcall/vmmcall/Xen primitives: hmx-kvm offers only the MSR conduit, and on this machine a VMCALL
+// libhmx's environment interface has no way to return it; an RDMSR that faulted reads as 0.
+//   xen_hypercall privileged_xen_hypercall(): a Xen hypercall-page entry called at CPL0 through
+//                 the gate (libhmx's xen_conduit; Xen refuses hypercalls from CPL3)
+// No vmcall/vmmcall primitives: hmx-kvm offers only the MSR conduit, and on this machine a VMCALL
 // never returns (docs/ARCHITECTURE.md "Facts of the machines").
 //
 // One environment may serve every vCPU of the image (the arena is lock-free); libhmx clients are
@@ -62,6 +64,10 @@ class hmx_env {
   void wrmsr(uint32_t index, uint64_t value) noexcept {
     if (!privileged_wrmsr(index, value)) note_fault();
   }
+  [[nodiscard]] int64_t xen_hypercall(const void* entry, uint64_t cmd, uint64_t a1, uint64_t a2, uint64_t a3,
+                                      uint64_t a4) noexcept {
+    return privileged_xen_hypercall(entry, cmd, a1, a2, a3, a4);
+  }
   [[nodiscard]] hmx::cpu_vendor vendor() noexcept {
     if (!vendor_known_) {
       vendor_ = hmx::decode_vendor(cpuid(0, 0));
@@ -91,6 +97,7 @@ class hmx_env {
 };
 
 static_assert(hmx::X86Environment<hmx_env>, "hmx_env must satisfy libhmx's X86Environment");
+static_assert(hmx::XenEnvironment<hmx_env>, "hmx_env must satisfy libhmx's XenEnvironment");
 
 }  // namespace hmx_guest
 

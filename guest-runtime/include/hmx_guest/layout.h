@@ -78,6 +78,7 @@
 #define HMX_GUEST_GATE_EOI 4          /* LAPIC EOI */
 #define HMX_GUEST_GATE_EXIT 5         /* ESI = status, never returns */
 #define HMX_GUEST_GATE_CPUID 6        /* EAX = leaf, ECX = subleaf -> EAX, EBX, ECX, EDX */
+#define HMX_GUEST_GATE_XEN_HYPERCALL 7 /* R11 = hypercall-page entry, R9 RSI RDX R10 R8 = args -> RAX */
 
 /* Real-mode AP trampoline page (SDM Vol. 3A 9.4.4.1 "Typical BSP Initialization Sequence":
  * the STARTUP IPI vector is the page number of the start address below 1 MiB). */

@@ -143,6 +143,25 @@ inline cpuid_result privileged_cpuid(uint32_t leaf, uint32_t subleaf = 0) {
   return r;
 }
 
+// A Xen hypercall through the hypercall page, at CPL0 (Xen answers CPL3 callers with -EPERM).
+// entry = page + 32 * hypercall number (Xen fills the page when its GPA is written to the MSR
+// that CPUID Xen-base+2 EBX names); a1..a5 go in RDI RSI RDX R10 R8; returns RAX. The argument
+// registers are treated as clobbered, as a debug Xen clobbers them.
+inline int64_t privileged_xen_hypercall(const void* entry, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                                        uint64_t a5) {
+  register uint64_t r8 asm("r8") = a5;
+  register uint64_t r9 asm("r9") = a1;
+  register uint64_t r10 asm("r10") = a4;
+  register uint64_t r11 asm("r11") = reinterpret_cast<uintptr_t>(entry);
+  uint64_t rax;
+  uint64_t fn = HMX_GUEST_GATE_XEN_HYPERCALL;
+  asm volatile("call hmx_guest_gate_call"
+               : "=a"(rax), "+D"(fn), "+S"(a2), "+d"(a3), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r11)
+               :
+               : "rcx", "memory", "cc");
+  return static_cast<int64_t>(rax);
+}
+
 inline void privileged_eoi() {
   asm volatile("call hmx_guest_gate_call" ::"D"(uint64_t{HMX_GUEST_GATE_EOI}) : "rax", "memory");
 }
