@@ -82,6 +82,9 @@ case "$test" in
           --service "vta-blk=virtio-blk,file=$dir/disk.img,die-after=300"
           --policy "$here/vta.policy")
     limit=120 ;;
+  console)
+    args=($(guest uml-1 "$(initramfs console.sh hmx hmx_virtio_argo)")
+          --service "vta-con=virtio-console,input=hello from the host" --policy "$here/vta.policy") ;;
   *)
     echo "run-uml-test: unknown test $test" >&2
     exit 2 ;;
@@ -105,5 +108,8 @@ case "$test" in
       { echo "FAIL: the device domain did not report the policy's refusal"; exit 1; } ;;
   device_death)
     grep -q "dying on purpose" "$out" || { echo "FAIL: the device domain did not die"; exit 1; } ;;
+  console)
+    grep -q "console of domain 1: hello from uml-1 over virtio-argo" "$out" ||
+      { echo "FAIL: the guest's line did not reach the device domain"; exit 1; } ;;
 esac
 exit 0

@@ -23,6 +23,7 @@
 #include <hmx/reference/policy.h>
 #include <hmx/virtio_argo/service/service_set.h>
 
+#include "device_domain.h"
 #include "guest_spec.h"
 #include "uml_domain.h"
 #include "uml_process.h"
@@ -79,8 +80,10 @@ int main(int argc, char** argv) {
       ->required()
       ->type_name("SPEC");
   app.add_option("--service", service_specs,
-                 "NAME=virtio-blk,file=PATH[,queues=N][,queue-size=N][,die-after=N][,mem=SIZE]: a virtio-argo "
-                 "device domain hosted in this process (repeatable; ids after the guests)")
+                 "NAME=virtio-blk,file=PATH[,queues=N][,queue-size=N][,die-after=N][,mem=SIZE], "
+                 "NAME=vhost-user-blk,socket=PATH[,exec=CMD], NAME=virtio-console[,input=TEXT] or "
+                 "NAME=virtio-net: a virtio-argo device domain hosted in this process (repeatable; ids after "
+                 "the guests: the block services first, then console and net)")
       ->type_name("SPEC");
   app.add_option("--policy", policy_file,
                  "MAC policy file, protobuf text format (adapters/reference/POLICY.md); without it every exchange "
@@ -103,9 +106,13 @@ int main(int argc, char** argv) {
   console out;
   std::vector<hostd::guest_spec> guests;
   std::vector<virtio_argo::service::service_spec> services;
+  std::vector<hostd::device_domain_spec> device_specs;
   try {
     for (const auto& s : uml_specs) guests.push_back(hostd::parse_guest_spec(s));
-    for (const auto& s : service_specs) services.push_back(virtio_argo::service::parse_service_spec(s));
+    for (const auto& s : service_specs) {
+      if (hostd::is_device_domain_spec(s)) device_specs.push_back(hostd::parse_device_domain_spec(s));
+      else services.push_back(virtio_argo::service::parse_service_spec(s));
+    }
   } catch (const std::invalid_argument& e) {
     std::cerr << "hmx-hostd: " << e.what() << '\n';
     return kSetup;
@@ -124,6 +131,7 @@ int main(int argc, char** argv) {
   bool own_run_dir = false;
   std::vector<std::unique_ptr<hostd::uml_domain>> domains;
   std::vector<std::unique_ptr<hostd::uml_process>> processes;
+  std::vector<std::unique_ptr<hostd::device_domain>> device_domains;
   ref::Core core(policy);
   virtio_argo::service::service_set hosted(
       services, [&out](const std::string& name, const std::string& line) { out.monitor(name, line); });
@@ -140,10 +148,13 @@ int main(int argc, char** argv) {
       domain_list += fmt::format("{}{}:{}", domain_list.empty() ? "" : ",", guests[i].name, i + 1);
     }
     std::string backends;
-    for (size_t i = 0; i < services.size(); ++i) {
+    std::vector<std::string> service_names;
+    for (const auto& s : services) service_names.push_back(s.name);
+    for (const auto& s : device_specs) service_names.push_back(s.name);
+    for (size_t i = 0; i < service_names.size(); ++i) {
       const size_t id = guests.size() + 1 + i;
       backends += fmt::format("{}{}", backends.empty() ? "" : ",", id);
-      domain_list += fmt::format(",{}:{}", services[i].name, id);
+      domain_list += fmt::format(",{}:{}", service_names[i], id);
     }
     for (size_t i = 0; i < guests.size(); ++i) {
       const auto& g = guests[i];
@@ -153,6 +164,10 @@ int main(int argc, char** argv) {
       domains.back()->start();
     }
     hosted.start(core, static_cast<ref::DomainId>(guests.size() + 1), guest_ids);
+    for (size_t i = 0; i < device_specs.size(); ++i)
+      device_domains.push_back(hostd::device_domain::start(
+          core, static_cast<ref::DomainId>(guests.size() + services.size() + 1 + i), device_specs[i], guest_ids,
+          [&out, name = device_specs[i].name](const std::string& line) { out.monitor(name, line); }));
     for (size_t i = 0; i < guests.size(); ++i) {
       const auto& g = guests[i];
       std::vector<std::string> args = {g.kernel,
@@ -206,6 +221,7 @@ int main(int argc, char** argv) {
   if (timed_out) rc = kTimeout;
   for (auto& d : domains) d->stop();  // the guests' domains leave the core
   hosted.stop();
+  for (auto& d : device_domains) d->stop();
   if (stats) {
     const auto s = core.stats();
     out.monitor("hmx", fmt::format("core: {} calls, {} ops, {} batches, {} messages, {} bytes, {} EAGAIN, {} interrupts, "
@@ -217,6 +233,7 @@ int main(int argc, char** argv) {
                                          ds.refused_calls, ds.notifications));
     }
     for (const auto& line : hosted.stats_lines()) out.monitor("hmx", "stats: " + line);
+    for (const auto& d : device_domains) out.monitor("hmx", "stats: service " + d->stats_line());
   }
   domains.clear();
   if (own_run_dir) {

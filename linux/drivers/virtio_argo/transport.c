@@ -191,9 +191,34 @@ static bool vta_handle_config_event(struct vta_device *dev, const struct hmx_msg
 	return true;
 }
 
-static void vta_ring_message(struct hmx_kring *ring, void *ctx)
+/* The driver's callbacks for queues completed while a kick consumed the ring (vta_notify). */
+static void vta_irq_work(struct work_struct *work)
 {
-	struct vta_device *dev = ctx;
+	struct vta_device *dev = container_of(work, struct vta_device, irq_work);
+	struct vta_vq **vqs;
+	unsigned long flags;
+	unsigned int i, n;
+	u64 mask;
+
+	spin_lock_irqsave(&dev->lock, flags);
+	mask = dev->deferred_interrupts;
+	dev->deferred_interrupts = 0;
+	vqs = dev->vqs;
+	n = dev->nvqs;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	for (i = 0; i < n; i++)
+		if (vqs[i] && (mask & BIT_ULL(i % 64)))
+			vring_interrupt(0, vqs[i]->vq);
+}
+
+/*
+ * Takes every message of the driver ring. From the notification the driver's callbacks run at
+ * the end; from inside a kick (`defer`) they are left to vta_irq_work, so a driver is never
+ * called back from within its own virtqueue_kick().
+ */
+static void vta_take_messages(struct vta_device *dev, bool defer)
+{
+	struct hmx_kring *ring = dev->ring;
 	bool wake = false, config = false, consumed = false, failed_now, notify;
 	struct vta_vq **vqs;
 	unsigned int nvqs;
@@ -242,6 +267,11 @@ static void vta_ring_message(struct hmx_kring *ring, void *ctx)
 	/* del_vqs waits for this handler (hmx_ring_sync) before it frees these. */
 	vqs = dev->vqs;
 	nvqs = dev->nvqs;
+	if (defer && interrupt) {
+		dev->deferred_interrupts |= interrupt;
+		schedule_work(&dev->irq_work);
+		interrupt = 0;
+	}
 	spin_unlock(&dev->lock);
 
 	if (notify)
@@ -257,6 +287,11 @@ static void vta_ring_message(struct hmx_kring *ring, void *ctx)
 		wake_up(&dev->ctl.wq);
 	if (config)
 		schedule_work(&dev->config_work);
+}
+
+static void vta_ring_message(struct hmx_kring *ring, void *ctx)
+{
+	vta_take_messages(ctx, false);
 }
 
 static void vta_ring_space(struct hmx_kring *ring, void *ctx)
@@ -545,6 +580,48 @@ static const char *vta_bus_name(struct virtio_device *vdev)
 	return "hmx-virtio-argo";
 }
 
+/*
+ * Some virtio drivers kick with interrupts off and then spin on the used ring until the device
+ * consumed a buffer it only reads (virtio_console's put_chars, under a spinlock). Over a shared-
+ * memory transport the device's write of the used ring ends that spin; here the used element is
+ * written by this transport when the USED message arrives, and the notification that would tell
+ * it cannot be taken with interrupts off. So a kick made with interrupts off consumes the
+ * driver ring itself until the queue's read-only requests are complete (receive buffers, which
+ * wait for data, are not waited for), bounded by the request time-out.
+ */
+static bool vta_readonly_in_flight(struct vta_vq *q)
+{
+	u32 i;
+
+	for (i = 0; i < q->num; i++)
+		if (q->slots[i].state != VTA_SLOT_FREE && !q->slots[i].writable)
+			return true;
+	return false;
+}
+
+static void vta_complete_inline(struct vta_device *dev, struct vta_vq *q)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(vta_request_timeout_ms);
+	u64 spins = 0;
+
+	for (;;) {
+		bool waiting;
+
+		spin_lock(&dev->lock);
+		waiting = !dev->failed && q->active && vta_readonly_in_flight(q);
+		spin_unlock(&dev->lock);
+		if (!waiting)
+			return;
+		vta_take_messages(dev, true);
+		cpu_relax();
+		/* jiffies do not advance with interrupts off: count time by spins as well. */
+		if (time_after(jiffies, deadline) || ++spins > 200000000ull) {
+			vta_fail(dev, "the device does not complete a transmission (time-out)");
+			return;
+		}
+	}
+}
+
 static bool vta_notify(struct virtqueue *vq)
 {
 	struct vta_vq *q = vq->priv;
@@ -573,6 +650,8 @@ static bool vta_notify(struct virtqueue *vq)
 		vta_after_fail(dev);
 	else if (dev->failed && ok)
 		schedule_work(&dev->config_work);  /* delivers the error completions */
+	else if (irqs_disabled())
+		vta_complete_inline(dev, q);
 	return ok;
 }
 
@@ -603,6 +682,7 @@ static void vta_del_vqs(struct virtio_device *vdev)
 	spin_unlock_irqrestore(&dev->lock, flags);
 	hmx_ring_sync(dev->ring);  /* no notification still runs on the old queues */
 	cancel_work_sync(&dev->config_work);
+	cancel_work_sync(&dev->irq_work);
 	for (i = 0; i < n; i++)
 		if (vqs[i])
 			vta_free_vq(vqs[i]);
@@ -808,6 +888,7 @@ int vta_device_add(struct vta_backend *be, u16 dev_num, u32 device_id, u32 vendo
 	spin_lock_init(&dev->lock);
 	INIT_WORK(&dev->config_work, vta_config_work);
 	INIT_WORK(&dev->remove_work, vta_remove_work);
+	INIT_WORK(&dev->irq_work, vta_irq_work);
 	timer_setup(&dev->liveness, vta_liveness, 0);
 	dev->last_rx = jiffies;
 	r = vta_channel_init(&dev->ctl, &dev->lock, be->domain, dev->driver_aport, 0, dev_num,
@@ -872,6 +953,7 @@ void vta_device_remove(struct vta_device *dev)
 		unregister_virtio_device(&dev->vdev);
 	del_timer_sync(&dev->liveness);
 	cancel_work_sync(&dev->config_work);
+	cancel_work_sync(&dev->irq_work);
 	if (dev->connected && !READ_ONCE(dev->failed)) {
 		put_unaligned_le16(dev->dev_num, req);
 		put_unaligned_le16(0, req + 2);

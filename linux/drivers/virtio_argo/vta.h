@@ -144,6 +144,8 @@ struct vta_device {
 	struct timer_list liveness;
 	struct work_struct config_work;
 	struct work_struct remove_work;
+	struct work_struct irq_work;      /* callbacks of completions taken inside a kick */
+	u64 deferred_interrupts;
 };
 
 /* A device domain serving this domain (HMX-VTA-001). */
