@@ -85,6 +85,11 @@ case "$test" in
   console)
     args=($(guest uml-1 "$(initramfs console.sh hmx hmx_virtio_argo)")
           --service "vta-con=virtio-console,input=hello from the host" --policy "$here/vta.policy") ;;
+  net)
+    initrd=$(initramfs net.sh hmx hmx_virtio_argo)
+    args=($(guest uml-a "$initrd") $(guest uml-b "$initrd")
+          --service "vta-net=virtio-net" --policy "$here/vta.policy")
+    limit=120 ;;
   *)
     echo "run-uml-test: unknown test $test" >&2
     exit 2 ;;
@@ -108,6 +113,11 @@ case "$test" in
       { echo "FAIL: the device domain did not report the policy's refusal"; exit 1; } ;;
   device_death)
     grep -q "dying on purpose" "$out" || { echo "FAIL: the device domain did not die"; exit 1; } ;;
+  net)
+    sent=$(sed -n 's/.*net-sent-sha256: \([0-9a-f]*\).*/\1/p' "$out" | head -n1)
+    received=$(sed -n 's/.*net-received-sha256: \([0-9a-f]*\).*/\1/p' "$out" | head -n1)
+    [[ -n "$sent" && "$sent" == "$received" ]] || { echo "FAIL: sent $sent, received $received"; exit 1; }
+    echo "run-uml-test: uml-a received what uml-b sent ($sent)" ;;
   console)
     grep -q "console of domain 1: hello from uml-1 over virtio-argo" "$out" ||
       { echo "FAIL: the guest's line did not reach the device domain"; exit 1; } ;;
