@@ -8,6 +8,7 @@
 //   arg=dev=NAME        the device domain (its id comes from domains=)
 //   arg=mib=N arg=req=BYTES arg=queues=N arg=depth=N arg=seed=N
 //   arg=poll-us=N       watch the ring this long before halting (default 50)
+//   arg=flush=1         after the read-back, one VIRTIO_BLK_T_FLUSH that must succeed
 //
 // Exit status: 0 all good; 13 (EACCES) the policy keeps us from the device; 19 (ENODEV) the
 // device died during the run: the acknowledged requests are printed as a bitmap ("acked:") so
@@ -29,8 +30,24 @@ constexpr uint32_t kMaxRequests = 4096;
 uint8_t g_acked[kMaxRequests / 8];
 
 struct params {
-  uint32_t mib, req, queues, depth, seed, poll_us;
+  uint32_t mib, req, queues, depth, seed, poll_us, flush;
 };
+
+// One FLUSH on queue 0 (virtio 1.2 5.2.6.1): ok when the device made every completed write
+// durable.
+template <class Blk, class Link>
+va::result flush(Blk& blk, Link& l) {
+  static va::blk_request req;
+  if (const va::result r = blk.submit(0, req, va::virtio::BLK_T_FLUSH, 0, nullptr, 0); r != va::result::ok) return r;
+  (void)blk.kick(0);
+  const uint64_t deadline = l.chan.now_ns() + 10'000'000'000ull;
+  for (;;) {
+    if (va::blk_request* done = blk.reap(0)) return done->outcome;
+    if (l.transport.broken()) return va::result::no_device;
+    if (l.chan.now_ns() >= deadline) return va::result::timed_out;
+    (void)l.transport.wait(10'000'000);
+  }
+}
 
 void print_acked(uint32_t count) {
   char line[kMaxRequests / 4 + 1];
@@ -88,8 +105,8 @@ int run(const identity& id, const params& pr, const char* tag) {
          "%lu us\n",
          id.name, w.ok, plan.count, pr.req, plan.queues, pr.depth, w.failed, w.failed ? ", first error " : "",
          w.failed ? va::to_string(w.first_error) : "", (unsigned long)((t1 - t0) / g_wait.tsc_per_us()));
+  if (w.transport_broken || w.failed != 0) print_acked(plan.count);
   if (w.transport_broken) {
-    print_acked(plan.count);
     printf("vta-e2e: %s: device gone during the writes: %u acknowledged, %u failed with %s, none left hanging\n",
            id.name, w.ok, w.failed, va::to_string(w.first_error));
     return HMX_ENODEV;
@@ -103,6 +120,11 @@ int run(const identity& id, const params& pr, const char* tag) {
   printf("vta-e2e: %s: read back: %u of %u requests ok, %u differed from what was written, %lu us\n", id.name, r.ok,
          plan.count, r.mismatched, (unsigned long)((t3 - t2) / g_wait.tsc_per_us()));
   if (r.ok != plan.count || r.mismatched != 0) return r.transport_broken ? HMX_ENODEV : 5;
+  if (pr.flush != 0) {
+    const va::result f = flush(blk, l);
+    printf("vta-e2e: %s: flush: %s\n", id.name, va::to_string(f));
+    if (f != va::result::ok) return f == va::result::no_device ? HMX_ENODEV : 5;
+  }
 
   // The checksum of the whole region as written (every read matched it): the host computes the
   // same over the backing file.
@@ -141,6 +163,7 @@ int guest_main(const hmx_guest::start_info& si) {
   pr.depth = hmx_guest::cmdline_uint(id.cmdline, "depth", 8);
   pr.seed = hmx_guest::cmdline_uint(id.cmdline, "seed", 1);
   pr.poll_us = hmx_guest::cmdline_uint(id.cmdline, "poll-us", 50);
+  pr.flush = hmx_guest::cmdline_uint(id.cmdline, "flush", 0);
   if (pr.req == 0 || pr.req % 512 != 0 || pr.queues == 0 || pr.queues > kMaxQueues || pr.depth == 0 ||
       pr.depth > 32 || pr.queues * pr.depth * pr.req > kDataBytes || (uint64_t{pr.mib} << 20) / pr.req > kMaxRequests ||
       pr.depth * 3 > kQueueSize) {

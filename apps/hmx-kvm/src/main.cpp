@@ -47,8 +47,10 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile)
       ->type_name("FILE");
   app.add_option("--service", service_specs,
-                 "NAME=virtio-blk,file=PATH[,queues=N][,queue-size=N][,die-after=N][,mem=SIZE]: a virtio-argo "
-                 "device domain hosted in this process (repeatable; ids after the VMs)")
+                 "NAME=virtio-blk,file=PATH[,queues=N][,queue-size=N][,die-after=N][,mem=SIZE] or "
+                 "NAME=vhost-user-blk,socket=PATH[,queues=N][,queue-size=N][,mem=SIZE][,exec=COMMAND...]: a "
+                 "virtio-argo device domain hosted in this process, its disk the built-in device's or a vhost-user "
+                 "back-end's (repeatable; ids after the VMs)")
       ->type_name("SPEC");
   app.add_flag("--stats", stats, "print HMX statistics (calls, messages, bytes, denials per domain pair) at the end");
   app.footer(kFooter);
