@@ -15,6 +15,7 @@
 #include "hmx/virtio_argo/service/virtio_service.h"
 #include "hmx/virtio_argo/workload/blk_run.h"
 #include "shm_mailbox_device.h"
+#include "vhost_direct.h"
 
 namespace hmx::virtio_argo::bench {
 
@@ -62,7 +63,12 @@ inproc_result run_argo(const inproc_options& o) {
   service::virtio_service_options so;
   so.name = "vta-blk";
   so.id = 2;
-  so.blk_file = o.disk;
+  if (o.qsd) {
+    so.vhost_socket = o.disk + ".argo.sock";
+    so.vhost_exec = qsd_command(o.disk, so.vhost_socket, o.queues);
+  } else {
+    so.blk_file = o.disk;
+  }
   so.queues = static_cast<uint16_t>(o.queues);
   so.drivers = {1};
   if (o.completion_batch != 0) so.completion_batch = o.completion_batch;
@@ -136,6 +142,9 @@ inproc_result run_shm(const inproc_options& o) {
 
 }  // namespace
 
-inproc_result run_inproc(const inproc_options& o) { return o.argo ? run_argo(o) : run_shm(o); }
+inproc_result run_inproc(const inproc_options& o) {
+  if (o.argo) return run_argo(o);
+  return o.qsd ? run_qsd_direct(o) : run_shm(o);
+}
 
 }  // namespace hmx::virtio_argo::bench

@@ -19,6 +19,9 @@ struct inproc_options {
   uint32_t depth = 8;
   uint32_t queues = 1;
   uint32_t completion_batch = 0;  // argo: the device's completions per flush (0: the service's default)
+  // The device is qemu-storage-daemon serving `disk` over vhost-user (started per run): argo
+  // reaches it through a device domain (vhost-user bridge), shm directly (vhost_direct.h).
+  bool qsd = false;
 };
 
 struct inproc_phase {

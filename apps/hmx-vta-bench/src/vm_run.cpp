@@ -16,6 +16,7 @@
 #include "hmx/virtio_argo/baseline/mailbox.h"
 #include "hmx/virtio_argo/device/blk_device.h"
 #include "hmx/virtio_argo/service/virtio_service.h"
+#include "vhost_direct.h"
 #include "shm_mailbox_device.h"
 
 namespace hmx::virtio_argo::bench {
@@ -117,7 +118,12 @@ vm_run_result run_vm(const vm_run_options& o) {
     service::virtio_service_options so;
     so.name = kDevice;
     so.id = kDeviceId;
-    so.blk_file = o.disk;
+    if (o.qsd) {
+      so.vhost_socket = o.disk + ".vm.sock";
+      so.vhost_exec = qsd_command(o.disk, so.vhost_socket, o.queues);
+    } else {
+      so.blk_file = o.disk;
+    }
     so.queues = static_cast<uint16_t>(o.queues);
     so.drivers = {kDriverId};
     if (o.completion_batch != 0) so.completion_batch = o.completion_batch;

@@ -28,6 +28,7 @@ struct vm_run_options {
   uint32_t completion_batch = 0;  // argo: the device's completions per flush (0: the service's default)
   uint32_t poll_us = 50;          // both: the driver watches its rings this long before halting
   uint32_t kick_batch = 1;        // argo: argo_driver_config::kick_batch
+  bool qsd = false;               // argo only: the device domain bridges to qemu-storage-daemon on `disk`
 };
 
 // One "vta-bench: result ..." line: its key=value pairs.
