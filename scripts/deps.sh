@@ -12,7 +12,7 @@ HMX_PACKAGES=(
   libelf-dev libzydis-dev linux-libc-dev libxen-dev
   asciidoctor
   g++-aarch64-linux-gnu
-  qemu-system-x86 qemu-system-arm
+  qemu-system-x86 qemu-system-arm qemu-system-common qemu-utils
   make dpkg-dev flex bison device-tree-compiler
   linux-source-6.1 busybox-static bc linux-headers-amd64
 )
