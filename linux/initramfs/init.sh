@@ -29,5 +29,9 @@ done
 sh /test.sh
 rc=$?
 sync
-echo "hmx-exit: $rc"
+# The status goes through the kernel log, which reaches the console synchronously; a console
+# line from user space may still sit in UML's line buffer when the machine powers off, so the
+# buffer gets a moment to drain too.
+echo "hmx-exit: $rc" >/dev/kmsg
+sleep 0.3
 poweroff -f

@@ -27,6 +27,9 @@ uml_process::~uml_process() {
 void uml_process::start() {
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
+  // A roomy pipe: UML's console buffers what the host does not take at once, and loses that
+  // buffer when the guest powers off.
+  (void)fcntl(pipefd[0], F_SETPIPE_SZ, 1 << 20);
   std::vector<char*> args;
   for (auto& a : argv_) args.push_back(a.data());
   args.push_back(nullptr);

@@ -9,7 +9,8 @@ fail() {
 # Centiseconds since boot.
 now_cs() {
   read -r up _ </proc/uptime
-  echo "${up%.*}${up#*.}"
+  # "12.07": whole seconds, then the two decimals without their leading zero (no octal).
+  echo $(( ${up%.*} * 100 + 1${up#*.} - 100 ))
 }
 
 # "N MB/s" for BYTES moved in CENTISECONDS.
