@@ -5,12 +5,12 @@
 # checks what the host can check (e.g. the backing file against the guest's checksum).
 #
 #   run-uml-test.sh TEST --hostd BIN --kernel LINUX --gen-init-cpio GEN --modules DIR --work DIR
-#                   [--busybox PATH] [--missing REASON]
+#                   [--ring-test BIN] [--busybox PATH] [--missing REASON]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 test=$1
 shift
-hostd="" kernel="" gen="" modules="" work="" missing="" busybox=/bin/busybox
+hostd="" kernel="" gen="" modules="" work="" missing="" busybox=/bin/busybox ring_test=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --hostd) hostd=$2; shift 2 ;;
@@ -19,6 +19,7 @@ while [[ $# -gt 0 ]]; do
     --modules) modules=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --busybox) busybox=$2; shift 2 ;;
+    --ring-test) ring_test=$2; shift 2 ;;
     --missing) missing=$2; shift 2 ;;
     *) echo "run-uml-test: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -45,6 +46,7 @@ initramfs() {
   local script=$1
   shift
   local files=(--file "$here/guest/lib.sh:/lib/hmx-test.sh")
+  [[ -n "$ring_test" ]] && files+=(--file "$ring_test:/bin/hmx-ring-test")
   for m in "$@"; do files+=(--file "$modules/$m.ko:/lib/hmx/$m.ko"); done
   "$here/../initramfs/mkinitramfs.sh" --gen-init-cpio "$gen" --busybox "$busybox" \
     --test "$here/guest/$script" --out "$dir/initrd-${script%.sh}.cpio" "${files[@]}" ||
@@ -90,6 +92,9 @@ case "$test" in
     args=($(guest uml-a "$initrd") $(guest uml-b "$initrd")
           --service "vta-net=virtio-net" --policy "$here/vta.policy")
     limit=120 ;;
+  hmx_dev)
+    initrd=$(initramfs hmx_dev.sh hmx hmx_dev)
+    args=($(guest uml-a "$initrd") $(guest uml-b "$initrd") --policy "$here/vta.policy") ;;
   *)
     echo "run-uml-test: unknown test $test" >&2
     exit 2 ;;
