@@ -2,7 +2,11 @@
 // A vhost-user back-end process the front-end starts itself (`exec=COMMAND`): the command runs
 // under /bin/sh in its own process group, with its output passed through; the front-end then
 // connects to the socket the command was told to listen on. stop() ends the whole group (SIGTERM,
-// then SIGKILL after a grace period), so no back-end outlives its front-end. Hosted.
+// then SIGKILL after a grace period), and the back-end gets SIGKILL if the thread that started it
+// dies (PR_SET_PDEATHSIG), so no back-end outlives its front-end. Not hostlib's run_process: that
+// one runs a program to its end on the calling thread and looks at a stop request about once a
+// second, where a back-end runs beside its front-end and a test kills it at a chosen moment
+// (pid()). Hosted.
 #pragma once
 
 #include <sys/types.h>
