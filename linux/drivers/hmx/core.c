@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timer.h>
 
 #include <hmx/kernel.h>
 
@@ -37,6 +38,15 @@ struct hmx_call_area {
 static struct hmx_call_area *area;
 static DEFINE_SPINLOCK(call_lock);
 static struct hmx_core_stats stats;
+
+/* Platforms without a notification interrupt for us: the event page is polled every tick. */
+static struct timer_list poll_timer;
+
+static void poll_events(struct timer_list *t)
+{
+	hmx_core_event();
+	mod_timer(&poll_timer, jiffies + 1);
+}
 
 u64 hmx_gpa(const void *kaddr)
 {
@@ -318,6 +328,10 @@ static int __init hmx_init(void)
 	err = hmx_platform_start_events();
 	if (err)
 		goto fail_rings;
+	if (!hmx_plat.interrupts) {
+		timer_setup(&poll_timer, poll_events, 0);
+		mod_timer(&poll_timer, jiffies + 1);
+	}
 	pr_info("hmx: domain %u over %s, features 0x%x, batch %u, %s\n", hmx_plat.domain_id,
 		hmx_plat.conduit, hmx_plat.features, hmx_plat.max_batch,
 		hmx_plat.interrupts ? "interrupts" : "polled events");
@@ -335,6 +349,8 @@ fail:
 
 static void __exit hmx_exit(void)
 {
+	if (!hmx_plat.interrupts)
+		del_timer_sync(&poll_timer);
 	hmx_rings_exit();
 	if (hmx_plat.features & HMX_FEATURE_EVENT_PAGE_BIT)
 		(void)hmx_call_op(HMX_OP_SET_EVENT_PAGE, 0, 0, 0, 0);
