@@ -140,16 +140,19 @@ bool shm_mailbox_device::mailbox(uint64_t gpa) {
 void shm_mailbox_device::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || doorbell_mask_ != 0; });
+    cv_.wait(lock, [&] { return stopping_ || doorbell_mask_ != 0 || wake_pending_; });
     if (stopping_) return;
     const uint32_t mask = doorbell_mask_;
     doorbell_mask_ = 0;
+    wake_pending_ = false;
     lock.unlock();
     bool interrupt = false;
     {
       std::lock_guard h(host_mu_);
+      if (pump_) pump_();  // completions first
       for (uint16_t q = 0; q < 32; ++q)
         if ((mask & (1u << q)) != 0 && q < host_->core().num_queues()) host_->kick(q);
+      if (pump_) pump_();  // what the kicks handed over goes out
       interrupt = used_pending_;
       used_pending_ = false;
     }
@@ -160,6 +163,19 @@ void shm_mailbox_device::run() {
     }
     lock.lock();
   }
+}
+
+void shm_mailbox_device::set_pump(std::function<void()> pump) {
+  std::lock_guard h(host_mu_);
+  pump_ = std::move(pump);
+}
+
+void shm_mailbox_device::wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_pending_ = true;
+  }
+  cv_.notify_one();
 }
 
 shm_stats shm_mailbox_device::stats() const {

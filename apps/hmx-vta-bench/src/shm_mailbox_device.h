@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -50,6 +51,11 @@ class shm_mailbox_device {
   bool write_msr(uint32_t index, uint64_t value, bool& ours);
   void stop();
   shm_stats stats() const;
+  // A device that completes requests later, from elsewhere (a vhost-user bridge): `pump` runs on
+  // the device thread in every pass, before and after the kicked queues, and wake() asks for a
+  // pass. Set before the guest drives the device.
+  void set_pump(std::function<void()> pump);
+  void wake();
 
  private:
   bool mailbox(uint64_t gpa);
@@ -66,6 +72,8 @@ class shm_mailbox_device {
   uint32_t doorbell_mask_ = 0;  // queues kicked since the device thread last looked
   bool stopping_ = false;
   bool used_pending_ = false;   // set by the host's callback during a pass
+  bool wake_pending_ = false;   // wake(): a pass even without a doorbell
+  std::function<void()> pump_;  // under host_mu_
   std::thread thread_;
   std::atomic<uint64_t> doorbells_{0}, mailbox_calls_{0}, passes_{0}, interrupts_{0};
 };

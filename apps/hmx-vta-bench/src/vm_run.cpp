@@ -3,8 +3,10 @@
 
 #include <x86intrin.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <memory_resource>
 #include <sstream>
 #include <stdexcept>
 
@@ -13,11 +15,13 @@
 #include "hmx/kvm/hmx_service.h"
 #include "hmx/kvm/kvm_system.h"
 #include "hmx/kvm/monitor.h"
+#include "hmx/vhost_user/backend_process.h"
+#include "hmx/vhost_user/blk_bridge.h"
 #include "hmx/virtio_argo/baseline/mailbox.h"
 #include "hmx/virtio_argo/device/blk_device.h"
 #include "hmx/virtio_argo/service/virtio_service.h"
-#include "vhost_direct.h"
 #include "shm_mailbox_device.h"
+#include "vhost_direct.h"
 
 namespace hmx::virtio_argo::bench {
 
@@ -90,11 +94,34 @@ vm_run_result run_vm(const vm_run_options& o) {
                  : fmt::format(",arg=shm-msr={},arg=shm-vector={}", shm_msr, kShmVector);
   std::vector<kvm::domain_config> configs{kvm::parse_domain_spec(spec)};
 
-  // The baseline's device and its MSRs (only on the shm path).
+  // The baseline's device and its MSRs (only on the shm path). With qsd the device is the same
+  // vhost-user bridge the argo path's device domain runs, over a memfd of its own.
+  std::atomic<shm_mailbox_device*> shm_for_wake{nullptr};
+  std::unique_ptr<vhost_user::backend_process> qsd;
+  std::unique_ptr<vhost_user::shared_memory> qsd_mem;
+  std::unique_ptr<std::pmr::monotonic_buffer_resource> qsd_arena;
+  std::unique_ptr<std::pmr::synchronized_pool_resource> qsd_pool;
+  std::unique_ptr<vhost_user::blk_bridge> bridge;
   std::unique_ptr<device::blk_device> blk;
   std::unique_ptr<vm_guest> guest;
   std::unique_ptr<shm_mailbox_device> shm;
-  if (!o.argo) {
+  if (!o.argo && o.qsd) {
+    const std::string socket = o.disk + ".vm-shm.sock";
+    qsd = std::make_unique<vhost_user::backend_process>(qsd_command(o.disk, socket, o.queues));
+    qsd_mem = std::make_unique<vhost_user::shared_memory>(96ull << 20, "hmx-vta-bench-shm-qsd");
+    qsd_arena = std::make_unique<std::pmr::monotonic_buffer_resource>(qsd_mem->data() + 4096, qsd_mem->size() - 4096,
+                                                                        std::pmr::null_memory_resource());
+    qsd_pool = std::make_unique<std::pmr::synchronized_pool_resource>(
+        std::pmr::pool_options{0, size_t{4} << 20}, qsd_arena.get());
+    vhost_user::blk_bridge_options bo;
+    bo.queues = static_cast<uint16_t>(o.queues);
+    bo.wake = [&shm_for_wake] {
+      if (shm_mailbox_device* d = shm_for_wake.load()) d->wake();
+    };
+    auto fe = std::make_unique<vhost_user::frontend>(socket, std::chrono::milliseconds(10000));
+    bridge = vhost_user::blk_bridge::connect(std::move(fe), *qsd_mem, qsd_pool.get(), bo, error);
+    if (bridge == nullptr) throw std::runtime_error("qemu-storage-daemon: " + error);
+  } else if (!o.argo) {
     device::blk_options b;
     b.path = o.disk;
     b.num_queues = static_cast<uint16_t>(o.queues);
@@ -132,7 +159,12 @@ vm_run_result run_vm(const vm_run_options& o) {
     svc = service::virtio_service::start(service.core(), so);
   } else {
     guest = std::make_unique<vm_guest>(*service.find(kDriver)->vm);
-    shm = std::make_unique<shm_mailbox_device>(*blk, *guest, shm_msr, device::queue_limits{}, o.pin ? 1 : -1);
+    device::virtio_device& dev = bridge != nullptr ? static_cast<device::virtio_device&>(*bridge) : *blk;
+    shm = std::make_unique<shm_mailbox_device>(dev, *guest, shm_msr, device::queue_limits{}, o.pin ? 1 : -1);
+    if (bridge != nullptr) {
+      shm->set_pump([b = bridge.get()] { (void)b->pump(); });
+      shm_for_wake = shm.get();
+    }
   }
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -142,6 +174,7 @@ vm_run_result run_vm(const vm_run_options& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   result.tsc_hz = double(c1 - c0) / seconds;
   if (shm != nullptr) {
+    shm_for_wake = nullptr;
     shm->stop();
     const shm_stats s = shm->stats();
     result.doorbells = s.doorbells;
