@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <new>
@@ -226,11 +227,13 @@ bool blk_bridge::start_queues(uint64_t negotiated) {
   return true;
 }
 
-// Reset: the back-end stops every ring (GET_VRING_BASE); requests it still holds are forgotten
-// (the host forgets them too, virtio_device::reset) but their buffers stay its until it gives
-// the chains back.
+// Reset: the requests are forgotten (the host forgets them too, virtio_device::reset), the
+// back-end finishes what it holds, then stops every ring (GET_VRING_BASE). Waiting for the chains
+// to come back keeps the back-end from completing into rings and eventfds we are about to hand
+// it again (qemu-storage-daemon 7.2 panics when SET_VRING_CALL replaces the call eventfd of a
+// request in flight); one that does not give them back within the reply time limit keeps them,
+// and the next activation starts on fresh rings.
 void blk_bridge::reset() {
-  if (active_ && !dead_.load()) stop_queues();
   for (auto& s : sq_) {
     for (inflight* f : s->waiting) {
       if (f->buf != nullptr) buffers_->deallocate(f->buf, f->bytes, kBufferAlign);
@@ -240,7 +243,27 @@ void blk_bridge::reset() {
     for (auto& slot : s->slots)
       if (slot.token != nullptr) static_cast<inflight*>(slot.token)->r = nullptr;
   }
+  if (active_ && !dead_.load()) {
+    drain();
+    stop_queues();
+  }
   active_ = false;
+}
+
+void blk_bridge::drain() {
+  const auto end = std::chrono::steady_clock::now() + opt_.reply_timeout;
+  for (;;) {
+    bool busy = false;
+    for (auto& s : sq_) {
+      if (!s->started) continue;
+      uint32_t len = 0;
+      while (void* t = s->vq.get_used(len)) finish(static_cast<inflight*>(t), len);
+      if (s->vq.broken()) return die("queue " + std::to_string(s->index) + ": the back-end's used ring names no outstanding chain");
+      busy = busy || s->vq.outstanding() != 0;
+    }
+    if (!busy || dead_.load() || std::chrono::steady_clock::now() >= end) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
 }
 
 void blk_bridge::stop_queues() {

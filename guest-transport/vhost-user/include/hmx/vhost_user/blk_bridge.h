@@ -90,6 +90,7 @@ class blk_bridge final : public virtio_argo::device::virtio_device {
   bool setup(std::string& error);
   bool start_queues(uint64_t negotiated);
   void stop_queues();
+  void drain();  // waits (bounded) for the back-end to return every chain
   bool submit(shadow_queue& q, inflight* f);
   void finish(inflight* f, uint32_t len);
   void fail_request(virtio_argo::device::request& r);
