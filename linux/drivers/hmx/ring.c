@@ -177,6 +177,23 @@ static u32 ring_distance(const struct hmx_kring *ring, u32 rx, u32 tx)
 	return tx >= rx ? tx - rx : ring->len - rx + tx;
 }
 
+u32 hmx_ring_pending(struct hmx_kring *ring)
+{
+	u32 tx = smp_load_acquire(&ring->hdr->tx_ptr);
+	u32 rx = READ_ONCE(ring->hdr->rx_ptr);
+
+	if (tx >= ring->len || rx >= ring->len)
+		return 0;
+	return ring_distance(ring, rx, tx);
+}
+EXPORT_SYMBOL_GPL(hmx_ring_pending);
+
+u32 hmx_ring_len(const struct hmx_kring *ring)
+{
+	return ring->len;
+}
+EXPORT_SYMBOL_GPL(hmx_ring_len);
+
 int hmx_ring_peek(struct hmx_kring *ring, struct hmx_msg *m)
 {
 	u32 tx = smp_load_acquire(&ring->hdr->tx_ptr);

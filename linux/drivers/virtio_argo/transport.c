@@ -191,6 +191,44 @@ static bool vta_handle_config_event(struct vta_device *dev, const struct hmx_msg
 	return true;
 }
 
+/*
+ * The largest message the device may still send us: a control response or EVENT_CONFIG (at most
+ * the largest configuration chunk), or a USED fragment of an outstanding request (its prefix and
+ * at most its writable capacity). dev->lock held.
+ */
+static u32 vta_largest_incoming(struct vta_device *dev)
+{
+	u32 ring_max = hmx_ring_max_message(dev->ring);
+	u32 largest = VTA_CONFIG_PREFIX + VTA_MAX_CONFIG_SIZE, i, k;
+
+	for (i = 0; i < dev->nvqs; i++) {
+		struct vta_vq *q = dev->vqs[i];
+
+		if (!q)
+			continue;
+		for (k = 0; k < q->num; k++)
+			if (q->slots[k].state != VTA_SLOT_FREE)
+				largest = max(largest, VTA_USED_PREFIX + q->slots[k].writable);
+	}
+	return min(largest, ring_max);
+}
+
+/*
+ * Whether the device may be waiting for space in our ring: only if one of its sends found too
+ * little room. A pass takes messages until the ring is empty, so since the previous pass ended
+ * the ring never held more than the `taken` bytes of this pass, and every send of the device
+ * found at least len - taken bytes free. If its largest possible message (requests still
+ * outstanding included, which covers a refused one) fits in that, none was refused, no space
+ * wait is queued, and the notify that would wake one is saved: one hypervisor call per
+ * completion. Otherwise the notify rides in the next batch, or goes alone.
+ */
+static bool vta_device_may_wait(struct vta_device *dev, u64 taken)
+{
+	u32 need = round_up(HMX_MESSAGE_HEADER_SIZE + vta_largest_incoming(dev), HMX_MSG_SLOT_SIZE);
+
+	return taken + need + HMX_MSG_SLOT_SIZE > hmx_ring_len(dev->ring);
+}
+
 /* The driver's callbacks for queues completed while a kick consumed the ring (vta_notify). */
 static void vta_irq_work(struct work_struct *work)
 {
@@ -220,6 +258,7 @@ static void vta_take_messages(struct vta_device *dev, bool defer)
 {
 	struct hmx_kring *ring = dev->ring;
 	bool wake = false, config = false, consumed = false, failed_now, notify;
+	u64 taken = 0;
 	struct vta_vq **vqs;
 	unsigned int nvqs;
 	u64 interrupt = 0;
@@ -241,6 +280,7 @@ static void vta_take_messages(struct vta_device *dev, bool defer)
 			break;
 		}
 		consumed = true;
+		taken += (m.next + hmx_ring_len(ring) - m.offset) % hmx_ring_len(ring);
 		dev->last_rx = jiffies;
 		/* Only our peer can send here; anything else is dropped (HMX-VTA-008). */
 		if (m.source_domain == dev->be->domain && m.message_type == VTA_MESSAGE_TYPE &&
@@ -258,7 +298,7 @@ static void vta_take_messages(struct vta_device *dev, bool defer)
 		}
 		hmx_ring_consume(ring, &m);
 	}
-	if (consumed)
+	if (consumed && vta_device_may_wait(dev, taken))
 		dev->notify_pending = true;  /* rides in the next batch, or goes alone below */
 	vta_pump_all(dev);
 	notify = dev->notify_pending;

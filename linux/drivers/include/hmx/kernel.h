@@ -62,6 +62,10 @@ struct hmx_msg {
 int hmx_ring_peek(struct hmx_kring *ring, struct hmx_msg *msg);
 /* Releases the peeked message to the hypervisor (rx_ptr = msg->next). */
 void hmx_ring_consume(struct hmx_kring *ring, const struct hmx_msg *msg);
+/* Bytes of messages waiting in the ring (headers and padding included); 0 if corrupt. */
+u32 hmx_ring_pending(struct hmx_kring *ring);
+/* Ring data bytes (the registered len). */
+u32 hmx_ring_len(const struct hmx_kring *ring);
 /* Drops everything waiting (after -EINVAL). */
 void hmx_ring_discard(struct hmx_kring *ring);
 /* Copies payload bytes [offset, offset + len) of a message (bounds are the caller's). */
