@@ -14,6 +14,7 @@ HMX_PACKAGES=(
   g++-aarch64-linux-gnu
   qemu-system-x86 qemu-system-arm qemu-system-common qemu-utils
   make dpkg-dev flex bison device-tree-compiler
+  chromium-headless-shell lintian pkgconf
   linux-source-6.1 busybox-static bc linux-headers-amd64
 )
 

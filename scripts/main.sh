@@ -3,8 +3,12 @@
 # The main job: install what is missing, build everything, check that the committed ABI headers
 # match the spec data, build the spec site, then run the conformance suite against real VMs on
 # hmx-kvm (in-process against the reference core where /dev/kvm is missing) and the demo.
+# Per target it prints a compact summary (hmx-conformance --summary); `--verbose` prints the full
+# table of every requirement instead. The full reports (JSON, HTML) are in build/conformance/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+view=(--summary)
+[[ "${1:-}" == "--verbose" ]] && view=()
 source scripts/deps.sh
 hmx_install_deps
 
@@ -28,13 +32,13 @@ else
   echo "      reference core (--target reference) instead of real VMs on hmx-kvm."
 fi
 rc=0
-build/bin/hmx-conformance --target "$target" \
+build/bin/hmx-conformance --target "$target" "${view[@]}" \
   --json build/conformance/report.json --junit build/conformance/junit.xml || rc=$?
 echo "conformance report: $(pwd)/build/conformance/report.json (exit $rc)"
 
 echo "== conformance suite, transport target (virtio-argo)"
 trc=0
-build/bin/hmx-conformance --target transport --json build/conformance/transport.json || trc=$?
+build/bin/hmx-conformance --target transport "${view[@]}" --json build/conformance/transport.json || trc=$?
 echo "transport report: $(pwd)/build/conformance/transport.json (exit $trc)"
 [[ $rc -ne 0 ]] || rc=$trc
 

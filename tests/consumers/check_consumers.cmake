@@ -8,6 +8,7 @@
 # the installed reference core) and guest_call.o (freestanding C11, the ABI headers only).
 # Arguments: -DBUILD_DIR -DSOURCE_DIR -DWORK_DIR -DCC -DCXX [-DPREFIX (an existing prefix: skip
 # the install, e.g. a dpkg -x root)].
+cmake_minimum_required(VERSION 3.25)
 foreach(v BUILD_DIR SOURCE_DIR WORK_DIR CC CXX)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "check_consumers.cmake: -D${v} is required")

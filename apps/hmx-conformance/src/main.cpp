@@ -8,11 +8,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "install_layout.h"
 #include "report.h"
+#include "report_views.h"
 #include "targets.h"
 
 #ifndef HMX_CONFORMANCE_SPEC_DIR
 #error "HMX_CONFORMANCE_SPEC_DIR must be set by the build"
+#endif
+#ifndef HMX_CONFORMANCE_SPEC_SITE
+#define HMX_CONFORMANCE_SPEC_SITE ""
 #endif
 #ifndef HMX_CONFORMANCE_VTA_KVM_TESTS
 #define HMX_CONFORMANCE_VTA_KVM_TESTS ""
@@ -61,6 +66,11 @@ int main(int argc, char** argv) {
   o.vta_kvm_tests = HMX_CONFORMANCE_VTA_KVM_TESTS;
   o.vta_sources = split_list(HMX_CONFORMANCE_VTA_SOURCES);
   std::string spec_dir = HMX_CONFORMANCE_SPEC_DIR;
+  // Installed (cmake --install, hmx-tools): the data under its own prefix, not the build tree's.
+  std::string spec_site = HMX_CONFORMANCE_SPEC_SITE, html;
+  bool summary = false;
+  if (const std::string prefix = installed_prefix("/proc/self/exe"); !prefix.empty())
+    use_installed_layout(prefix, o, spec_dir, spec_site);
   double timeout = 0;
   app.add_option("--target", target, "reference (in-process reference core), kvm (images under hmx-kvm), "
                                      "qemu (tester image under stock QEMU, which has no HMX), console (a "
@@ -70,7 +80,11 @@ int main(int argc, char** argv) {
   app.add_option("--only", only, "requirement ID glob, e.g. 'HMX-RING-*' (repeatable)")->type_name("GLOB");
   app.add_flag("--tap", tap, "TAP 13 on stdout (one test point per requirement); the table goes to stderr");
   app.add_option("--junit", junit, "write JUnit XML")->type_name("FILE");
-  app.add_option("--json", json, "write the JSON certification report")->type_name("FILE");
+  app.add_option("--json", json, "write the JSON certification report (and report.html beside it)")->type_name("FILE");
+  app.add_option("--html", html, "write the HTML report here (default: beside --json, FILE.html)")->type_name("FILE");
+  app.add_option("--spec-site", spec_site, "the spec site the HTML report links requirements to")->capture_default_str();
+  app.add_flag("--summary", summary, "print a compact summary (counts per area, failures, deviations) "
+                                     "instead of the full table");
   app.add_option("--log", log_file, "write the tester's console")->type_name("FILE");
   app.add_option("--spec-dir", spec_dir, "spec data directory (hmx.textproto, requirements.textproto)")
       ->capture_default_str();
@@ -154,9 +168,15 @@ int main(int argc, char** argv) {
   }
   if (!junit.empty()) io_ok &= write_file(junit, junit_xml(rep));
   if (!json.empty()) io_ok &= write_file(json, certification_json(rep).dump(2) + "\n");
+  if (html.empty() && !json.empty()) html = html_path_beside(json);
+  report_context ctx{shell_quote({argv, argv + argc}), out.command, site_href(spec_site, html),
+                     !html.empty() ? html : json};
+  if (!html.empty()) io_ok &= write_file(html, report_html(rep, ctx));
   if (tap) {
     write_tap(std::cout, rep);
     write_table(std::cerr, rep);
+  } else if (summary) {
+    write_summary(std::cout, rep, ctx);
   } else {
     write_table(std::cout, rep);
   }
