@@ -67,12 +67,20 @@ static int open_dev(void)
 	return fd;
 }
 
+/* Registers our ring; a partner domain that does not exist yet (ESRCH) is waited for, 30 s. */
 static void register_ring(int fd, uint32_t aport, uint16_t partner)
 {
 	struct hmx_dev_ring r = { .aport = aport, .partner = partner, .len = RING_LEN };
+	int tries;
 
-	if (ioctl(fd, HMX_DEV_IOC_REGISTER, &r))
-		fail("register ring");
+	for (tries = 0; tries < 600; tries++) {
+		if (!ioctl(fd, HMX_DEV_IOC_REGISTER, &r))
+			return;
+		if (errno != ESRCH)
+			break;
+		usleep(50000);
+	}
+	fail("register ring");
 }
 
 static uint16_t my_domain(int fd)

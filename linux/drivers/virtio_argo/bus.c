@@ -6,8 +6,10 @@
  * come and go. A device domain that the MAC policy keeps away from us answers nothing: the
  * bus request fails and this domain simply has no device of it.
  */
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -29,6 +31,10 @@ MODULE_PARM_DESC(request_timeout_ms, "time-out of one control request (HMX-VTA-0
 unsigned int vta_data_timeout_ms = 30000;
 module_param_named(data_timeout_ms, vta_data_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(data_timeout_ms, "silence of a device with requests outstanding before it is failed");
+
+static unsigned int bus_wait_ms = 3000;
+module_param(bus_wait_ms, uint, 0444);
+MODULE_PARM_DESC(bus_wait_ms, "how long a device domain's bus ring may take to appear");
 
 unsigned int vta_ring_kib = 1024;
 module_param_named(ring_kib, vta_ring_kib, uint, 0444);
@@ -128,6 +134,7 @@ static const struct hmx_ring_ops bus_ops = {
 /* GET_DEVICES, page by page; connects every READY device not connected yet. */
 static void bus_scan(struct vta_backend *be)
 {
+	unsigned long wait_until = jiffies + msecs_to_jiffies(bus_wait_ms);
 	u8 req[4], *resp;
 	u16 start = 0, total = 0;
 	u32 got, i;
@@ -144,6 +151,16 @@ static void bus_scan(struct vta_backend *be)
 		got = 0;
 		r = vta_channel_call(&be->bus, VTA_BUS_GET_DEVICES, req, 4, resp,
 				     8 + 16 * VTA_PAGE_ENTRIES, &got);
+		/*
+		 * The device domain registers its bus ring for us once our domain exists, which may be
+		 * a moment after we came up: no ring (ECONNREFUSED) is retried for bus_wait_ms. A
+		 * domain the policy keeps away from it never gets one.
+		 */
+		while (r == -ECONNREFUSED && time_before(jiffies, wait_until)) {
+			msleep(20);
+			r = vta_channel_call(&be->bus, VTA_BUS_GET_DEVICES, req, 4, resp,
+					     8 + 16 * VTA_PAGE_ENTRIES, &got);
+		}
 		if (r) {
 			pr_info("hmx-vta: domain %u: no bus (%d): no devices from it\n", be->domain, r);
 			break;
