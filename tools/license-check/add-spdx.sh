@@ -17,7 +17,9 @@ if [[ ${1:-} == --dry-run ]]; then dry_run=1; shift; fi
 
 license_for() {
   case "$1" in
-    abi/*) echo "MIT OR GPL-2.0-only" ;;
+    abi/* | linux/drivers/include/uapi/* | apps/hmx-hostd/include/hmx/uml_conduit.h)
+      echo "MIT OR GPL-2.0-only" ;;
+    tools/hostlib/checksum/* | tests/consumers/common/*) echo "MIT" ;;
     libhmx/* | guest-runtime/*) echo "MIT" ;;
     guest-transport/include/hmx/virtio_argo/device/* | guest-transport/include/hmx/virtio_argo/loopback.h)
       echo "Apache-2.0" ;;
