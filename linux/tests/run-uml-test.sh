@@ -125,6 +125,8 @@ case "$test" in
     echo "run-uml-test: uml-a received what uml-b sent ($sent)" ;;
   console)
     grep -q "console of domain 1: hello from uml-1 over virtio-argo" "$out" ||
-      { echo "FAIL: the guest's line did not reach the device domain"; exit 1; } ;;
+      { echo "FAIL: the guest's line did not reach the device domain"; exit 1; }
+    grep -q "connection of domain 1 closed: driver disconnected" "$out" ||
+      { echo "FAIL: unloading the transport did not disconnect"; exit 1; } ;;
 esac
 exit 0

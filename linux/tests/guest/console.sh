@@ -26,4 +26,10 @@ echo "$mine" >&3
 expect "$mine"
 echo "console: sent '$mine' and got it back"
 exec 3<&-
+
+# Unloading: the console goes away (DISCONNECT), the rings are unregistered, HMX is left.
+rmmod hmx_virtio_argo || fail "rmmod hmx_virtio_argo"
+[ -c /dev/hvc0 ] && [ -e /sys/bus/virtio/devices/virtio0 ] && fail "the device is still there"
+rmmod hmx || fail "rmmod hmx"
+echo "console: modules unloaded"
 exit 0
