@@ -70,8 +70,10 @@ install(TARGETS hmx-conformance hmx-specgen
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   install(TARGETS hmx-kvm hmx-bench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tools)
 endif()
+# The spec bundle is what hmx-conformance reads (spec/CMakeLists.txt); the data files are for the
+# installed hmx-specgen, their only reader.
 install(FILES ${CMAKE_SOURCE_DIR}/spec/hmx.textproto ${CMAKE_SOURCE_DIR}/spec/requirements.textproto
-              ${CMAKE_SOURCE_DIR}/spec/transport-requirements.textproto
+              ${CMAKE_SOURCE_DIR}/spec/transport-requirements.textproto ${HMX_SPEC_BUNDLE}
   DESTINATION ${HMX_INSTALL_DATADIR}/spec COMPONENT tools)
 install(FILES ${CMAKE_SOURCE_DIR}/conformance/policy.textproto
   DESTINATION ${HMX_INSTALL_DATADIR}/conformance COMPONENT tools)
@@ -81,7 +83,8 @@ function(_hmx_install_guest_images dir)
   get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
   foreach(t ${targets})
     if(t MATCHES "^hmx_guest_image_")
-      install(TARGETS ${t} RUNTIME DESTINATION ${HMX_INSTALL_DATADIR}/guests COMPONENT tools)
+      # As files, not targets: a stripping install (CPack) must keep the images as built.
+      install(FILES $<TARGET_FILE:${t}> DESTINATION ${HMX_INSTALL_DATADIR}/guests COMPONENT tools)
     endif()
   endforeach()
   get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
@@ -92,3 +95,14 @@ endfunction()
 if(HMX_BUILD_GUESTS)
   _hmx_install_guest_images(${CMAKE_SOURCE_DIR})
 endif()
+
+# --- doc: the spec site and the guides --------------------------------------------------------
+if(HMX_BUILD_DOCS)
+  install(DIRECTORY ${CMAKE_BINARY_DIR}/site/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/site COMPONENT doc)
+endif()
+file(GLOB _hmx_guides ${CMAKE_SOURCE_DIR}/docs/guide-*.md)
+install(FILES ${_hmx_guides} ${CMAKE_SOURCE_DIR}/docs/ARCHITECTURE.md ${CMAKE_SOURCE_DIR}/docs/STYLE.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT doc)
+
+include(HmxManPages)
+include(HmxPackaging)
