@@ -19,15 +19,12 @@ namespace {
 
 constexpr int kPollMs = 100;  // how often a blocked thread looks at stopping_
 
-// Reads exactly n bytes; false on EOF, error or stop.
+// Reads exactly n bytes; false on EOF, error or stop. A blocking read, one system call per
+// call block: stop() shuts the socket down to end it.
 bool read_exact(int fd, void* buf, size_t n, const std::atomic<bool>& stopping) {
   auto* p = static_cast<char*>(buf);
   while (n > 0) {
-    pollfd pfd{fd, POLLIN, 0};
-    const int pr = poll(&pfd, 1, kPollMs);
     if (stopping.load()) return false;
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) continue;
     const ssize_t r = ::read(fd, p, n);
     if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (r <= 0) return false;
@@ -79,8 +76,14 @@ void uml_domain::start() {
 
 void uml_domain::stop() {
   stopping_ = true;
+  // Ends a blocking read of the serving thread; only this function closes the socket, after
+  // the thread has ended, so the descriptor cannot be another's meanwhile.
+  const int c = conn_fd_.load();
+  if (c >= 0) ::shutdown(c, SHUT_RDWR);
   if (thread_.joinable()) thread_.join();
   end_domain();
+  const int closing = conn_fd_.exchange(-1);
+  if (closing >= 0) ::close(closing);
 }
 
 uml_domain_stats uml_domain::stats() const {
@@ -203,8 +206,6 @@ void uml_domain::end_domain() {
   }
   const int ev = event_fd_.exchange(-1);
   if (ev >= 0) ::close(ev);
-  if (conn_fd_ >= 0) ::close(conn_fd_);
-  conn_fd_ = -1;
   memory_.reset();
 }
 

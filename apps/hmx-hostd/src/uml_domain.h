@@ -66,7 +66,7 @@ class uml_domain final : public ref::Notifier {
   const std::string path_;
   log_fn log_;
   int listen_fd_ = -1;
-  int conn_fd_ = -1;
+  std::atomic<int> conn_fd_{-1};
   std::atomic<int> event_fd_{-1};
   std::unique_ptr<uml_memory> memory_;
   std::thread thread_;
