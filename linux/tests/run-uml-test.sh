@@ -92,6 +92,14 @@ case "$test" in
     args=($(guest uml-a "$initrd") $(guest uml-b "$initrd")
           --service "vta-net=virtio-net" --policy "$here/vta.policy")
     limit=120 ;;
+  vhost_blk)
+    qsd=$(command -v qemu-storage-daemon) ||
+      { echo "SKIPPED: no qemu-storage-daemon (Debian package qemu-system-common)"; exit 77; }
+    truncate -s 64M "$dir/disk.img"
+    args=($(guest uml-1 "$(initramfs vhost_blk.sh hmx hmx_virtio_argo)")
+          --service "vta-qsd=vhost-user-blk,socket=$dir/qsd.sock,exec=$qsd --blockdev driver=file,node-name=disk,filename=$dir/disk.img --export type=vhost-user-blk,id=exp0,node-name=disk,writable=on,addr.type=unix,addr.path=$dir/qsd.sock"
+          --policy "$here/vta.policy")
+    limit=120 ;;
   hmx_dev)
     initrd=$(initramfs hmx_dev.sh hmx hmx_dev)
     args=($(guest uml-a "$initrd") $(guest uml-b "$initrd") --policy "$here/vta.policy") ;;
@@ -113,6 +121,11 @@ case "$test" in
     have=$(head -c $((64 << 20)) "$dir/disk0.img" | sha256sum | cut -d' ' -f1)
     [[ -n "$want" && "$want" == "$have" ]] || { echo "FAIL: backing file sha256 $have, guest wrote $want"; exit 1; }
     echo "run-uml-test: backing file matches the guest's checksum $have" ;;
+  vhost_blk)
+    want=$(sed -n 's/.*vhost-blk-written-sha256: \([0-9a-f]*\).*/\1/p' "$out" | head -n1)
+    have=$(head -c $((32 << 20)) "$dir/disk.img" | sha256sum | cut -d' ' -f1)
+    [[ -n "$want" && "$want" == "$have" ]] || { echo "FAIL: image sha256 $have, guest wrote $want"; exit 1; }
+    echo "run-uml-test: qemu-storage-daemon's image matches the guest's checksum $have" ;;
   denied)
     grep -q "not serving domain 1: bus ring refused" "$out" ||
       { echo "FAIL: the device domain did not report the policy's refusal"; exit 1; } ;;
