@@ -43,7 +43,9 @@ context::context(platform& p, role r) noexcept : p_(p), role_(r) {
 bool context::start() noexcept {
   // hmx::probe_x86 reads CPUID.1:ECX[31] before any hypervisor leaf (HMX-LIB-001).
   probe_ = hmx::probe_x86(*envs_[0]);
-  if (!probe_.hmx_present()) return false;
+  // Without an HMX block, Xen's Argo through Xen's hypercall (spec 3.2): the platform installs the
+  // hypercall page and runs the Argo probe (HMX-LIB-004).
+  if (!probe_.hmx_present() && !probe_.xen.present) return false;
   conduit_ok_ = p_.configure(probe_);
   if (!conduit_ok_) return false;
   // Registers as the domain found them, before this suite changes anything (HMX-DOM-004).
@@ -62,7 +64,15 @@ bool context::start() noexcept {
 }
 
 const char* context::absent_reason() const noexcept {
-  if (!probe_.hmx_present()) return hmx::describe(probe_.hmx_status);
+  if (!probe_.hmx_present() && probe_.xen.present) {
+    switch (probe_.xen.argo_status) {
+      case hmx::argo_state::present: break;
+      case hmx::argo_state::not_enabled: return "HMX not present: Xen's Argo is not enabled for this domain";
+      case hmx::argo_state::absent: return "HMX not present: Xen without Argo (not built in, or off at boot)";
+      case hmx::argo_state::unknown: return "HMX not present: Xen found, but its hypercall page could not be installed";
+    }
+  }
+  if (!probe_.present()) return hmx::describe(probe_.hmx_status);
   if (!conduit_ok_) return "HMX present, but no conduit this platform can use (guest images need x86_msr)";
   return "HMX present";
 }

@@ -41,11 +41,11 @@ void ident_line(context& ctx, bool present) {
   ctx.line(
       "HMXC IDENT hmx=1 hv=1 hv_max=%#x hv_sig=%s base=%#x max_leaf=%#x version=%#x domid=%u "
       "vcpus=%u mechanisms=%#x features=%#x max_batch=%u msr_base=%#x msr_count=%u "
-      "hypercall_nr=%#x vendor=%s conduit=%s",
+      "hypercall_nr=%#x vendor=%s conduit=%s%s%s",
       hv_max, sig, r.cpuid_base, r.max_leaf,
       static_cast<unsigned>(r.version_major) << 16 | r.version_minor, r.domain_id, ctx.vcpus(),
       r.mechanisms, r.features, r.max_batch, r.msr_base, r.msr_count, r.hypercall_nr,
-      hmx::vendor_name(r.vendor), p.conduit_name());
+      hmx::vendor_name(r.vendor), p.conduit_name(), ctx.xen_argo() ? " xen=" : "", ctx.xen_argo() ? p.xen_version() : "");
 }
 
 void skip_all(context& ctx, const suite_options& o, const char* why) {

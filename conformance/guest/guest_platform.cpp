@@ -70,6 +70,7 @@ void guest_platform::init() {
       if (map[i].addr <= image_end && image_end < end) ram_end_ = end;
     }
   }
+  if (ram_end_ == 0) (void)xen_pvh_ram_end(image_end, &ram_end_);
   if (ram_end_ == 0) ram_end_ = kFallbackRamEnd;
   // Identity map of the first 4 GiB only (runtime.h).
   if (ram_end_ > (uint64_t{1} << 32)) ram_end_ = uint64_t{1} << 32;
@@ -105,7 +106,8 @@ void guest_platform::ap_loop(unsigned cpu) {
   }
 }
 
-bool guest_platform::configure(const hmx::probe_result& p) {
+bool guest_platform::configure(hmx::probe_result& p) {
+  if (!p.hmx_present()) return configure_xen(p);
   if (!p.has_mechanism(HMX_MECH_X86_MSR)) return false;
   msr_base_ = p.msr_base;
   msr_ok_ = true;
@@ -169,13 +171,14 @@ bool guest_platform::wrmsr(unsigned vcpu, uint32_t index, uint64_t value) {
 }
 
 hmx::status guest_platform::invoke(unsigned vcpu, uint64_t call_block_gpa) {
+  if (xen_ok_) return invoke_xen(call_block_gpa);
   if (!msr_ok_) return hmx::errc::nodev;
   // The calling vCPU is the one that traps; a client is only used on its own vCPU.
   (void)vcpu;
   return privileged_wrmsr(msr_base_ + HMX_MSR_CALL, call_block_gpa) ? hmx::status{} : hmx::errc::fault;
 }
 
-const char* guest_platform::conduit_name() { return msr_ok_ ? "x86_msr" : "none"; }
+const char* guest_platform::conduit_name() { return msr_ok_ ? "x86_msr" : xen_ok_ ? "xen_hypercall" : "none"; }
 
 void guest_platform::free_ram(void** base, size_t* bytes) {
   *base = free_base_;

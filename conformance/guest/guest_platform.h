@@ -17,8 +17,9 @@ class guest_platform final : public platform {
   void init();
   // The AP side: never returns.
   [[noreturn]] void ap_loop(unsigned cpu);
-  // The MSR conduit at the base the probe found: the only conduit usable at CPL3.
-  bool configure(const hmx::probe_result& p) override;
+  // The MSR conduit at the base the probe found; without HMX, Xen's hypercall conduit when the
+  // Argo probe answers "present" (xen_argo.cpp).
+  bool configure(hmx::probe_result& p) override;
 
   unsigned vcpu_count() override;
   const char* cmdline() override;
@@ -27,6 +28,8 @@ class guest_platform final : public platform {
   bool wrmsr(unsigned vcpu, uint32_t index, uint64_t value) override;
   hmx::status invoke(unsigned vcpu, uint64_t call_block_gpa) override;
   const char* conduit_name() override;
+  const char* xen_version() override { return xen_version_; }
+  int64_t xen_argo_raw(uint32_t cmd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) override;
   void free_ram(void** base, size_t* bytes) override;
   uint64_t to_gpa(const void* p) override;
   uint64_t ram_end() override;
@@ -47,8 +50,14 @@ class guest_platform final : public platform {
   // Run fn(arg) on `vcpu` and wait (the privileged primitives on another vCPU).
   void run_sync(unsigned vcpu, void (*fn)(void*), void* arg);
 
+  // Xen (xen_argo.cpp): install the hypercall page, probe Argo, learn the domain id and version.
+  bool configure_xen(hmx::probe_result& p);
+  hmx::status invoke_xen(uint64_t call_block_gpa);
+
   uint32_t msr_base_ = 0;
   bool msr_ok_ = false;
+  bool xen_ok_ = false;
+  char xen_version_[32] = {};
   uint64_t ram_end_ = 0;
   uint64_t tsc_per_us_ = 3000;
   bool halt_ok_ = false;
@@ -57,5 +66,10 @@ class guest_platform final : public platform {
 };
 
 guest_platform& the_platform();
+
+// On Xen, a PVH domain whose start_info (version 0) has no memory map asks for it with
+// XENMEM_memory_map (Xen docs/misc/pvh.pandoc): the end of the RAM region that holds image_end.
+// False when not on Xen or no such region (xen_argo.cpp).
+bool xen_pvh_ram_end(uint64_t image_end, uint64_t* ram_end);
 
 }  // namespace conformance::guest

@@ -45,7 +45,7 @@ class hosted_platform final : public platform, private hmx::ref::Notifier {
   hmx::cpuid_regs cpuid(unsigned vcpu, uint32_t leaf, uint32_t subleaf) override;
   bool rdmsr(unsigned vcpu, uint32_t index, uint64_t* value) override;
   bool wrmsr(unsigned vcpu, uint32_t index, uint64_t value) override;
-  bool configure(const hmx::probe_result&) override { return true; }
+  bool configure(hmx::probe_result&) override { return true; }
   hmx::status invoke(unsigned vcpu, uint64_t call_block_gpa) override;
   const char* conduit_name() override { return "loopback"; }
   void free_ram(void** base, size_t* bytes) override;

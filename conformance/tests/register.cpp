@@ -73,7 +73,15 @@ HMX_GUEST_TEST(register_ring_einval, "HMX-RING-001 HMX-RING-007 HMX-LIMIT-001") 
   // None of them registered anything (HMX-RING-007): FAIL_EXIST registration succeeds once.
   ctx.req("HMX-RING-007");
   ctx.expect_rc(ctx.register_ring(r, HMX_REGISTER_FLAG_FAIL_EXIST), 0, "register after the failures");
-  ctx.expect_rc(ctx.unregister_ring(r), 0, "unregister");
+  // Nor does a failed re-registration change the ring it names (a frame beyond RAM).
+  a.npages = 2;
+  a.gfns[0] = ctx.gpa(r->memory) >> 12;
+  a.gfns[1] = ctx.plat().ram_end() >> 12;
+  ctx.expect_rc(run(ctx, a), -HMX_EINVAL, "re-register with its second frame beyond RAM");
+  const int64_t sent = ctx.send_pattern(me, 0x40001, 16, 9);
+  ctx.expect_rc(sent, 16, "the ring still takes messages after a failed re-registration");
+  if (sent == 16) ctx.expect_rc(ctx.unregister_ring(r), 0, "unregister");
+  else r->registered = false;  // gone with the failure: unregistering it would only repeat that
   ctx.expect_rc(ctx.unregister_raw(0x40001, me), -HMX_ENOENT, "only one ring existed");
 
   // The limits themselves are accepted (HMX-LIMIT-001).
@@ -162,6 +170,21 @@ HMX_GUEST_TEST(register_ring_reregister, "HMX-RING-005 HMX-EVENT-004") {
   // One ring, counted once.
   ctx.expect_rc(ctx.unregister_ring(moved), 0, "unregister the moved ring");
   ctx.expect_rc(ctx.unregister_raw(0x40030, me), -HMX_ENOENT, "no second ring");
+
+  // Re-registrations leave the domain's ring count as it was: after re-registering one ring four
+  // times the domain still takes MAX_RINGS_PER_DOMAIN rings.
+  ctx.req("HMX-RING-005");
+  ring* kept = ctx.make_ring(0x40031, me, 64);
+  if (kept == nullptr) return;
+  for (int i = 0; i < 4; ++i) ctx.expect_rc(ctx.register_ring(kept, 0, true), 0, "re-register, time %d", i + 1);
+  const unsigned have = ctx.persistent_rings() + 1;
+  for (unsigned n = have; n < HMX_MAX_RINGS_PER_DOMAIN; ++n) {
+    ring* more = ctx.new_ring(0x40100 + n, me, 64);
+    if (more == nullptr) return;
+    if (!ctx.expect_rc(ctx.register_ring(more), 0, "after 4 re-registrations, ring %u of %u", n + 1,
+                       HMX_MAX_RINGS_PER_DOMAIN))
+      break;
+  }
 }
 
 // covers: HMX-RING-006

@@ -152,6 +152,31 @@ TEST(LoopbackConduit, ArgoShapedLoopbackUsesGpas) {
   EXPECT_EQ(c.null(), errc::opnotsupp);
 }
 
+// Xen's sendv hands back its later errors zero-extended from 32 bits (conduit/xen.h); the
+// conduit gives the operation's result with the error sign-extended, and leaves every other
+// operation's result as Xen returned it.
+TEST(XenConduit, SendvErrorsZeroExtendedByXenAreSignExtended) {
+  struct answer_state {
+    int64_t rax = 0;
+  } st;
+  env::host e(nullptr, 0, 0, 4096);
+  e.set_xen_hook([](void* c, const void*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) -> int64_t {
+    return static_cast<answer_state*>(c)->rax;
+  }, &st);
+  alignas(4096) static unsigned char page[4096];
+  xen_conduit<env::host> x(e, page, 0x40000000);
+  st.rax = 0xfffffff5;  // -EAGAIN as Xen 4.17's sendv returns it
+  EXPECT_EQ(x.argo_op(HMX_OP_SENDV, 0, 0, 1, 0), -HMX_EAGAIN);
+  st.rax = 0xffffff91;  // -ECONNREFUSED
+  EXPECT_EQ(x.argo_op(HMX_OP_SENDV, 0, 0, 1, 0), -HMX_ECONNREFUSED);
+  st.rax = -HMX_ESRCH;  // errors found before the ring lookup arrive sign-extended already
+  EXPECT_EQ(x.argo_op(HMX_OP_SENDV, 0, 0, 1, 0), -HMX_ESRCH);
+  st.rax = HMX_MAX_MESSAGE_SIZE;  // the largest payload is a size, not an error
+  EXPECT_EQ(x.argo_op(HMX_OP_SENDV, 0, 0, 1, 0), HMX_MAX_MESSAGE_SIZE);
+  st.rax = 0xfffffff5;  // only sendv's result is read that way
+  EXPECT_EQ(x.argo_op(HMX_OP_NOTIFY, 0, 0, 0, 0), 0xfffffff5);
+}
+
 TEST(ConduitConcepts, EveryConduitHasItsShape) {
   static_assert(CallBlockConduit<msr_conduit<env::host>>);
   static_assert(CallBlockConduit<vmcall_conduit<env::host>>);

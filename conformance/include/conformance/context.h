@@ -124,6 +124,11 @@ class context {
   [[nodiscard]] unsigned vcpus() const noexcept { return nvcpus_; }
   [[nodiscard]] uint32_t msr(uint32_t offset) const noexcept { return probe_.msr_base + offset; }
   [[nodiscard]] bool msr_conduit() const noexcept { return probe_.has_mechanism(HMX_MECH_X86_MSR); }
+  // Operations travel in call blocks the hypervisor reads (every HMX call conduit); false on
+  // Xen's hypercall, where Argo's five arguments are the whole call (spec 4.5).
+  [[nodiscard]] bool call_blocks() const noexcept { return probe_.hmx_present(); }
+  // HMX reached through Xen's Argo (no HMX block: only operations 1 to 4, no vectors).
+  [[nodiscard]] bool xen_argo() const noexcept { return !probe_.hmx_present() && probe_.xen.argo; }
   // The peer agent's domain and the domain the policy denies (no_domain when not found).
   [[nodiscard]] uint16_t peer_id() const noexcept { return peer_id_; }
   [[nodiscard]] uint16_t denied_id() const noexcept { return denied_id_; }

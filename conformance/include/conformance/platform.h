@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hmx/abi.h>
 #include <hmx/cpuid.h>
 #include <hmx/probe.h>
 #include <hmx/status.h>
@@ -31,12 +32,22 @@ class platform {
   virtual bool wrmsr(unsigned vcpu, uint32_t index, uint64_t value) = 0;
 
   // --- the conduit the tests' libhmx clients use ---
-  // Called once HMX is found: choose the conduit. False: none this platform can use.
-  virtual bool configure(const hmx::probe_result& probe) = 0;
+  // Called once HMX or Xen is found: choose the conduit. False: none this platform can use. On
+  // Xen it completes the probe (the Argo probe needs the hypercall conduit installed, spec 3.2)
+  // and fills in the domain id.
+  virtual bool configure(hmx::probe_result& probe) = 0;
   // Trap with a call block GPA on `vcpu`. Set up by the target after probing (guest: the MSR
   // conduit at the advertised base; hosted: a loopback into the reference core).
   virtual hmx::status invoke(unsigned vcpu, uint64_t call_block_gpa) = 0;
   virtual const char* conduit_name() = 0;
+  // The Xen version the xen_version hypercall reports ("4.17.5"), "" when not on Xen's conduit.
+  virtual const char* xen_version() { return ""; }
+  // On Xen's conduit: hypercall 39 made on vCPU 0 with these five arguments, and the result
+  // register exactly as Xen left it (HMX-MECH-004); -ENOSYS elsewhere.
+  virtual int64_t xen_argo_raw(uint32_t cmd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
+    (void)cmd, (void)a1, (void)a2, (void)a3, (void)a4;
+    return -HMX_ENOSYS;
+  }
 
   // --- memory ---
   // RAM the tests may use: page aligned, identity of guest-physical addresses via to_gpa().

@@ -49,9 +49,25 @@ class xen_conduit {
     }
   }
 
+  // The operation's result: the hypercall's, with Xen's sendv errors sign-extended
+  // (sendv_result()).
   int64_t argo_op(uint32_t cmd, uint64_t arg1, uint64_t arg2, uint64_t arg3,
                   uint64_t arg4) noexcept {
-    return env_->xen_hypercall(entry(), cmd, arg1, arg2, arg3, arg4);
+    const int64_t r = env_->xen_hypercall(entry(), cmd, arg1, arg2, arg3, arg4);
+    return cmd == HMX_OP_SENDV ? sendv_result(r) : r;
+  }
+
+  // Xen's sendv returns the errors it finds from the destination ring on (ECONNREFUSED,
+  // EINVAL/EMSGSIZE of the iovs, EAGAIN, EFAULT of a buffer, ENOMEM) as a 32-bit value
+  // zero-extended into the 64-bit result register: xen/common/argo.c sendv() ends with
+  // `return (ret < 0) ? ret : len;`, where ret is int and len unsigned int, so the conditional is
+  // unsigned int (measured on Xen 4.17 x86_64 and arm64: -EAGAIN arrives as 0xfffffff5). A sendv
+  // result is at most MAX_MESSAGE_SIZE, so a value in [2^31, 2^32) is such an error; Linux's Argo
+  // driver, which keeps the result in an int, reads it the same way.
+  [[nodiscard]] static constexpr int64_t sendv_result(int64_t r) noexcept {
+    if (r >= int64_t{0x80000000} && r <= int64_t{0xffffffff})
+      return static_cast<int32_t>(static_cast<uint32_t>(r));
+    return r;
   }
 
   [[nodiscard]] const void* entry() const noexcept {
