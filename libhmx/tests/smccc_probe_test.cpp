@@ -10,16 +10,18 @@ namespace {
 
 constexpr uint64_t kNotSupported = ~uint64_t{0};
 
-// A fake EL2: answers SMCCC_VERSION, the vendor hypervisor Call UID, HMX's VERSION and FEATURES.
+// A fake EL2: answers PSCI_FEATURES, SMCCC_VERSION and HMX's functions.
 struct fake_el2 {
+  uint64_t psci_features_smccc = 0;  // PSCI_FEATURES(SMCCC_VERSION)
   uint64_t smccc_version = 0x10002;  // v1.2
   uint32_t uid[4] = {HMX_SMCCC_UID_W0, HMX_SMCCC_UID_W1, HMX_SMCCC_UID_W2, HMX_SMCCC_UID_W3};
   uint64_t version = HMX_VERSION;
   uint64_t revision[2] = {HMX_SMCCC_REVISION_MAJOR, HMX_SMCCC_REVISION_MINOR};
-  // FEATURES result registers X0..X4: status, mechanisms, features, max batch, domain id.
-  uint64_t features[5] = {0, HMX_MECH_ARM_SMCCC_HVC_BIT | HMX_MECH_ARM_PPI_BIT,
-                          HMX_FEATURE_BATCH_BIT | HMX_FEATURE_VECTOR_BIT, 64, 9};
+  // FEATURES result registers X0..X3: status, mechanisms, features, max batch.
+  uint64_t features[4] = {0, HMX_MECH_ARM_SMCCC_HVC_BIT | HMX_MECH_ARM_PPI_BIT,
+                          HMX_FEATURE_BATCH_BIT | HMX_FEATURE_VECTOR_BIT, 64};
   uint64_t vcpu_index = 1;
+  uint64_t domain_id = 9;
   bool features_supported = true;
   std::vector<uint32_t> fns;
   uint64_t call_gpa = 0;
@@ -31,6 +33,7 @@ struct fake_el2 {
     s->fns.push_back(fn);
     smccc_regs out;
     switch (fn) {
+      case 0x8400000Au: out.x[0] = r.x[1] == 0x80000000u ? s->psci_features_smccc : kNotSupported; break;
       case 0x80000000u: out.x[0] = s->smccc_version; break;
       case HMX_SMCCC_FN_CALL_UID:
         for (int i = 0; i < 4; ++i) out.x[i] = s->uid[i];
@@ -42,13 +45,15 @@ struct fake_el2 {
       case HMX_SMCCC_FN_VERSION:
         out.x[0] = s->version;
         out.x[1] = s->vcpu_index;
+        out.x[2] = s->domain_id;
         break;
       case HMX_SMCCC_FN_FEATURES:
         if (!s->features_supported) {
           out.x[0] = kNotSupported;
           break;
         }
-        for (int i = 0; i < 5; ++i) out.x[i] = s->features[i];
+        for (int i = 0; i < 4; ++i) out.x[i] = s->features[i];
+        out.x[4] = 0x5a5a;  // beyond X3: never read (SMCCC v1.1 results are X0..X3)
         break;
       case HMX_SMCCC_FN_CALL:
         s->call_gpa = r.x[1];
@@ -80,9 +85,9 @@ TEST_F(smccc_test, FindsHmxThroughVersionUidAndFeatures) {
   EXPECT_EQ(p.max_batch, 64u);
   EXPECT_EQ(p.domain_id, 9);
   EXPECT_EQ(p.vcpu_index, 1u);
-  // In this order: SMCCC_VERSION, Call UID (0x8600FF01), REVISION (0x8600FF03), then the
-  // provisional HMX ids VERSION and FEATURES.
-  const std::vector<uint32_t> expect = {0x80000000u, 0x8600FF01u, 0x8600FF03u,
+  // In this order: PSCI_FEATURES, SMCCC_VERSION, HMX's CALL_UID and REVISION (never the vendor
+  // service's own Call UID 0x8600FF01), then VERSION and FEATURES.
+  const std::vector<uint32_t> expect = {0x8400000Au, 0x80000000u, HMX_SMCCC_FN_CALL_UID, HMX_SMCCC_FN_REVISION,
                                         HMX_SMCCC_FN_VERSION, HMX_SMCCC_FN_FEATURES};
   EXPECT_EQ(el2.fns, expect);
 }
@@ -93,7 +98,14 @@ TEST_F(smccc_test, NoSmcccVersionMeansAbsent) {
   const probe_result p = probe_smccc(t.env);
   EXPECT_EQ(p.hmx_status, probe_status::smccc_absent);
   EXPECT_FALSE(p.present());
-  EXPECT_EQ(el2.fns.size(), 1u);
+  EXPECT_EQ(el2.fns.size(), 2u);
+}
+
+// covers: HMX-LIB-005
+TEST_F(smccc_test, PsciWithoutSmcccVersionStopsBeforeIt) {
+  el2.psci_features_smccc = kNotSupported;  // e.g. PSCI emulated with no EL2 behind it
+  EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::smccc_absent);
+  EXPECT_EQ(el2.fns, std::vector<uint32_t>{0x8400000Au});
 }
 
 // covers: HMX-LIB-005
@@ -109,14 +121,14 @@ TEST_F(smccc_test, AnotherVendorsUidIsNotHmx) {
   std::copy(kvm, kvm + 4, el2.uid);
   const probe_result p = probe_smccc(t.env);
   EXPECT_EQ(p.hmx_status, probe_status::uid_mismatch);
-  EXPECT_EQ(el2.fns.size(), 2u);  // never calls HMX's provisional function ids
+  EXPECT_EQ(el2.fns.size(), 3u);  // never calls HMX's other function ids
 }
 
 // covers: HMX-LIB-005
 TEST_F(smccc_test, OtherServiceRevisionMajorStopsBeforeHmxFunctionIds) {
   el2.revision[0] = HMX_SMCCC_REVISION_MAJOR + 1;
   EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::revision_mismatch);
-  EXPECT_EQ(el2.fns.size(), 3u);
+  EXPECT_EQ(el2.fns.size(), 4u);
   el2.fns.clear();
   el2.revision[0] = kNotSupported;
   EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::revision_mismatch);

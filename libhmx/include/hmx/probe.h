@@ -10,9 +10,9 @@
 // MECHANISMS and MSR leaves. Xen's Argo is confirmed separately (conduit/xen.h,
 // probe_xen_argo()), because confirming it needs the hypercall page installed.
 //
-// aarch64 (spec `smccc`; Arm DEN0028 (SMCCC)): SMCCC_VERSION >= 1.1, the vendor hypervisor Call UID equal
-// to HMX's UID and the service REVISION major equal to HMX_SMCCC_REVISION_MAJOR before any other
-// HMX function id (HMX-LIB-005), then HMX's VERSION and FEATURES functions. The SMCCC logic is plain C++ over the
+// aarch64 (spec `smccc`; Arm DEN0028 (SMCCC)): PSCI_FEATURES for SMCCC_VERSION, SMCCC_VERSION >= 1.1,
+// HMX's own CALL_UID equal to HMX's UID and its REVISION major equal to HMX_SMCCC_REVISION_MAJOR
+// before any other HMX function id (HMX-LIB-005), then HMX's VERSION and FEATURES functions. The SMCCC logic is plain C++ over the
 // environment's smccc() primitive, so host tests drive it on any architecture; only the hvc
 // instruction itself (arch/aarch64.h) is aarch64-only. The environment must only offer smccc()
 // when EL2 exists (the PSCI conduit is "hvc"): an hvc without EL2 is UNDEFINED (Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)).
@@ -178,7 +178,10 @@ template <X86Environment E>
   return p;
 }
 
-// SMCCC architecture calls (DEN0028; Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)).
+// SMCCC architecture calls (DEN0028; Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)), and
+// PSCI_FEATURES (Arm DEN0022 5.1.14), through which SMCCC_VERSION is discovered: a PSCI
+// implementation without it (QEMU's own PSCI with no EL2) may not survive an unknown HVC.
+inline constexpr uint32_t psci_features_fn = 0x8400000Au;
 inline constexpr uint32_t smccc_version_fn = 0x80000000u;
 inline constexpr uint32_t smccc_min_version = 0x10001u;  // v1.1
 inline constexpr uint64_t smccc_not_supported = ~static_cast<uint64_t>(0);
@@ -188,12 +191,20 @@ template <SmcccEnvironment E>
   probe_result p;
   p.arch = arch_kind::aarch64;
 
-  auto call = [&](uint32_t fn) {
+  auto call = [&](uint32_t fn, uint64_t x1 = 0) {
     smccc_regs r;
     r.x[0] = fn;
+    r.x[1] = x1;
     env.smccc(r);
     return r;
   };
+
+  // PSCI_FEATURES(SMCCC_VERSION) answers 0 when SMCCC_VERSION exists, NOT_SUPPORTED otherwise.
+  const smccc_regs pf = call(psci_features_fn, smccc_version_fn);
+  if (static_cast<int32_t>(static_cast<uint32_t>(pf.x[0])) < 0) {
+    p.hmx_status = probe_status::smccc_absent;
+    return p;
+  }
 
   // SMCCC_VERSION answers in W0; NOT_SUPPORTED (-1) means v1.0.
   const smccc_regs v = call(smccc_version_fn);
@@ -204,7 +215,8 @@ template <SmcccEnvironment E>
   }
   p.smccc_version = static_cast<uint32_t>(smccc_ver);
 
-  // Call UID: W0..W3; W0 == 0xFFFFFFFF is "unknown function" and matches no UID.
+  // HMX's CALL_UID (not the vendor service's Call UID 0x8600FF01, which stays the
+  // hypervisor's own): W0..W3; W0 == 0xFFFFFFFF is "unknown function" and matches no UID.
   const smccc_regs uid = call(HMX_SMCCC_FN_CALL_UID);
   if (static_cast<uint32_t>(uid.x[0]) != HMX_SMCCC_UID_W0 ||
       static_cast<uint32_t>(uid.x[1]) != HMX_SMCCC_UID_W1 ||
@@ -214,8 +226,8 @@ template <SmcccEnvironment E>
     return p;
   }
 
-  // The service revision (W0 major, W1 minor) before any provisional HMX function id: another
-  // major may number its functions differently (HMX-LIB-005).
+  // The revision of HMX's function numbers (W0 major, W1 minor) before any other HMX function id:
+  // another major may number its functions differently (HMX-LIB-005).
   const smccc_regs rev = call(HMX_SMCCC_FN_REVISION);
   if (static_cast<uint32_t>(rev.x[0]) != HMX_SMCCC_REVISION_MAJOR) {
     p.hmx_status = probe_status::revision_mismatch;
@@ -230,10 +242,12 @@ template <SmcccEnvironment E>
   p.version_major = static_cast<uint16_t>(ver.x[0] >> 16);
   p.version_minor = static_cast<uint16_t>(ver.x[0]);
 
-  p.vcpu_index = static_cast<uint32_t>(ver.x[1]);  // VERSION: X1 = the calling vCPU's index
+  // VERSION: X1 = the calling vCPU's index, X2 = the domain id.
+  p.vcpu_index = static_cast<uint32_t>(ver.x[1]);
+  p.domain_id = static_cast<uint16_t>(ver.x[2]);
 
-  // FEATURES: X0 SMCCC status (0), X1 mechanisms, X2 features, X3 max batch, X4 domain id
-  // (SMCCC v1.2 result registers). The bitmaps never share X0 with the status.
+  // FEATURES: X0 SMCCC status (0), X1 mechanisms, X2 features, X3 max batch; every result in
+  // X0..X3 (SMCCC v1.1). The bitmaps never share X0 with the status.
   const smccc_regs f = call(HMX_SMCCC_FN_FEATURES);
   if (f.x[0] != 0) {
     p.hmx_status = probe_status::smccc_failed;
@@ -242,7 +256,6 @@ template <SmcccEnvironment E>
   p.mechanisms = static_cast<uint32_t>(f.x[1]);
   p.features = static_cast<uint32_t>(f.x[2]);
   p.max_batch = static_cast<uint32_t>(f.x[3]);
-  p.domain_id = static_cast<uint16_t>(f.x[4]);
 
   p.hmx_status = p.version_major == HMX_VERSION_MAJOR ? probe_status::found
                                                       : probe_status::version_mismatch;

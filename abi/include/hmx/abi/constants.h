@@ -103,6 +103,11 @@
 #define HMX_SMCCC_NOT_SUPPORTED 0xffffffffffffffffull
 /* SMCCC status -3 in X0: a call block that is misaligned or outside guest memory. (u64) */
 #define HMX_SMCCC_INVALID_PARAMETER 0xfffffffffffffffdull
+/*
+ * Bit 16 of an SMCCC function id: SMCCC v1.3's hint that the caller holds no live SVE state. It
+ * names no other function: a hypervisor matches HMX function ids with it masked. (u32)
+ */
+#define HMX_SMCCC_SVE_HINT 0x10000u
 /* Xen hypercall number of argo_op (__HYPERVISOR_argo_op). (u32) */
 #define HMX_XEN_HYPERCALL_ARGO_OP 39u
 

@@ -34,8 +34,9 @@
 #define HMX_MECH_XEN_HYPERCALL_BIT (1u << 3)
 #define HMX_MECH_XEN_HYPERCALL_PREFERENCE 4u
 /*
- * call mechanism (aarch64). SMCCC_VERSION >= 1.1 through the PSCI conduit, then the vendor
- * hypervisor Call UID (0x8600FF01) equals HMX's UID.
+ * call mechanism (aarch64). PSCI_FEATURES(SMCCC_VERSION) and SMCCC_VERSION >= 1.1 through the PSCI
+ * conduit, then HMX's own CALL_UID function (not the vendor service's Call UID 0x8600FF01) returns
+ * HMX's UID.
  */
 #define HMX_MECH_ARM_SMCCC_HVC 4u
 #define HMX_MECH_ARM_SMCCC_HVC_BIT (1u << 4)

@@ -8,9 +8,11 @@
 #define HMX_ABI_SMCCC_H
 
 /*
- * Arm SMCCC binding of HMX: Vendor Specific Hypervisor Service (OEN 6). Provisional numbers inside
- * OEN 6, gated by the Call UID; a portable allocation would move them to OEN 5 (Standard
- * Hypervisor Service) with Arm's agreement.
+ * Arm SMCCC binding of HMX: Vendor Specific Hypervisor Service (OEN 6). Provisional numbers
+ * 0x4800-0x48FF inside OEN 6, beside the hypervisor's own vendor service: HMX's CALL_UID answers
+ * HMX's UID, the service's Call UID (0x8600FF01) is not HMX's. A portable allocation would move
+ * them to OEN 5 (Standard Hypervisor Service) with Arm's agreement. Every result is in X0..X3
+ * (SMCCC v1.1).
  */
 
 #define HMX_SMCCC_OWNER 6u
@@ -30,23 +32,32 @@
 #define HMX_SMCCC_UID_W3 0xf4b2c9d7u
 
 /* Function ids: (fast << 31) | (smc64 << 30) | (owner << 24) | number. */
-/* Number of functions in the service. SMC32, fast. */
-#define HMX_SMCCC_FN_CALL_COUNT 0x8600ff00u
-/* The service UID in W0..W3. SMC32, fast. */
-#define HMX_SMCCC_FN_CALL_UID 0x8600ff01u
-/* Service revision: W0 major, W1 minor. SMC32, fast. */
-#define HMX_SMCCC_FN_REVISION 0x8600ff03u
+/* W0 = the number of functions in this table. SMC32, fast, PROVISIONAL number. */
+#define HMX_SMCCC_FN_CALL_COUNT 0x860048f0u
 /*
- * X0 = 0 (SMCCC success), X1 mechanism bitmap, X2 feature bitmap, X3 max batch, X4 domain id
- * (SMCCC v1.2 result registers): no bitmap shares X0 with the status. SMC64, fast, PROVISIONAL
+ * W0..W3 = the HMX UID. A hypervisor without HMX answers NOT_SUPPORTED (W0 = 0xFFFFFFFF), which
+ * matches no UID. SMC32, fast, PROVISIONAL number.
+ */
+#define HMX_SMCCC_FN_CALL_UID 0x860048f1u
+/*
+ * W0 = revision major, W1 = revision minor of these function numbers. SMC32, fast, PROVISIONAL
  * number.
  */
+#define HMX_SMCCC_FN_REVISION 0x860048f3u
+/*
+ * X0 = 0 (SMCCC success), X1 = mechanism bitmap, X2 = feature bitmap, X3 = largest batch (what
+ * CPUID's MECHANISMS leaf gives in EAX, EBX and ECX on x86). SMC64, fast, PROVISIONAL number.
+ */
 #define HMX_SMCCC_FN_FEATURES 0xc6004800u
-/* X1 = call block GPA; runs the call. SMC64, fast, PROVISIONAL number. */
+/*
+ * X1 = call block GPA; runs the call. X0 = 0, or INVALID_PARAMETER (-3) and nothing run for a
+ * misaligned call block or one outside the caller's RAM. SMC64, fast, PROVISIONAL number.
+ */
 #define HMX_SMCCC_FN_CALL 0xc6004801u
 /*
- * X0 = interface version (major << 16 | minor), X1 = the calling vCPU's index (what CPUID's
- * VERSION leaf ECX gives on x86). SMC64, fast, PROVISIONAL number.
+ * X0 = interface version (major << 16 | minor), X1 = the calling vCPU's index, X2 = the caller's
+ * domain id (what CPUID's VERSION leaf gives in EAX, ECX and EBX on x86). SMC64, fast, PROVISIONAL
+ * number.
  */
 #define HMX_SMCCC_FN_VERSION 0xc6004802u
 
