@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Asks the SMCCC services what they are and prints one "smccc KEY=VALUE" line per answer, for the
 // monitor's tests to compare with what PSCI (DEN0022), SMCCC (DEN0028) and the vendor hypervisor
-// services of KVM and Xen answer.
+// services of KVM and Xen answer; then probes HMX with libhmx beside them (spec
+// "rationale-smccc": HMX's own CALL_UID, never the service's).
+#include <hmx/hmx.h>
+#include <hmx_guest/hmx_env.h>
 #include <hmx_guest/runtime.h>
 
 using namespace hmx_guest;
@@ -44,5 +47,16 @@ int guest_main(const start_info&) {
   // The same call id with the SMCCC v1.3 SVE hint (bit 16) set names the same function.
   show("smccc_version_sve_hint", 0x80010000);
   show("yielding_call", 0x06000001);
+  show("hmx_call_uid", HMX_SMCCC_FN_CALL_UID);
+  show("hmx_revision", HMX_SMCCC_FN_REVISION);
+  show("hmx_call_count", HMX_SMCCC_FN_CALL_COUNT);
+  show("hmx_version", HMX_SMCCC_FN_VERSION);
+  show("hmx_features", HMX_SMCCC_FN_FEATURES);
+  show("hmx_call_uid_sve_hint", HMX_SMCCC_FN_CALL_UID | HMX_SMCCC_SVE_HINT);
+  static hmx::static_arena<4> arena;
+  static hmx_guest::hmx_env env(arena);
+  const hmx::probe_result p = hmx::probe(env);
+  printf("smccc hmx_probe=%s domain=%u vcpu=%u mechanisms=%#x features=%#x max_batch=%u\n",
+         hmx::describe(p.hmx_status), p.domain_id, p.vcpu_index, p.mechanisms, p.features, p.max_batch);
   return 0;
 }

@@ -5,6 +5,7 @@
 // every domain.
 #include "console.h"
 #include "fdt.h"
+#include "hmx_service.h"
 #include "monitor.h"
 #include "semihosting.h"
 
@@ -180,7 +181,13 @@ bool load_domains() {
 
 using namespace hmx::arm;
 
+extern "C" {
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
+}
+
 extern "C" [[noreturn]] void hmx_mon_primary() {
+  for (auto fn = __init_array_start; fn != __init_array_end; ++fn) (*fn)();
   pcpu& boot = g_monitor.cpus[0];
   set_this_cpu(boot);
   host_facts host;
@@ -199,7 +206,7 @@ extern "C" [[noreturn]] void hmx_mon_primary() {
 
   static char line[4096];
   if (!semihosting::command_line(line, sizeof line)) fatal("no command line: run QEMU with -semihosting");
-  if (!parse_config(line) || !load_domains()) semihosting::exit(4);
+  if (!parse_config(line) || !load_domains() || !hmx_service_init(g_monitor.policy)) semihosting::exit(4);
   gic_init_distributor();
   gic_init_this_cpu(boot);
   boot.online = 1;

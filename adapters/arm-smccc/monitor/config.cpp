@@ -4,6 +4,10 @@
 //   --domain NAME=IMAGE[,vcpus=N][,mem=SIZE][,arg=WORD]...   (repeatable; ids 1, 2, 3... in order)
 //   --timeout SECONDS        stop every domain still running after SECONDS
 //   --vendor none|kvm|xen    who answers the vendor hypervisor service's general queries (OEN 6)
+//   --policy TABLE           the MAC policy: a table hmx-policy-table compiled from a policy file
+//                            (adapters/reference/POLICY.md); without it every cross-domain
+//                            operation is denied (default deny)
+//   --stats                  print the HMX core's counters at the end
 //
 // the same shape as hmx-kvm's (adapters/kvm/README.md). IMAGE is a host path of an arm64 Image.
 #include "console.h"
@@ -54,7 +58,7 @@ bool error(const char* what, const char* s, size_t n) {
   console_printf("hmx-arm-monitor", "usage error: %s: '%s'", what, word);
   console_printf("hmx-arm-monitor",
                  "usage: --domain NAME=IMAGE[,vcpus=N][,mem=SIZE][,arg=WORD]... [--timeout SECONDS] "
-                 "[--vendor none|kvm|xen]");
+                 "[--vendor none|kvm|xen] [--policy TABLE] [--stats]");
   return false;
 }
 
@@ -122,7 +126,12 @@ bool parse_config(const char* line) {
       continue;
     }
     first = false;
-    const bool takes_value = eq(w, n, "--domain") || eq(w, n, "--timeout") || eq(w, n, "--vendor");
+    if (eq(w, n, "--stats")) {
+      g_monitor.stats = true;
+      continue;
+    }
+    const bool takes_value = eq(w, n, "--domain") || eq(w, n, "--timeout") || eq(w, n, "--vendor") ||
+                             eq(w, n, "--policy");
     if (!takes_value) return error("unknown argument", w, n);
     while (*p == ' ') ++p;
     const char* v = p;
@@ -131,6 +140,10 @@ bool parse_config(const char* line) {
     if (vn == 0) return error("missing value for", w, n);
     if (eq(w, n, "--domain")) {
       if (!parse_domain(v, vn)) return false;
+    } else if (eq(w, n, "--policy")) {
+      static char path[256];
+      if (!copy_text(path, sizeof path, v, vn)) return error("policy path too long", v, vn);
+      g_monitor.policy = path;
     } else if (eq(w, n, "--timeout")) {
       uint64_t t;
       if (!parse_u64(v, vn, &t) || t > 86400) return error("bad --timeout", v, vn);

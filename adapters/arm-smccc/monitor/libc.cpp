@@ -53,6 +53,13 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) int memcmp(const v
   return 0;
 }
 
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void* memchr(const void* s, int c, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(s);
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p + i);
+  return nullptr;
+}
+
 __attribute__((optimize("no-tree-loop-distribute-patterns"))) size_t strlen(const char* s) {
   size_t n = 0;
   while (s[n] != '\0') ++n;
@@ -65,3 +72,8 @@ void* __dso_handle = nullptr;
 int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }
 void __cxa_pure_virtual() { hmx::arm::fatal("pure virtual call"); }
 }
+
+// The monitor allocates nothing with new; the deleting destructors of classes with virtual
+// destructors (the core's GuestMemory and Notifier) still name these.
+void operator delete(void*) noexcept { hmx::arm::fatal("operator delete called"); }
+void operator delete(void*, size_t) noexcept { hmx::arm::fatal("operator delete called"); }

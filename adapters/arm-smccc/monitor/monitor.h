@@ -91,6 +91,8 @@ struct monitor_state {
   uint64_t deadline = 0;         // counter ticks; 0: no limit
   uint32_t timeout_s = 0;
   vendor_personality vendor = kVendorNone;
+  const char* policy = nullptr;  // --policy: a table written by hmx-policy-table
+  bool stats = false;            // --stats
   uint32_t finished = 0;         // domains no longer running (atomic)
   uint32_t ending = 0;           // the run is ending (atomic flag)
   uint64_t ram_base = 0, ram_size = 0;

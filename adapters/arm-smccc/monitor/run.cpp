@@ -2,6 +2,7 @@
 // The end of domains and of the run: results in hmx-kvm's words ("[NAME] result: exited with
 // status N (T ms after start)", adapters/kvm/README.md), the same exit codes, the time limit.
 #include "console.h"
+#include "hmx_service.h"
 #include "monitor.h"
 #include "semihosting.h"
 
@@ -36,6 +37,7 @@ const char* state_name(uint32_t s) {
     timed_out |= d.state == kDomainTimedOut;
     non_zero |= d.state == kDomainExited && d.exit_status != 0;
   }
+  if (g_monitor.stats) hmx_print_stats();
   semihosting::exit(crashed ? kExitCrashed : timed_out ? kExitTimeout : non_zero ? kExitNonZero : kExitAllZero);
 }
 }  // namespace
@@ -56,6 +58,9 @@ void stop_domain(domain& d, domain_state state, uint32_t status, const char* rea
     pcpu& c = g_monitor.cpus[d.vcpus[i].pcpu];
     if (&c != &self) request(c, kRequestStop);
   }
+  // Waits for the domain's calls in flight on other CPUs; afterwards the core never touches its
+  // memory again (HMX-DOM-001/002).
+  hmx_domain_stopped(d);
   if (__atomic_add_fetch(&g_monitor.finished, 1u, __ATOMIC_ACQ_REL) == g_monitor.nr_domains &&
       __atomic_exchange_n(&g_monitor.ending, 1u, __ATOMIC_ACQ_REL) == 0)
     finish_run();

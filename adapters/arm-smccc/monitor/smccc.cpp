@@ -6,6 +6,7 @@
 // other register is preserved (SMCCC v1.1 and v1.2).
 #include <hmx_guest/protocol.h>
 
+#include "hmx_service.h"
 #include "monitor.h"
 
 namespace hmx::arm {
@@ -175,7 +176,9 @@ bool handle_smccc(pcpu&, vcpu& v, guest_frame& f) {
     case 0: arch_service(f, fid); return true;
     case 4: return psci(v, f, fid);
     case 6:
-      if (!answer_as_vendor(f, fid)) set4(f, kNotSupported);
+      // HMX's block of numbers first (spec "rationale-smccc"), beside whichever vendor service
+      // answers the general queries.
+      if (!hmx_smccc(v, f, fid) && !answer_as_vendor(f, fid)) set4(f, kNotSupported);
       return true;
     default: set4(f, kNotSupported); return true;
   }

@@ -6,6 +6,7 @@
 #   -DNAME=<test name> -DQEMU=<qemu-system-aarch64 or empty> -DMONITOR=<hmx-arm-monitor.elf>
 #   -DSMP=<CPUs> -DMEM=<MiB> -DARGS=<the monitor's command line>  -DSECONDS=<QEMU time limit>
 #   -DEXPECT_RC=<code>  -DEXPECT=<regex;...>  -DREJECT=<regex;...>  -DLOG=<console log file>
+#   -DBARE=1: boot MONITOR (then a guest Image) at EL1 on a board without EL2 (no hypervisor)
 if(NOT QEMU OR NOT EXISTS "${QEMU}")
   message("${NAME} SKIPPED: qemu-system-aarch64 not found (Debian package qemu-system-arm)")
   return()
@@ -18,8 +19,12 @@ if(NOT SECONDS)
 endif()
 separate_arguments(args UNIX_COMMAND "${ARGS}")
 string(REPLACE ";" " " append "${args}")
+set(machine virt,virtualization=on,gic-version=3)
+if(BARE)
+  set(machine virt,gic-version=3)
+endif()
 execute_process(
-  COMMAND ${QEMU} -M virt,virtualization=on,gic-version=3 -cpu max -smp ${SMP} -m ${MEM}
+  COMMAND ${QEMU} -M ${machine} -cpu max -smp ${SMP} -m ${MEM}
           -display none -serial stdio -monitor none -semihosting -kernel ${MONITOR} -append "${append}"
   TIMEOUT ${SECONDS}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

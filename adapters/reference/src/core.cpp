@@ -3,15 +3,25 @@
 #include "hmx/reference/core.h"
 
 #include <cstddef>
-#include <mutex>
 #include <new>
-#include <shared_mutex>
 
 #include "core_impl.h"
 
 namespace hmx::ref {
 
-Core::Core(Policy& policy) : st_(std::make_unique<CoreState>(policy)) {}
+#if HMX_REFERENCE_PORTABLE
+Core::Core(Policy& policy) {
+  void* mem = port::allocate(sizeof(CoreState), alignof(CoreState));
+  if (mem != nullptr) st_.reset(new (mem) CoreState(policy));
+}
+void Core::StateDeleter::operator()(CoreState* st) const noexcept {
+  st->~CoreState();
+  port::deallocate(st, sizeof(CoreState), alignof(CoreState));
+}
+#else
+Core::Core(Policy& policy) : st_(new CoreState(policy)) {}
+void Core::StateDeleter::operator()(CoreState* st) const noexcept { delete st; }
+#endif
 Core::~Core() = default;
 
 Policy& Core::policy() { return st_->policy; }
@@ -72,12 +82,17 @@ int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_
 int64_t run_op(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit,
                bool in_batch) {
   int64_t rc;
+#if HMX_REFERENCE_PORTABLE
+  // Portable growth reports failure itself: each operation returns ENOMEM where it happens.
+  rc = dispatch(ctx, op, arg, argo_conduit, in_batch);
+#else
   try {
     rc = dispatch(ctx, op, arg, argo_conduit, in_batch);
   } catch (const std::bad_alloc&) {
     // Bookkeeping allocations (frame lists, ring records) happen before any state changes.
     rc = err(HMX_ENOMEM);
   }
+#endif
   return count_result(ctx.core, rc);
 }
 
@@ -87,7 +102,7 @@ int64_t run_block(CallCtx& ctx, const hmx_call_block_t& block, bool in_batch) {
 }
 
 int64_t Core::call(DomainId dom, uint32_t vcpu, uint64_t call_block_gpa) {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   st_->stats.calls.fetch_add(1, std::memory_order_relaxed);
   Domain* d = st_->find(dom);
   if (d == nullptr) return err(HMX_ENODEV);  // not a domain of this core at all
@@ -105,7 +120,7 @@ int64_t Core::call(DomainId dom, uint32_t vcpu, uint64_t call_block_gpa) {
 
 int64_t Core::argo_op(DomainId dom, uint32_t vcpu, uint32_t cmd, uint64_t arg1, uint64_t arg2,
                       uint64_t arg3, uint64_t arg4) {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   st_->stats.calls.fetch_add(1, std::memory_order_relaxed);
   Domain* d = st_->find(dom);
   if (d == nullptr) return err(HMX_ENODEV);  // not a domain of this core at all
@@ -116,7 +131,7 @@ int64_t Core::argo_op(DomainId dom, uint32_t vcpu, uint32_t cmd, uint64_t arg1, 
 }
 
 int Core::set_vector(DomainId dom, uint32_t vcpu, uint64_t value) {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   Domain* d = st_->find(dom);
   if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
   if (!d->enabled) return static_cast<int>(err(HMX_ENODEV));
@@ -124,7 +139,7 @@ int Core::set_vector(DomainId dom, uint32_t vcpu, uint64_t value) {
 }
 
 int Core::get_vector(DomainId dom, uint32_t vcpu, uint64_t* value) const {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   Domain* d = st_->find(dom);
   if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
   if (vcpu >= d->vcpus || value == nullptr) return static_cast<int>(err(HMX_EINVAL));
@@ -133,7 +148,7 @@ int Core::get_vector(DomainId dom, uint32_t vcpu, uint64_t* value) const {
 }
 
 int Core::set_event_page(DomainId dom, uint64_t value) {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   Domain* d = st_->find(dom);
   if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
   if (!d->enabled) return static_cast<int>(err(HMX_ENODEV));
@@ -141,7 +156,7 @@ int Core::set_event_page(DomainId dom, uint64_t value) {
 }
 
 int Core::get_event_page(DomainId dom, uint64_t* value) const {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   Domain* d = st_->find(dom);
   if (d == nullptr) return static_cast<int>(err(HMX_ESRCH));
   if (value == nullptr) return static_cast<int>(err(HMX_EINVAL));

@@ -9,17 +9,13 @@
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
-#include <new>
-#include <unordered_map>
-#include <vector>
 
 #include <hmx/abi/hmx.h>
 
 #include "domain.h"
 #include "hmx/reference/core.h"
+#include "port.h"
 #include "switches.h"
-#include "rwlock.h"
 
 namespace hmx::ref {
 
@@ -32,8 +28,8 @@ struct CoreState {
   explicit CoreState(Policy& p) : policy(p) {}
 
   Policy& policy;
-  mutable RwLock table_mu;  // L1
-  std::unordered_map<DomainId, std::unique_ptr<Domain>> domains;  // guarded by table_mu
+  mutable port::rwlock table_mu;  // L1
+  port::map<DomainId, port::unique<Domain>> domains;  // guarded by table_mu
   AtomicStats stats;
 
   // Requires table_mu (shared or exclusive).
@@ -55,7 +51,7 @@ struct DeferredIrqs {
     uint32_t vcpu;
     uint8_t vector;
   };
-  std::vector<Irq> irqs;
+  port::vector<Irq> irqs;
 };
 
 // What an operation runs with: the caller and the vCPU that trapped. L1 is held shared.
@@ -68,8 +64,15 @@ struct CallCtx {
 
 // Bookkeeping allocations call this first: under the test switch set_allocation_failure they fail
 // the way an exhausted allocator would (test_switches.h), so ENOMEM is provable, not assumed.
-inline void before_bookkeeping_allocation() {
+// Hosted it throws std::bad_alloc (run_op answers ENOMEM); portable it returns false and the
+// caller returns ENOMEM itself, as it does when a port:: growth fails.
+[[nodiscard]] inline bool bookkeeping_allowed() {
+#if HMX_REFERENCE_PORTABLE
+  return !detail::allocation_should_fail();
+#else
   if (detail::allocation_should_fail()) throw std::bad_alloc();
+  return true;
+#endif
 }
 
 // One operation, arguments as in the call block (arg[0..3]). `argo_conduit`: called through
@@ -110,7 +113,7 @@ void signal_space_available(CoreState& core, Domain& waiter, uint32_t vcpu, Defe
 // notify.cpp: signal every waiter of `owner`'s rings whose space became available (Xen argo.c notify).
 void wake_space_waiters(CallCtx& ctx, Domain& owner);
 // Signal the domains of discarded space waits (HMX-RING-010). L1 held, no L2/L3.
-void signal_discarded(CoreState& core, const std::vector<PendingWaiter>& waiters, DomainId skip);
+void signal_discarded(CoreState& core, const port::vector<PendingWaiter>& waiters, DomainId skip);
 
 // Negated error code as the guest sees it.
 constexpr int64_t err(int e) { return -static_cast<int64_t>(e); }

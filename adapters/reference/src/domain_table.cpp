@@ -1,29 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 // Domain creation and teardown (Xen argo.c argo_destroy), and table queries.
-#include <mutex>
-#include <shared_mutex>
-#include <vector>
-
 #include "core_impl.h"
 
 namespace hmx::ref {
 
-int Core::create_domain(DomainId id, std::string name, GuestMemory& memory, uint32_t vcpus,
-                        Notifier& notifier, bool hmx_enabled) {
+int Core::create_domain(DomainId id, std::string_view name, GuestMemory& memory, uint32_t vcpus,
+                        Notifier& notifier, bool hmx_enabled, uint8_t vector_max) {
   // Ids from DOMID_SELF_ASSIGNED_LIMIT up are reserved (DOMID_ANY among them). The vCPU index
   // of REGISTER_FLAG_NOTIFY_VCPU has 8 bits, so 256 vCPUs at most. Names are what the policy
   // matches, so they must be unique and must not look like a pattern.
   if (id >= HMX_DOMID_SELF_ASSIGNED_LIMIT || vcpus == 0 ||
       vcpus > (HMX_REGISTER_FLAG_VCPU_MASK >> HMX_REGISTER_FLAG_VCPU_SHIFT) + 1 || name.empty() ||
-      name.find('*') != std::string::npos) {
+      name.find('*') != std::string_view::npos || vector_max < HMX_VECTOR_MIN) {
     return static_cast<int>(err(HMX_EINVAL));
   }
-  std::unique_lock l1(st_->table_mu);
+  port::unique_lock l1(st_->table_mu);
   if (st_->find(id) != nullptr) return static_cast<int>(err(HMX_EEXIST));
   for (const auto& [other_id, other] : st_->domains) {
-    if (other->name == name) return static_cast<int>(err(HMX_EEXIST));
+    if (std::string_view(other->name) == name) return static_cast<int>(err(HMX_EEXIST));
   }
-  st_->domains.emplace(id, std::make_unique<Domain>(id, std::move(name), memory, vcpus, notifier, hmx_enabled));
+  auto d = port::make_unique<Domain>(id, memory, vcpus, notifier, hmx_enabled, vector_max);
+  if (!d || !d->init(name) || !port::emplace(st_->domains, id, std::move(d))) return static_cast<int>(err(HMX_ENOMEM));
   return 0;
 }
 
@@ -31,12 +28,13 @@ namespace {
 
 // Marks a ring dead so that nobody writes its frames again, and hands back its space waits (to
 // be signalled, HMX-RING-010) and its event index (to be freed). With L1 exclusive no operation
-// is in flight; L3 is still taken so the state change is ordered for every later reader.
-uint32_t kill_ring(Ring& ring, std::vector<PendingWaiter>& discarded) {
-  std::lock_guard l3(ring.mu);
+// is in flight; L3 is still taken so the state change is ordered for every later reader. With no
+// memory left for the list, the waiters (other than `skip`) are signalled at once instead.
+uint32_t kill_ring(CoreState& core, Ring& ring, port::vector<PendingWaiter>& discarded, DomainId skip) {
+  port::lock_guard l3(ring.mu);
   ring.dead = true;
   ring.pages.clear();
-  discarded.insert(discarded.end(), ring.pending.begin(), ring.pending.end());
+  if (!port::try_append(discarded, ring.pending)) signal_discarded(core, ring.pending, skip);
   ring.pending.clear();
   return ring.event_index;
 }
@@ -46,16 +44,16 @@ uint32_t kill_ring(Ring& ring, std::vector<PendingWaiter>& discarded) {
 int Core::destroy_domain(DomainId id) {
   // Exclusive L1: waits for every call in flight (of any domain) to finish, and implies every
   // lower lock, so the cross-domain walk below needs no ordering logic (Xen argo.c locking).
-  std::unique_lock l1(st_->table_mu);
+  port::unique_lock l1(st_->table_mu);
   auto it = st_->domains.find(id);
   if (it == st_->domains.end()) return static_cast<int>(err(HMX_ESRCH));
   Domain& dying = *it->second;
-  std::vector<PendingWaiter> discarded;
+  port::vector<PendingWaiter> discarded;
 
   // 1. Its own rings and their space waits (Argo's domain_rings_remove_all; HMX-DOM-001).
   {
-    std::unique_lock l2(dying.rings_mu);
-    for (auto& [key, ring] : dying.rings) kill_ring(*ring, discarded);
+    port::unique_lock l2(dying.rings_mu);
+    for (auto& [key, ring] : dying.rings) kill_ring(*st_, *ring, discarded, id);
     dying.rings.clear();
     dying.event_slots.reset();
   }
@@ -64,17 +62,17 @@ int Core::destroy_domain(DomainId id) {
   //    (wildcard_rings_pending_remove) (HMX-DOM-002).
   for (auto& [other_id, other] : st_->domains) {
     if (other_id == id) continue;
-    std::unique_lock l2(other->rings_mu);
+    port::unique_lock l2(other->rings_mu);
     for (auto r = other->rings.begin(); r != other->rings.end();) {
       Ring& ring = *r->second;
       if (ring.partner == id) {
-        other->event_slots.reset(kill_ring(ring, discarded));
+        other->event_slots.reset(kill_ring(*st_, ring, discarded, id));
         r = other->rings.erase(r);
         continue;
       }
       {
-        std::lock_guard l3(ring.mu);
-        std::erase_if(ring.pending, [id](const PendingWaiter& w) { return w.domain == id; });
+        port::lock_guard l3(ring.mu);
+        port::erase_if(ring.pending, [id](const PendingWaiter& w) { return w.domain == id; });
       }
       ++r;
     }
@@ -87,21 +85,21 @@ int Core::destroy_domain(DomainId id) {
 }
 
 bool Core::has_domain(DomainId id) const {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   return st_->find(id) != nullptr;
 }
 
 std::optional<RingInfo> Core::ring_info(DomainId owner, uint32_t aport, DomainId partner) const {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   Domain* d = st_->find(owner);
   if (d == nullptr) return std::nullopt;
-  std::shared_ptr<Ring> ring;
+  port::shared<Ring> ring;
   {
-    std::shared_lock l2(d->rings_mu);
+    port::shared_lock l2(d->rings_mu);
     ring = d->find_ring_locked(aport, partner);
   }
   if (!ring) return std::nullopt;
-  std::lock_guard l3(ring->mu);
+  port::lock_guard l3(ring->mu);
   if (ring->dead) return std::nullopt;
   RingInfo info;
   info.owner = ring->owner;
@@ -117,10 +115,10 @@ std::optional<RingInfo> Core::ring_info(DomainId owner, uint32_t aport, DomainId
 }
 
 uint32_t Core::ring_count(DomainId owner) const {
-  std::shared_lock l1(st_->table_mu);
+  port::shared_lock l1(st_->table_mu);
   Domain* d = st_->find(owner);
   if (d == nullptr) return 0;
-  std::shared_lock l2(d->rings_mu);
+  port::shared_lock l2(d->rings_mu);
   return static_cast<uint32_t>(d->rings.size());
 }
 

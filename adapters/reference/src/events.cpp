@@ -2,9 +2,6 @@
 // The VECTOR and EVENT_PAGE registers and notifications (docs/ARCHITECTURE.md decision 5; spec
 // notifications, HMX-EVENT-001..008).
 #include <atomic>
-#include <mutex>
-#include <new>
-#include <shared_mutex>
 
 #include "core_impl.h"
 
@@ -24,7 +21,7 @@ std::atomic_ref<uint64_t> page_word(std::byte* page, size_t offset) {
 // enabled and any of `bits` was already set. Holding event_mu shared keeps set_event_page from
 // completing while a bit is on its way into the old page.
 bool event_or(Domain& d, size_t offset, uint64_t bits) {
-  std::shared_lock lock(d.event_mu);
+  port::shared_lock lock(d.event_mu);
   std::byte* page = d.event_page.load(std::memory_order_acquire);
   if (page == nullptr) return false;
   // Release: a guest that sees the bit (and clears it with atomic AND) sees what it announces.
@@ -36,11 +33,13 @@ bool event_or(Domain& d, size_t offset, uint64_t bits) {
 int set_vector_value(Domain& d, uint32_t vcpu, uint64_t value) {
   if (vcpu >= d.vcpus) return static_cast<int>(err(HMX_EINVAL));
   // SINT layout: only the vector and the mask bit exist; an unmasked vector must not name an
-  // exception (0-15). A masked register may hold any vector (its reset value has vector 0).
-  // A rejected value leaves the register unchanged (HMX-EVENT-001).
+  // exception (0-15), nor on Arm anything but a PPI (vector_max 31, HMX-EVENT-002). A masked
+  // register may hold any vector (its reset value has vector 0). A rejected value leaves the
+  // register unchanged (HMX-EVENT-001).
   if ((value & ~(kVectorField | kMaskedBit)) != 0) return static_cast<int>(err(HMX_EINVAL));
   const uint64_t vector = (value & kVectorField) >> HMX_MSR_VECTOR_VECTOR_SHIFT;
-  if ((value & kMaskedBit) == 0 && vector < HMX_VECTOR_MIN) return static_cast<int>(err(HMX_EINVAL));
+  if ((value & kMaskedBit) == 0 && (vector < HMX_VECTOR_MIN || vector > d.vector_max))
+    return static_cast<int>(err(HMX_EINVAL));
   d.vectors[vcpu].store(value, std::memory_order_release);
   return 0;
 }
@@ -59,7 +58,7 @@ int set_event_page_value(Domain& d, uint64_t value) {
   }
   // Exclusive: waits for bit setters still using the old page, so once this returns every bit
   // lands in the new one (spec event-page).
-  std::unique_lock lock(d.event_mu);
+  port::unique_lock lock(d.event_mu);
   d.event_page.store(page, std::memory_order_release);
   d.event_page_value.store(value, std::memory_order_release);
   return 0;
@@ -92,11 +91,8 @@ void raise_vector(CallCtx& ctx, Domain& d, uint32_t vcpu) {
   for (const auto& irq : ctx.deferred->irqs) {
     if (irq.domain == &d && irq.vcpu == vcpu && irq.vector == vector) return;
   }
-  try {
-    ctx.deferred->irqs.push_back({&d, vcpu, vector});
-  } catch (const std::bad_alloc&) {
+  if (!port::try_push_back(ctx.deferred->irqs, DeferredIrqs::Irq{&d, vcpu, vector}))
     raise_vector_now(ctx.core, d, vcpu);  // the message is delivered; never lose its interrupt
-  }
 }
 
 void flush_deferred(CoreState& core, DeferredIrqs& deferred) {

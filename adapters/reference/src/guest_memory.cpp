@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <new>
+#if !HMX_REFERENCE_FREESTANDING
+#include <cstring>
+#endif
 
 #include "guest_copy.h"
 
@@ -71,6 +73,8 @@ bool GuestMemory::write_bytes(uint64_t gpa, const void* src, uint64_t len) {
   });
 }
 
+#if !HMX_REFERENCE_FREESTANDING
+// Host memory from the C++ heap: tests, the fuzzer and the loopback conduit only.
 ArenaGuestMemory::ArenaGuestMemory(uint64_t size) {
   size_ = (size + kPage - 1) & ~(kPage - 1);
   if (size_ == 0) return;
@@ -88,5 +92,7 @@ std::span<std::byte> ArenaGuestMemory::map(uint64_t gpa, uint64_t len) {
   if (len == 0 || gpa >= size_ || len > size_ - gpa) return {};
   return {base_ + gpa, static_cast<size_t>(len)};
 }
+
+#endif
 
 }  // namespace hmx::ref

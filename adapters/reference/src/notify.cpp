@@ -2,8 +2,6 @@
 // notify (Xen argo.c notify; spec op-notify): wake senders waiting for space in the caller's rings, and
 // describe rings of others. Space-available signals and discarded waits.
 #include <algorithm>
-#include <mutex>
-#include <vector>
 
 #include "core_impl.h"
 #include "switches.h"
@@ -11,17 +9,24 @@
 namespace hmx::ref {
 
 void wake_space_waiters(CallCtx& ctx, Domain& owner) {
-  std::vector<PendingWaiter> wakes;
-  for (const auto& ring : owner.ring_list()) {
-    std::lock_guard l3(ring->mu);
+  port::vector<PendingWaiter> wakes;
+  port::shared<Ring> rings[HMX_MAX_RINGS_PER_DOMAIN];
+  const size_t nrings = owner.ring_list(rings);
+  for (size_t i = 0; i < nrings; ++i) {
+    const port::shared<Ring>& ring = rings[i];
+    port::lock_guard l3(ring->mu);
     if (ring->dead || ring->pending.empty()) continue;
     const uint32_t space = ring_payload_space(ring->len, ring_read_rx(*ring), ring->tx_ptr);
     // A wait completes when its message would fit now: 16 + roundup16(len) < free bytes, i.e.
     // len <= payload space (HMX-NOTIFY-001). Every eligible waiter is woken, as in Argo (its
     // known thundering herd, Xen argo.c notify).
-    std::erase_if(ring->pending, [&](const PendingWaiter& w) {
+    // With no memory for the list a waiter is signalled at once, under this ring's lock
+    // (signalling takes only the leaf lock of an event page).
+    port::erase_if(ring->pending, [&](const PendingWaiter& w) {
       if (w.len > space) return false;
-      wakes.push_back(w);
+      if (!port::try_push_back(wakes, w)) {
+        if (Domain* d = ctx.core.find(w.domain)) signal_space_available(ctx.core, *d, w.vcpu, ctx.deferred);
+      }
       return true;
     });
   }
@@ -31,7 +36,7 @@ void wake_space_waiters(CallCtx& ctx, Domain& owner) {
   }
 }
 
-void signal_discarded(CoreState& core, const std::vector<PendingWaiter>& waiters, DomainId skip) {
+void signal_discarded(CoreState& core, const port::vector<PendingWaiter>& waiters, DomainId skip) {
   for (const PendingWaiter& w : waiters) {
     if (w.domain == skip) continue;
     if (Domain* d = core.find(w.domain)) signal_space_available(core, *d, w.vcpu, nullptr);
@@ -41,8 +46,10 @@ void signal_discarded(CoreState& core, const std::vector<PendingWaiter>& waiters
 namespace {
 
 // Describe one ring for the caller (HMX-NOTIFY-003/004). Returns the flags; sets max_message.
-uint16_t describe_ring(CallCtx& ctx, Ring& ring, uint32_t space_required, uint32_t& max_message) {
-  std::lock_guard l3(ring.mu);
+// Sets *out_of_memory (and describes nothing) when the caller's space wait found no memory.
+uint16_t describe_ring(CallCtx& ctx, Ring& ring, uint32_t space_required, uint32_t& max_message,
+                       bool* out_of_memory) {
+  port::lock_guard l3(ring.mu);
   if (ring.dead) return 0;  // unregistered since the lookup: as if never found
   uint16_t flags = HMX_RING_EXISTS;
   if (ring.partner == HMX_DOMID_ANY) flags |= HMX_RING_SHARED;
@@ -52,7 +59,7 @@ uint16_t describe_ring(CallCtx& ctx, Ring& ring, uint32_t space_required, uint32
     flags |= HMX_RING_EMSGSIZE;  // can never fit: no wait
   } else if (space_required <= space) {
     flags |= HMX_RING_SUFFICIENT;
-    std::erase_if(ring.pending, [&](const PendingWaiter& w) { return w.domain == ctx.caller.id; });
+    port::erase_if(ring.pending, [&](const PendingWaiter& w) { return w.domain == ctx.caller.id; });
   } else {
     // Queue or raise the caller's wait, so it hears when space_required fits.
     auto it = std::find_if(ring.pending.begin(), ring.pending.end(),
@@ -62,9 +69,10 @@ uint16_t describe_ring(CallCtx& ctx, Ring& ring, uint32_t space_required, uint32
       it->vcpu = ctx.vcpu;
     } else if (ring.pending.size() >= HMX_MAX_PENDING_PER_RING) {
       flags |= HMX_RING_EBUSY;
-    } else {
-      before_bookkeeping_allocation();
-      ring.pending.push_back({ctx.caller.id, space_required, ctx.vcpu});  // bad_alloc -> ENOMEM, stops
+    } else if (!bookkeeping_allowed() ||
+               !port::push_back(ring.pending, PendingWaiter{ctx.caller.id, space_required, ctx.vcpu})) {
+      *out_of_memory = true;  // the list stops here with ENOMEM (hosted: bad_alloc in run_op)
+      return 0;
     }
   }
   if (space == max_message) flags |= HMX_RING_EMPTY;  // rx == tx
@@ -90,7 +98,8 @@ int64_t op_notify(CallCtx& ctx, uint64_t ring_data_gpa, uint64_t arg2, uint64_t 
   if (head.nent > HMX_MAX_NOTIFY_COUNT && detail::check_enabled(testing::check::notify_entry_limit)) return err(HMX_EACCES);  // 5. Argo's code
   // 6. The entries, read once (HMX-SEC-002). Pad fields are not checked, as in Argo.
   const uint64_t ents_gpa = ring_data_gpa + offsetof(hmx_ring_data_t, data);
-  std::vector<hmx_ring_data_ent_t> ents(head.nent);
+  port::vector<hmx_ring_data_ent_t> ents;
+  if (!port::resize(ents, head.nent)) return err(HMX_ENOMEM);
   if (!self.mem.read_bytes(ents_gpa, ents.data(),
                            uint64_t{head.nent} * sizeof(hmx_ring_data_ent_t))) {
     return err(HMX_EFAULT);
@@ -108,7 +117,9 @@ int64_t op_notify(CallCtx& ctx, uint64_t ring_data_gpa, uint64_t arg2, uint64_t 
       // entry and the rest unwritten (HMX-MAC-002).
       if (int rc = ctx.core.check_send(self, *dst, e.ring.aport); rc != 0) return rc;
       if (auto ring = dst->match_ring(e.ring.aport, self.id)) {
-        flags = describe_ring(ctx, *ring, e.space_required, max_message);
+        bool out_of_memory = false;
+        flags = describe_ring(ctx, *ring, e.space_required, max_message, &out_of_memory);
+        if (out_of_memory) return err(HMX_ENOMEM);
       }
     }
     const uint64_t at = ents_gpa + uint64_t{i} * sizeof(hmx_ring_data_ent_t);

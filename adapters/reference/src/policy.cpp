@@ -15,6 +15,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "hmx/reference/policy_table.h"
 #include "policy_rules.h"
 
 namespace hmx::ref {
@@ -128,7 +129,9 @@ struct Policy::Impl {
   }
 };
 
-Policy::Policy() : impl_(std::make_unique<Impl>()) {
+void Policy::ImplDeleter::operator()(Impl* impl) const noexcept { delete impl; }
+
+Policy::Policy() : impl_(new Impl()) {
   impl_->logger = [](std::string_view m) {
     std::fprintf(stderr, "%.*s\n", static_cast<int>(m.size()), m.data());
   };
@@ -159,6 +162,35 @@ bool Policy::load_file(const std::string& path, std::string* error) {
   return load_text(text.str(), error, path);
 }
 
+bool Policy::load_table(std::span<const std::byte> table) {
+  CompiledRule compiled[kMaxPolicyTableRules];
+  size_t n = 0;
+  if (!decode_policy_table(table, compiled, kMaxPolicyTableRules, &n)) return false;
+  PolicyRules rules;
+  for (size_t i = 0; i < n; ++i) {
+    const CompiledRule& c = compiled[i];
+    PolicyRule r;
+    r.index = c.index;
+    r.name = std::string(c.name);
+    r.allow = c.allow;
+    r.hooks = c.hooks;
+    auto pattern = [](std::string_view text) {
+      NamePattern p;
+      p.text = std::string(text);
+      p.any = text == "*";
+      p.prefix = !p.any && text.back() == '*';
+      if (p.prefix) p.stem = p.text.substr(0, p.text.size() - 1);
+      return p;
+    };
+    r.source = pattern(c.source);
+    r.destination = pattern(c.destination);
+    rules.rules.push_back(std::move(r));
+  }
+  std::unique_lock lock(impl_->rules_mu);
+  impl_->rules = std::move(rules);
+  return true;
+}
+
 // A domain acting on itself is always allowed (HMX-MAC-003; Argo allows self-send, Xen argo.c sendv).
 int Policy::register_single_source(PolicySubject owner, PolicySubject partner, uint32_t aport) {
   if (owner.id == partner.id) return 0;
@@ -185,6 +217,11 @@ PolicyVerdict Policy::evaluate(PolicyHook hook, std::string_view source,
 void Policy::set_logger(Logger logger) {
   std::lock_guard lock(impl_->logger_mu);
   impl_->logger = std::move(logger);
+}
+
+void Policy::set_log_sink(LogSink sink, void* context) {
+  if (sink == nullptr) set_logger(nullptr);
+  else set_logger([sink, context](std::string_view m) { sink(context, m); });
 }
 
 void Policy::set_log_rate(uint32_t per_second, uint32_t burst) {

@@ -2,10 +2,6 @@
 // register_ring and unregister_ring (Xen argo.c register_ring; spec op-register-ring, op-unregister-ring).
 // Each function evaluates its operation's error table top to bottom (HMX-MECH-008); the row
 // numbers below are the table's.
-#include <mutex>
-#include <shared_mutex>
-#include <vector>
-
 #include "core_impl.h"
 
 namespace hmx::ref {
@@ -25,7 +21,7 @@ void init_tx(Ring& ring) {
 // Map each listed frame separately: frames need not be contiguous. Returns false when one is not
 // a writable RAM frame of the caller (row 15). Frames may repeat or overlap other rings, the
 // event page or call blocks: that only scrambles the guest's own memory, never ours.
-bool map_frames(Domain& self, const std::vector<uint64_t>& gfns, std::vector<std::byte*>& pages) {
+bool map_frames(Domain& self, const port::vector<uint64_t>& gfns, port::vector<std::byte*>& pages) {
   for (size_t i = 0; i < gfns.size(); ++i) {
     if (gfns[i] > (UINT64_MAX >> 12)) return false;  // gfn << 12 would overflow
     auto frame = self.mem.map(gfns[i] << 12, kPageSize);
@@ -47,7 +43,8 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
 
   // 1-2. The frame list: bounded, then read once into hypervisor memory (HMX-SEC-002).
   if (npages > HMX_MAX_RING_PAGES) return err(HMX_EINVAL);
-  std::vector<uint64_t> gfns(npages);
+  port::vector<uint64_t> gfns;
+  if (!port::resize(gfns, npages)) return err(HMX_ENOMEM);
   if (!self.mem.read_bytes(gfns_gpa, gfns.data(), uint64_t{npages} * sizeof(uint64_t))) {
     return err(HMX_EFAULT);
   }
@@ -78,24 +75,27 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
     if (partner == nullptr) return err(HMX_ESRCH);
     if (int rc = ctx.core.check_register_single(self, *partner, reg.aport); rc != 0) return rc;
   }
-  // 9. Bookkeeping, allocated before any state changes (bad_alloc -> ENOMEM in run_op).
-  before_bookkeeping_allocation();
-  auto fresh = std::make_shared<Ring>(self.id, reg.aport, reg.partner_id);
-  std::vector<std::byte*> pages(npages);
+  // 9. Bookkeeping, allocated before any state changes (hosted: bad_alloc -> ENOMEM in run_op):
+  //    the ring, its frame list and room for its space waits.
+  if (!bookkeeping_allowed()) return err(HMX_ENOMEM);
+  auto fresh = port::make_shared<Ring>(self.id, reg.aport, reg.partner_id);
+  port::vector<std::byte*> pages;
+  if (!fresh || !port::resize(pages, npages) || !port::reserve(fresh->pending, HMX_MAX_PENDING_PER_RING))
+    return err(HMX_ENOMEM);
   // 10-11. HMX enabled for the caller and the partner.
   if (!self.enabled) return err(HMX_ENODEV);
   if (partner != nullptr && !partner->enabled) return err(HMX_ECONNREFUSED);
   // Row 15's verdict, computed outside the ring-table lock; reported in its place below.
   const bool frames_ok = map_frames(self, gfns, pages);
 
-  std::unique_lock l2(self.rings_mu);
+  port::unique_lock l2(self.rings_mu);
   // 12. The ring limit, counted before the lookup as Argo does (HMX-RING-004): at the limit even
   //     a re-registration is refused. A re-registration never counts twice (Xen argo.c register_ring).
   if (self.rings.size() >= HMX_MAX_RINGS_PER_DOMAIN) return err(HMX_ENOSPC);
   if (auto existing = self.find_ring_locked(reg.aport, reg.partner_id)) {
     // 13-14. Re-registration (HMX-RING-005): FAIL_EXIST or another length -> EEXIST.
     if ((flags & HMX_REGISTER_FLAG_FAIL_EXIST) != 0) return err(HMX_EEXIST);
-    std::lock_guard l3(existing->mu);
+    port::lock_guard l3(existing->mu);
     if (existing->len != reg.len) return err(HMX_EEXIST);
     // 15. Checked before anything changes: a failed attempt leaves the old ring intact
     //     (HMX-RING-007; Argo destroys it, Xen argo.c register_ring).
@@ -110,14 +110,15 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
   uint32_t slot = 0;
   while (self.event_slots.test(slot)) ++slot;  // < 128: fewer than 128 rings hold slots
   {
-    std::lock_guard l3(fresh->mu);
+    port::lock_guard l3(fresh->mu);
     fresh->len = reg.len;
     fresh->pages = std::move(pages);
     fresh->notify_vcpu = vcpu_field;
     fresh->event_index = slot;
     init_tx(*fresh);
   }
-  self.rings.emplace(ring_key(reg.aport, reg.partner_id), std::move(fresh));
+  // Room for MAX_RINGS_PER_DOMAIN entries was reserved with the domain: this cannot fail.
+  port::emplace(self.rings, ring_key(reg.aport, reg.partner_id), std::move(fresh));
   self.event_slots.set(slot);
   return 0;
 }
@@ -131,9 +132,9 @@ int64_t op_unregister_ring(CallCtx& ctx, uint64_t unreg_gpa, uint64_t arg2, uint
   if (unreg.pad != 0) return err(HMX_EINVAL);                         // 3.
   if (!self.enabled) return err(HMX_ENODEV);                          // 4.
 
-  std::vector<PendingWaiter> discarded;
+  port::vector<PendingWaiter> discarded;
   {
-    std::unique_lock l2(self.rings_mu);
+    port::unique_lock l2(self.rings_mu);
     auto it = self.rings.find(ring_key(unreg.aport, unreg.partner_id));
     if (it == self.rings.end()) return err(HMX_ENOENT);               // 5.
     Ring& ring = *it->second;
@@ -141,7 +142,7 @@ int64_t op_unregister_ring(CallCtx& ctx, uint64_t unreg_gpa, uint64_t arg2, uint
     {
       // Waits for a copy in flight; afterwards no sender writes the frames (the ring is dead,
       // HMX-RING-009) and no late event bit can land on a slot a new ring reuses.
-      std::lock_guard l3(ring.mu);
+      port::lock_guard l3(ring.mu);
       ring.dead = true;
       ring.pages.clear();
       discarded.swap(ring.pending);

@@ -57,7 +57,7 @@ uint32_t ring_copy_in(Ring& ring, uint32_t at, const std::byte* src, size_t n) {
 
 uint32_t ring_zero_fill(Ring& ring, uint32_t at, size_t n) {
   static constexpr std::byte kZeros[kSlot] = {};
-  return ring_copy_in(ring, at, kZeros, std::min<size_t>(n, kSlot));
+  return ring_copy_in(ring, at, kZeros, n < kSlot ? n : kSlot);
 }
 
 void ring_publish_tx(Ring& ring, uint32_t tx) {

@@ -4,12 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
-#include <vector>
 
 #include <hmx/abi/hmx.h>
 
 #include "hmx/reference/types.h"
+#include "port.h"
 
 namespace hmx::ref {
 
@@ -33,15 +32,15 @@ struct Ring {
   const uint32_t aport;
   const DomainId partner;  // HMX_DOMID_ANY: wildcard ring
 
-  std::mutex mu;  // L3
+  port::mutex mu;  // L3
   // --- guarded by mu ---
   bool dead = false;
   uint32_t len = 0;          // ring data bytes, a multiple of 16 in [48, MAX_RING_LEN]
   uint32_t tx_ptr = 0;       // private copy; the guest's tx_ptr is output only (Xen argo.c register_ring)
   uint32_t notify_vcpu = 0;  // REGISTER_FLAG_NOTIFY_VCPU target, else 0
   uint32_t event_index = 0;  // bit in the owner's event page; fixed for the ring's lifetime
-  std::vector<std::byte*> pages;  // host address of each 4 KiB frame; page 0 holds the header
-  std::vector<PendingWaiter> pending;
+  port::vector<std::byte*> pages;  // host address of each 4 KiB frame; page 0 holds the header
+  port::vector<PendingWaiter> pending;  // room for MAX_PENDING_PER_RING reserved at registration
 };
 
 inline constexpr uint32_t kSlot = HMX_MSG_SLOT_SIZE;

@@ -2,7 +2,6 @@
 // sendv (Xen docs/designs/argo.pandoc, ring protocol, 2.5; spec op-sendv): one message, all or nothing, copied by the hypervisor
 // from the sender's buffers into the destination ring.
 #include <algorithm>
-#include <mutex>
 
 #include "core_impl.h"
 #include "switches.h"
@@ -47,8 +46,9 @@ int64_t queue_waiter(Ring& ring, DomainId who, uint32_t vcpu, uint32_t len) {
     }
   }
   if (ring.pending.size() >= HMX_MAX_PENDING_PER_RING) return err(HMX_EBUSY);
-  before_bookkeeping_allocation();
-  ring.pending.push_back({who, len, vcpu});  // bad_alloc -> ENOMEM, nothing else changed
+  // Room for MAX_PENDING_PER_RING waits was reserved at registration; hosted, bad_alloc ->
+  // ENOMEM with nothing else changed.
+  if (!bookkeeping_allowed() || !port::push_back(ring.pending, PendingWaiter{who, len, vcpu})) return err(HMX_ENOMEM);
   return err(HMX_EAGAIN);
 }
 
@@ -110,7 +110,7 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
   bool announce;
   {
     // Under the destination ring's lock only: space, copy, publish (LOCKING.md).
-    std::lock_guard l3(ring->mu);
+    port::lock_guard l3(ring->mu);
     if (ring->dead) return err(HMX_ECONNREFUSED);  // unregistered since the lookup
     // 12. Can never fit: one slot always stays free (HMX-SEND-004).
     if (ring->len <= need) return err(HMX_EMSGSIZE);

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string>
+#include <string_view>
 
 #include "hmx/reference/guest_memory.h"
 #include "hmx/reference/notifier.h"
@@ -67,10 +67,13 @@ class Core {
   // With `hmx_enabled` false the domain exists but HMX is not enabled for it (Argo's d->argo ==
   // NULL): its operations fail with ENODEV (null still works, HMX-MECH-011), naming it as partner
   // or destination gives ECONNREFUSED, and notify describes it with flags 0.
+  // `vector_max` is the highest vector an unmasked VECTOR register may name: 255 where vectors
+  // are x86 interrupt vectors, 31 on Arm, where they are PPIs 16..31 (HMX-EVENT-002).
   // Errors: -HMX_EINVAL (id >= HMX_DOMID_SELF_ASSIGNED_LIMIT, vcpus out of range, empty name or a
-  // name containing '*'), -HMX_EEXIST (id or name already present).
-  int create_domain(DomainId id, std::string name, GuestMemory& memory, uint32_t vcpus,
-                    Notifier& notifier, bool hmx_enabled = true);
+  // name containing '*', vector_max below HMX_VECTOR_MIN), -HMX_EEXIST (id or name already
+  // present), -HMX_ENOMEM (a portable build's Platform had no memory for it).
+  int create_domain(DomainId id, std::string_view name, GuestMemory& memory, uint32_t vcpus,
+                    Notifier& notifier, bool hmx_enabled = true, uint8_t vector_max = 255);
 
   // Tear a domain down (Xen argo.c argo_destroy): its rings and their pending waits, every ring another
   // domain registered naming it as partner, and its space waits on other domains' rings. Waits
@@ -122,8 +125,16 @@ class Core {
 
   Policy& policy();
 
+  // False only in a portable build whose Platform could not give the core its state.
+  bool ready() const { return st_ != nullptr; }
+
  private:
-  std::unique_ptr<CoreState> st_;
+  // Built by the constructor; in a portable build it is empty when the Platform had no memory
+  // for it (ready() is false, and the Core must not be used).
+  struct StateDeleter {
+    void operator()(CoreState* st) const noexcept;
+  };
+  std::unique_ptr<CoreState, StateDeleter> st_;
 };
 
 }  // namespace hmx::ref

@@ -9,9 +9,11 @@
 // rule. Every denial is counted (per hook and per domain pair) and logged.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,8 +56,11 @@ class Policy {
  public:
   // Called once per denial with a one-line message naming the hook and both domains.
   using Logger = std::function<void(std::string_view message)>;
+  // The same, as a plain function (what a freestanding build can offer).
+  using LogSink = void (*)(void* context, std::string_view message);
 
-  // No rules: everything between distinct domains is denied. The logger writes to stderr.
+  // No rules: everything between distinct domains is denied. The logger writes to stderr
+  // (freestanding: nothing is logged until set_log_sink).
   Policy();
   ~Policy();
   Policy(const Policy&) = delete;
@@ -66,6 +71,11 @@ class Policy {
   // "site.policy:3:9: rule 1 (web-to-db): unknown hook \"SENDD\"". Safe while the core runs.
   bool load_text(std::string_view text, std::string* error, std::string_view origin = "<policy>");
   bool load_file(const std::string& path, std::string* error);
+  // Replace the rules with those of a table compiled at build time from the same text format
+  // (policy_table.h, hmx-policy-table). False, rules unchanged, for a malformed table. The table's
+  // bytes must stay valid while the policy is used. The only loader of a freestanding build,
+  // where load_text, load_file, set_logger, denial_table and reset_counters do not exist.
+  bool load_table(std::span<const std::byte> table);
 
   // The hooks the core calls (HMX-MAC-001/002). Each returns 0 when allowed, otherwise a negated
   // HMX error code: -HMX_EACCES for send and register_single_source, -HMX_EPERM for
@@ -85,6 +95,7 @@ class Policy {
                          std::string_view destination) const;
 
   void set_logger(Logger logger);
+  void set_log_sink(LogSink sink, void* context);
   // Log rate limit (HMX-MAC-006: no guest may flood the log): at most `burst` lines at once and
   // `per_second` lines per second on average; the next line logged says how many were
   // suppressed. Counting is never limited. Default 20 per second, burst 100; 0 disables the limit.
@@ -101,7 +112,10 @@ class Policy {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct ImplDeleter {
+    void operator()(Impl* impl) const noexcept;
+  };
+  std::unique_ptr<Impl, ImplDeleter> impl_;
 };
 
 }  // namespace hmx::ref

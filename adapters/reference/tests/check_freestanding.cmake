@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: Apache-2.0
+# reference.freestanding.aarch64 (cmake -P): compiles the freestanding build of the core
+# (../freestanding.cmake) with the aarch64 cross compiler and the flags of the EL2 monitor, links
+# the objects into one (ld -r) and checks what the result still needs from outside: only
+# HMX_REFERENCE_FREESTANDING_IMPORTS. Any hosted symbol (a std::__throw_*, operator new, the
+# unwinder, pthread, malloc) fails the test and is named.
+#   -DCXX=<aarch64-linux-gnu-g++ or empty> -DWORK_DIR=<scratch directory>
+cmake_minimum_required(VERSION 3.25)
+set(NAME reference.freestanding.aarch64)
+if(NOT CXX OR NOT EXISTS "${CXX}")
+  message("${NAME} SKIPPED: aarch64-linux-gnu-g++ not found (Debian package g++-aarch64-linux-gnu)")
+  return()
+endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../freestanding.cmake)
+string(REGEX REPLACE "g\\+\\+$" "" prefix "${CXX}")
+set(LD ${prefix}ld)
+set(NM ${prefix}nm)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+set(flags -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics
+    -fno-use-cxa-atexit -fno-pie -fno-pic -mgeneral-regs-only -mno-outline-atomics -mstrict-align
+    -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -O2 -Wall -Wextra -Werror)
+foreach(d ${HMX_REFERENCE_FREESTANDING_DEFINITIONS})
+  list(APPEND flags -D${d})
+endforeach()
+foreach(i ${HMX_REFERENCE_FREESTANDING_INCLUDES})
+  list(APPEND flags -I${i})
+endforeach()
+
+set(objects "")
+set(failures "")
+foreach(src ${HMX_REFERENCE_FREESTANDING_SOURCES})
+  get_filename_component(base ${src} NAME_WE)
+  set(obj ${WORK_DIR}/${base}.o)
+  execute_process(COMMAND ${CXX} ${flags} -c ${src} -o ${obj} RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    string(APPEND failures "${src}:\n${out}${err}\n")
+  else()
+    message("ok   ${src}")
+    list(APPEND objects ${obj})
+  endif()
+endforeach()
+if(failures)
+  message(FATAL_ERROR "${NAME}: freestanding compile failed\n${failures}")
+endif()
+
+execute_process(COMMAND ${LD} -r -o ${WORK_DIR}/linked.o ${objects} RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NAME}: ld -r failed: ${err}")
+endif()
+execute_process(COMMAND ${NM} -u ${WORK_DIR}/linked.o OUTPUT_VARIABLE undefined RESULT_VARIABLE rc)
+string(REGEX MATCHALL "[^ \t\r\n]+" syms "${undefined}")
+list(REMOVE_ITEM syms U w)
+set(bad "")
+foreach(s ${syms})
+  if(NOT s IN_LIST HMX_REFERENCE_FREESTANDING_IMPORTS)
+    list(APPEND bad ${s})
+  endif()
+endforeach()
+if(bad)
+  execute_process(COMMAND ${prefix}c++filt ${bad} OUTPUT_VARIABLE demangled)
+  message(FATAL_ERROR "${NAME}: the freestanding core needs symbols no bare-metal monitor has:\n${demangled}")
+endif()
+list(LENGTH objects n)
+message("${NAME}: ${n} objects, needs only: ${syms}")
