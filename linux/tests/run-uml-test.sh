@@ -92,6 +92,9 @@ case "$test" in
     args=($(guest uml-a "$initrd") $(guest uml-b "$initrd")
           --service "vta-net=virtio-net" --policy "$here/vta.policy")
     limit=120 ;;
+  removal)
+    args=($(guest uml-1 "$(initramfs removal.sh hmx hmx_virtio_argo)")
+          --service "vta-con=virtio-console,remove-on=please remove the console" --policy "$here/vta.policy") ;;
   vhost_blk)
     qsd=$(command -v qemu-storage-daemon) ||
       { echo "SKIPPED: no qemu-storage-daemon (Debian package qemu-system-common)"; exit 77; }
@@ -121,6 +124,8 @@ case "$test" in
     have=$(head -c $((64 << 20)) "$dir/disk0.img" | sha256sum | cut -d' ' -f1)
     [[ -n "$want" && "$want" == "$have" ]] || { echo "FAIL: backing file sha256 $have, guest wrote $want"; exit 1; }
     echo "run-uml-test: backing file matches the guest's checksum $have" ;;
+  removal)
+    grep -q "removing its devices (remove-on)" "$out" || { echo "FAIL: the device domain did not remove"; exit 1; } ;;
   vhost_blk)
     want=$(sed -n 's/.*vhost-blk-written-sha256: \([0-9a-f]*\).*/\1/p' "$out" | head -n1)
     have=$(head -c $((32 << 20)) "$dir/disk.img" | sha256sum | cut -d' ' -f1)

@@ -104,6 +104,7 @@ device_domain_spec parse_device_domain_spec(std::string_view spec) {
     if (e == std::string_view::npos) throw std::invalid_argument("--service: expected KEY=VALUE, got '" + std::string(item) + "'");
     const std::string_view key = item.substr(0, e), val = item.substr(e + 1);
     if (key == "input" && s.kind == "virtio-console") s.input = val;
+    else if (key == "remove-on" && s.kind == "virtio-console" && !val.empty()) s.remove_on = val;
     else throw std::invalid_argument("--service " + s.name + ": unknown option '" + std::string(key) + "'");
   }
   if (s.kind != "virtio-console" && s.kind != "virtio-net")
@@ -141,6 +142,7 @@ struct device_domain::impl {
   std::vector<ref::DomainId> waiting;
   std::thread thread;
   std::atomic<bool> stopping{false};
+  bool removing = false;  // remove-on: the line arrived
   mutable std::mutex stats_mu;
   std::string stats;
 
@@ -281,6 +283,7 @@ struct device_domain::impl {
       const char ch = out[p.console_seen];
       if (ch == '\n') {
         log(fmt::format("console of domain {}: {}", p.driver, p.console_line));
+        if (!spec.remove_on.empty() && p.console_line == spec.remove_on) removing = true;
         p.console_line.clear();
       } else if (ch != '\r' && p.console_line.size() < 256) {
         p.console_line.push_back(ch);
@@ -324,7 +327,7 @@ struct device_domain::impl {
   void run() {
     vs::host_waiter& w = dom->waiter();
     uint64_t last_liveness = w.now_ns(), last_retry = last_liveness, last_publish = 0;
-    while (!stopping.load()) {
+    while (!stopping.load() && !removing) {
       const uint64_t before = activity();
       round();
       const uint64_t now = w.now_ns();
@@ -349,6 +352,7 @@ struct device_domain::impl {
       w.sleep(token, now + (waiting.empty() ? kIdleSleepNs : kRetryNs));
     }
     publish();
+    if (removing) log("removing its devices (remove-on)");
     // HMX-VTA-005: REMOVED to every driver before the device rings go, then the domain leaves.
     for (auto& [d, p] : ports) {
       p->bus->remove(kDevNum);

@@ -6,7 +6,11 @@
 // its own memory, a bus ring per driver domain (HMX-VTA-001), one connection per device
 // (HMX-VTA-003), one thread; the MAC policy decides which driver domains may reach it.
 //
-//   NAME=virtio-console[,input=TEXT]   NAME=virtio-net
+//   NAME=virtio-console[,input=TEXT][,remove-on=LINE]   NAME=virtio-net
+//
+// remove-on=LINE: when a guest writes LINE to its console, the domain removes its devices (EVENT_
+// DEVICE REMOVED on every bus, HMX-VTA-005) and leaves the core: device removal under a running
+// driver (HMX-VTA-034).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +28,7 @@ struct device_domain_spec {
   std::string name;
   std::string kind;   // "virtio-console" or "virtio-net"
   std::string input;  // virtio-console: bytes each console receives first (a host-to-guest line)
+  std::string remove_on;  // virtio-console: the line that makes the domain remove its devices
   uint64_t memory_bytes = 64ull << 20;
 };
 

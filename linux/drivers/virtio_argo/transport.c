@@ -11,6 +11,7 @@
  */
 #include <linux/device.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -63,6 +64,13 @@ static void vta_after_fail(struct vta_device *dev)
 {
 	dev_warn(&dev->vdev.dev, "virtio-argo: device %u of domain %u failed: %s\n", dev->dev_num,
 		 dev->be->domain, dev->fail_reason);
+	/*
+	 * Drivers that spin on a queue (virtio_console's put_chars) stop at a broken queue, and new
+	 * buffers are refused. virtio-blk's queues stay usable: they complete every request with an
+	 * I/O error instead (queue.c), which its driver can take.
+	 */
+	if (dev->registered && !vta_is_blk(dev))
+		virtio_break_device(&dev->vdev);
 	wake_up(&dev->ctl.wq);
 	schedule_work(&dev->config_work);
 }
@@ -641,11 +649,13 @@ static bool vta_readonly_in_flight(struct vta_vq *q)
 
 static void vta_complete_inline(struct vta_device *dev, struct vta_vq *q)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(vta_request_timeout_ms);
-	u64 spins = 0;
+	/* jiffies stand still with interrupts off; the clocksource does not. */
+	u64 start = ktime_get_ns(), deadline = start + (u64)vta_request_timeout_ms * NSEC_PER_MSEC;
+	u64 next_probe = start + (u64)VTA_PROBE_AFTER_MS * NSEC_PER_MSEC / 10;
 
 	for (;;) {
 		bool waiting;
+		u64 now;
 
 		spin_lock(&dev->lock);
 		waiting = !dev->failed && q->active && vta_readonly_in_flight(q);
@@ -654,10 +664,21 @@ static void vta_complete_inline(struct vta_device *dev, struct vta_vq *q)
 			return;
 		vta_take_messages(dev, true);
 		cpu_relax();
-		/* jiffies do not advance with interrupts off: count time by spins as well. */
-		if (time_after(jiffies, deadline) || ++spins > 200000000ull) {
+		now = ktime_get_ns();
+		if (now > deadline) {
 			vta_fail(dev, "the device does not complete a transmission (time-out)");
 			return;
+		}
+		/* The liveness timer cannot run meanwhile: ask about the device ring here. */
+		if (now > next_probe) {
+			u16 flags = 0;
+
+			next_probe = now + (u64)VTA_PROBE_AFTER_MS * NSEC_PER_MSEC / 10;
+			if (hmx_query_ring(dev->be->domain, dev->device_aport, 0, &flags, NULL) ||
+			    !(flags & HMX_RING_EXISTS)) {
+				vta_fail(dev, "the device ring vanished (device domain gone)");
+				return;
+			}
 		}
 	}
 }
