@@ -73,7 +73,8 @@ result driver_domain::connect(uint16_t dev_num, uint32_t* connect_error) {
   o.bounce_len = kBounceBytes;
   if (const hmx::status s = conn_chan_.open(o); !s.ok()) return static_cast<result>(s.code());
   bus_connect_result c{};
-  result r = bus_.connect(dev_num, o.aport, conn_chan_.own_max_message(), c);
+  const uint32_t max_message = opt_.claimed_max_message != 0 ? opt_.claimed_max_message : conn_chan_.own_max_message();
+  result r = bus_.connect(dev_num, o.aport, max_message, c);
   if (connect_error != nullptr) *connect_error = r == result::ok ? c.error : 0;
   if (r == result::ok && c.error != 0) r = static_cast<result>(-static_cast<int32_t>(c.error));
   if (r != result::ok) {

@@ -6,8 +6,10 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -168,12 +170,15 @@ struct virtio_service::impl {
     h.rx_capacity = k->chan.own_max_message();
     h.memory = dom->resource();  // request buffers in our own memory: USED leaves without a copy
     h.completion_batch = opt.completion_batch;
+    h.budget_bytes = opt.budget_bytes;
+    h.budget_entries = opt.budget_entries;
     k->host = std::make_unique<device::argo_device_host>(*dev, k->ref, h);
     r.device_aport = kDeviceAport;
     r.device_max_message = k->chan.own_max_message();
     conn = std::move(k);
     ++counters.connections;
-    log("domain " + std::to_string(b.driver) + " connected to device " + std::to_string(kDevNum));
+    log("domain " + std::to_string(b.driver) + " connected to device " + std::to_string(kDevNum) + " (budget " +
+        std::to_string(opt.budget_bytes) + " bytes, " + std::to_string(opt.budget_entries) + " requests held)");
     return r;
   }
 
@@ -196,8 +201,13 @@ struct virtio_service::impl {
     base.protocol_errors += h.protocol_errors;
     base.eagain += h.eagain;
     base.resets += h.resets;
+    base.budget_hits += h.budget_hits;
+    base.outbox_peak = std::max(base.outbox_peak, h.outbox_peak);
   }
   device::argo_host_stats base;  // totals of closed connections
+  uint64_t budget_hits_logged = 0;
+  std::atomic<bool> failed{false};
+  std::string failure;  // under stats_mu
 
   void publish() {
     virtio_service_stats s = counters;
@@ -211,6 +221,27 @@ struct virtio_service::impl {
       h.protocol_errors += c.protocol_errors;
       h.eagain += c.eagain;
       h.resets += c.resets;
+      h.budget_hits += c.budget_hits;
+      h.outbox_peak = std::max(h.outbox_peak, c.outbox_peak);
+      s.outbox_bound = conn->host->outbox_bound();
+      s.in_flight = conn->host->in_flight_total();
+    }
+    for (const auto& b : buses) {
+      const device::bus_server_stats& bs = b->server->stats();
+      s.bus_requests += bs.requests;
+      s.bus_dropped += bs.dropped;
+      s.bus_outbox_peak = std::max(s.bus_outbox_peak, bs.outbox_peak);
+      s.bus_outbox_bound = std::max(s.bus_outbox_bound, b->server->outbox_bound());
+    }
+    s.budget_bytes = opt.budget_bytes;
+    s.budget_entries = opt.budget_entries;
+    s.budget_hits = h.budget_hits;
+    s.outbox_peak = h.outbox_peak;
+    if (h.budget_hits > budget_hits_logged) {
+      budget_hits_logged = h.budget_hits;
+      log("domain " + std::to_string(conn != nullptr ? conn->driver : 0) + " went over its budget (" +
+          std::to_string(opt.budget_bytes) + " bytes, " + std::to_string(opt.budget_entries) +
+          " requests held): protocol error, DEVICE_NEEDS_RESET (" + std::to_string(h.budget_hits) + " so far)");
     }
     s.requests = h.requests;
     s.avail_messages = h.avail_messages;
@@ -237,7 +268,9 @@ struct virtio_service::impl {
     }
     s.connected = conn != nullptr;
     s.dead = killed.load();
+    s.failed = failed.load();
     std::lock_guard lock(stats_mu);
+    s.failure = failure;
     snapshot = s;
   }
 
@@ -281,6 +314,37 @@ struct virtio_service::impl {
     flush_notifies();
     publish();
     return true;
+  }
+
+  // The thread's edge: nothing a driver or back-end causes may end the process (issue 14). A
+  // failure stops this service with a report; its domain leaves the core as on a crash, so
+  // its drivers see their rings vanish (spec "Peer failure and removal").
+  void run_contained() {
+    try {
+      run();
+      return;
+    } catch (const std::exception& e) {
+      report_failure(e.what());
+    } catch (...) {
+      report_failure("unknown exception");
+    }
+    try {
+      if (!killed.exchange(true)) dom->destroy();
+      publish();
+    } catch (...) {
+      // The report above stands; the domain may be half gone, the process goes on.
+    }
+  }
+  void report_failure(const char* what) {
+    {
+      std::lock_guard lock(stats_mu);
+      failure = what;
+    }
+    failed = true;
+    try {
+      log(std::string("service stopped: ") + what);
+    } catch (...) {
+    }
   }
 
   void run() {
@@ -337,6 +401,8 @@ std::unique_ptr<virtio_service> virtio_service::start(ref::Core& core, const vir
   if (o.queues == 0 || o.name.empty()) throw std::runtime_error("virtio service: bad options");
   auto p = std::make_unique<impl>();
   p->opt = o;
+  if (p->opt.budget_bytes == 0) p->opt.budget_bytes = o.memory_bytes / 3;
+  if (p->opt.budget_entries == 0) p->opt.budget_entries = o.limits.max_in_flight * o.queues;
   device::blk_options b;
   b.path = o.blk_file;
   b.num_queues = o.queues;
@@ -372,7 +438,7 @@ std::unique_ptr<virtio_service> virtio_service::start(ref::Core& core, const vir
   p->open_buses(o.drivers);
   p->publish();
   impl* raw = p.get();
-  p->thread = std::thread([raw] { raw->run(); });
+  p->thread = std::thread([raw] { raw->run_contained(); });
   if (o.cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);

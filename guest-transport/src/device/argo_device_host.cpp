@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace hmx::virtio_argo::device {
 
@@ -22,6 +23,7 @@ struct argo_device_host::slot final : request {
   uint32_t written = 0;
   uint32_t sent = 0;  // USED bytes accepted by the driver's ring
   uint32_t wr_at = 0; // offset of the writable area in buf
+  uint64_t charged = 0; // bytes counted against the connection's budget
   bool completed = false;
   std::pmr::vector<uint8_t> buf;
   iovec rd{};
@@ -68,6 +70,29 @@ argo_device_host::~argo_device_host() { dev_.set_config_listener(nullptr); }
 void argo_device_host::post(std::function<void()> fn) {
   std::lock_guard lock(post_mu_);
   posted_.push_back(std::move(fn));
+}
+
+uint32_t argo_device_host::in_flight_total() const {
+  uint32_t n = 0;
+  for (const queue_rt& q : queues_) n += q.in_flight;
+  return n;
+}
+
+uint64_t argo_device_host::outbox_bound() const {
+  const uint64_t credits = uint64_t{core_.limits().max_in_flight} * queues_.size();
+  const uint64_t held = opt_.budget_entries != 0 ? std::min<uint64_t>(opt_.budget_entries, credits) : credits;
+  return held + 2;
+}
+
+bool argo_device_host::within_budget(uint64_t cost) const {
+  if (opt_.budget_entries != 0 && live_.size() + 1 > opt_.budget_entries) return false;
+  return opt_.budget_bytes == 0 || bytes_held_ + cost <= opt_.budget_bytes;
+}
+
+void argo_device_host::enqueue(out_entry e) {
+  if (e.kind == out_entry::bytes) ++responses_waiting_;
+  outbox_.push_back(std::move(e));
+  stats_.outbox_peak = std::max<uint64_t>(stats_.outbox_peak, outbox_.size());
 }
 
 uint32_t argo_device_host::in_flight(uint16_t queue) const {
@@ -135,13 +160,16 @@ void argo_device_host::handle(const uint8_t* data, uint32_t size) {
 void argo_device_host::respond(const message& req, uint32_t len) {
   (void)req;
   if (len == 0) return;  // cannot happen with tx_ sized for the largest response
-  outbox_.push_back({out_entry::bytes, std::vector<uint8_t>(tx_.begin(), tx_.begin() + len), nullptr});
+  enqueue({out_entry::bytes, std::vector<uint8_t>(tx_.begin(), tx_.begin() + len), nullptr});
 }
 
 // Control requests: each well-formed one gets exactly one response, in order (HMX-VTA-010);
 // a malformed one is dropped (the driver's request then times out).
 void argo_device_host::on_control(const message& m) {
   ++stats_.control_requests;
+  // HMX-VTA-011: the driver cannot have seen the previous answer, which still waits for room in
+  // its ring; a second request is a protocol error, so control traffic holds one response.
+  if (responses_waiting_ != 0) return violation();
   const msg_header h{VTA_FLAG_RESPONSE, m.hdr.msg_id, opt_.dev_num, m.hdr.token, 0};
   uint8_t* b = tx_.data();
   const auto cap = static_cast<uint32_t>(tx_.size());
@@ -248,12 +276,27 @@ void argo_device_host::on_avail(const message& m) {
     if (a.f.offset != 0 || a.f.head >= qs.size || q.head_busy[a.f.head] || q.in_flight >= qs.credit ||
         a.f.readable_total > lim.max_request_bytes || a.f.writable_total > lim.max_request_bytes)
       return violation();  // HMX-VTA-024: beyond the credit or the size limit
+    // The budget is checked before anything is allocated: a driver that holds back its ring
+    // cannot make the device domain's memory run out (spec "Bounded memory").
+    const uint64_t cost = uint64_t{a.f.readable_total} + a.f.writable_total;
+    if (!within_budget(cost)) {
+      ++stats_.budget_hits;
+      return violation();
+    }
     std::unique_ptr<slot> fresh;
-    if (!pool_.empty()) {
-      fresh = std::move(pool_.back());
-      pool_.pop_back();
-    } else {
-      fresh = std::make_unique<slot>(opt_.memory != nullptr ? opt_.memory : std::pmr::get_default_resource());
+    const bool in_place = a.data_len == a.f.readable_total;
+    const size_t wr_at = in_place ? 0 : a.f.readable_total;
+    try {
+      if (!pool_.empty()) {
+        fresh = std::move(pool_.back());
+        pool_.pop_back();
+      } else {
+        fresh = std::make_unique<slot>(opt_.memory != nullptr ? opt_.memory : std::pmr::get_default_resource());
+      }
+      fresh->buf.resize(wr_at + a.f.writable_total);
+    } catch (const std::bad_alloc&) {
+      ++stats_.budget_hits;  // memory ran out below the budget: the same answer
+      return violation();
     }
     s = fresh.get();
     s->tag = m.hdr.token;
@@ -263,10 +306,9 @@ void argo_device_host::on_avail(const message& m) {
     s->writable_total = a.f.writable_total;
     s->assembled = s->written = s->sent = 0;
     s->completed = false;
-    // Whole in this message: served in place, so only the writable area is allocated.
-    const bool in_place = a.data_len == a.f.readable_total;
-    const size_t wr_at = in_place ? 0 : a.f.readable_total;
-    s->buf.resize(wr_at + a.f.writable_total);
+    s->charged = cost;
+    bytes_held_ += cost;
+    // Whole in this message (in_place): served in place, so only the writable area is allocated.
     // The writable area starts zeroed, so no byte of an earlier request can reach the driver
     // even if the device writes less than it reports (HMX-VTA-036).
     if (a.f.writable_total != 0) std::memset(s->buf.data() + wr_at, 0, a.f.writable_total);
@@ -279,7 +321,18 @@ void argo_device_host::on_avail(const message& m) {
       ++stats_.requests;
       dev_.process(*s);
       // A device that keeps the request (to complete it later) gets its own copy of the bytes.
-      if (live_.contains(s) && !s->completed) s->keep(this, s->buf.get_allocator().resource());
+      if (live_.contains(s) && !s->completed) {
+        try {
+          s->keep(this, s->buf.get_allocator().resource());
+        } catch (const std::bad_alloc&) {
+          // The device must not go on with readable bytes that are gone: its queue forgets them.
+          const uint16_t vq = s->vq;
+          ++stats_.budget_hits;
+          core_.reset_queue(vq);
+          drop_requests(vq);
+          violation();
+        }
+      }
       return;
     }
     q.assembling = s;
@@ -298,13 +351,13 @@ void argo_device_host::complete(request& r, uint32_t written) {
   if (s.completed || !live_.contains(&s)) return;  // a device bug; never sent twice
   s.completed = true;
   s.written = std::min(written, s.writable_total);  // never more than the driver offered
-  outbox_.push_back({out_entry::used, {}, &s});
+  enqueue({out_entry::used, {}, &s});
 }
 
 void argo_device_host::config_changed() {
   if (config_event_queued_) return;  // one pending event carries the latest state
   config_event_queued_ = true;
-  outbox_.push_back({out_entry::config_event, {}, nullptr});
+  enqueue({out_entry::config_event, {}, nullptr});
 }
 
 void argo_device_host::violation() {
@@ -327,10 +380,19 @@ void argo_device_host::flush() {
         encode_used_prefix(prefix, opt_.dev_num, s.tag, {s.vq, s.head, 0, s.written, s.sent}, n);
         const chan_iov iov[2] = {{prefix, VTA_USED_PREFIX}, {s.buf.data() + s.wr_at + s.sent, n}};
         r = ch_.send(iov, n != 0 ? 2 : 1);
+        if (r == result::msg_size) {
+          // The driver's CONNECT claimed a larger ring than it has: this USED can never leave.
+          // A protocol error of the driver; the request's credit and head come back now.
+          release(&s);
+          outbox_.pop_front();
+          violation();
+          break;
+        }
         if (r != result::ok) break;
         ++stats_.used_messages;
         s.sent += n;
       } while (s.sent < s.written);
+      if (r == result::msg_size) continue;
       if (r == result::ok) release(&s);
     } else {
       if (e.kind == out_entry::config_event) {
@@ -348,6 +410,7 @@ void argo_device_host::flush() {
       return;  // the space-available event brings us back (serve() waits on the channel)
     }
     if (r == result::conn_refused) return driver_gone();
+    if (e.kind == out_entry::bytes && responses_waiting_ > 0) --responses_waiting_;
     outbox_.pop_front();  // ok, or a message that can never fit (our bug): not retried
   }
 }
@@ -358,6 +421,7 @@ void argo_device_host::release(slot* s) {
   if (s->head < q.head_busy.size()) q.head_busy[s->head] = false;
   auto it = live_.find(s);
   if (it == live_.end()) return;
+  bytes_held_ -= std::min(bytes_held_, s->charged);
   if (pool_.size() < 256) pool_.push_back(std::move(it->second));
   live_.erase(it);
 }
@@ -370,6 +434,7 @@ void argo_device_host::drop_requests(int queue) {
   });
   for (auto it = live_.begin(); it != live_.end();) {
     if (queue < 0 || it->first->vq == queue) {
+      bytes_held_ -= std::min(bytes_held_, it->first->charged);
       if (pool_.size() < 256) pool_.push_back(std::move(it->second));
       it = live_.erase(it);
     } else {
@@ -399,6 +464,7 @@ void argo_device_host::driver_gone() {
   if (gone_) return;
   reset_device();
   outbox_.clear();
+  responses_waiting_ = 0;
   gone_ = true;
 }
 

@@ -16,13 +16,13 @@ bus_server::bus_server(any_channel& ch, connect_fn on_connect, disconnect_fn on_
 
 void bus_server::add(uint16_t dev_num, uint32_t device_id, uint32_t vendor_id) {
   devices_[dev_num] = {device_id, vendor_id, false};
-  queue(encode(tx_, sizeof tx_, bus_device_event{dev_num, VTA_DEVICE_READY}));
+  queue_event(encode(tx_, sizeof tx_, bus_device_event{dev_num, VTA_DEVICE_READY}));
   flush();
 }
 
 void bus_server::remove(uint16_t dev_num) {
   if (devices_.erase(dev_num) == 0) return;
-  queue(encode(tx_, sizeof tx_, bus_device_event{dev_num, VTA_DEVICE_REMOVED}));
+  queue_event(encode(tx_, sizeof tx_, bus_device_event{dev_num, VTA_DEVICE_REMOVED}));
   flush();
 }
 
@@ -46,6 +46,11 @@ void bus_server::handle(uint32_t size) {
   message m;
   if (decode_message(rx_.data(), size, role::device, m) != result::ok || !m.is_bus()) return;  // dropped
   const uint32_t token = m.hdr.token;
+  ++stats_.requests;
+  if (answers_waiting_ >= kMaxAnswers) {
+    ++stats_.dropped;  // the driver neither drains its ring nor waits for its answers
+    return;
+  }
   switch (m.hdr.msg_id) {
     case VTA_BUS_GET_DEVICES: {
       bus_get_devices g{};
@@ -96,14 +101,26 @@ void bus_server::handle(uint32_t size) {
 }
 
 void bus_server::queue(uint32_t len) {
-  if (len != 0) outbox_.emplace_back(tx_, tx_ + len);
+  if (len == 0) return;
+  outbox_.push_back({std::vector<uint8_t>(tx_, tx_ + len), true});
+  ++answers_waiting_;
+  stats_.outbox_peak = std::max<uint64_t>(stats_.outbox_peak, outbox_.size());
+}
+
+void bus_server::queue_event(uint32_t len) {
+  if (len == 0) return;
+  outbox_.push_back({std::vector<uint8_t>(tx_, tx_ + len), false});
+  ++events_;
+  stats_.outbox_peak = std::max<uint64_t>(stats_.outbox_peak, outbox_.size());
 }
 
 void bus_server::flush() {
   while (!outbox_.empty()) {
-    const chan_iov iov{outbox_.front().data(), static_cast<uint32_t>(outbox_.front().size())};
+    const out_msg& m = outbox_.front();
+    const chan_iov iov{m.bytes.data(), static_cast<uint32_t>(m.bytes.size())};
     const result r = ch_.send(&iov, 1);
     if (r == result::again) return;
+    if (m.answer) --answers_waiting_;
     outbox_.pop_front();  // sent, or undeliverable (no driver listening): not retried
   }
 }

@@ -9,6 +9,13 @@
 // max_in_flight requests per queue and never has to drop one (HMX-VTA-023, -025). Outgoing
 // messages wait in order in an outbox while the driver's ring is full (EAGAIN); the host keeps
 // receiving meanwhile (HMX-VTA-022). Hosted; one thread (the one calling poll()/serve()).
+//
+// Bounded memory (spec "Security considerations", issue 14): the requests a connection holds at
+// once are limited by a budget of bytes and entries fixed at start, checked before anything is
+// allocated; an AVAIL beyond it is a protocol error (DEVICE_NEEDS_RESET, HMX-VTA-024) and so is a
+// control request while the answer to the previous one still waits (HMX-VTA-011), so the outbox
+// never holds more than every held request's USED, one response and one EVENT_CONFIG. A USED the
+// driver's ring can never take (its CONNECT claimed a larger ring) is a protocol error too.
 #pragma once
 
 #include <atomic>
@@ -42,6 +49,10 @@ struct argo_host_options {
   // lets the driver take several completions per wake-up, as a virtio device that interrupts
   // once per pass over its queues does.
   uint32_t completion_batch = 1;
+  // Requests held at once over all queues: their readable plus writable bytes, and their number
+  // (0: no limit beyond the credits and max_request_bytes).
+  uint64_t budget_bytes = 0;
+  uint32_t budget_entries = 0;
 };
 
 struct argo_host_stats {
@@ -53,6 +64,8 @@ struct argo_host_stats {
   uint64_t protocol_errors = 0;   // well-formed but against the rules: DEVICE_NEEDS_RESET
   uint64_t eagain = 0;            // sends that met a full driver ring
   uint64_t resets = 0;
+  uint64_t budget_hits = 0;       // AVAILs refused by the budget or an allocation that failed
+  uint64_t outbox_peak = 0;       // most messages waiting at once
 };
 
 class argo_device_host final : private request_sink, private config_listener {
@@ -75,6 +88,10 @@ class argo_device_host final : private request_sink, private config_listener {
   const argo_host_stats& stats() const { return stats_; }
   uint32_t in_flight(uint16_t queue) const;
   size_t outbox_size() const { return outbox_.size(); }
+  // Most messages the outbox can hold: a USED per request held, one response, one EVENT_CONFIG.
+  uint64_t outbox_bound() const;
+  uint32_t in_flight_total() const;
+  uint64_t bytes_held() const { return bytes_held_; }
 
  private:
   struct slot;
@@ -96,6 +113,8 @@ class argo_device_host final : private request_sink, private config_listener {
   void on_control(const message& m);
   void on_avail(const message& m);
   void respond(const message& req, uint32_t len);
+  void enqueue(out_entry e);
+  bool within_budget(uint64_t cost) const;
   void violation();
   void flush();
   void release(slot* s);
@@ -113,6 +132,8 @@ class argo_device_host final : private request_sink, private config_listener {
   std::unordered_map<slot*, std::unique_ptr<slot>> live_;
   std::vector<std::unique_ptr<slot>> pool_;
   std::deque<out_entry> outbox_;
+  uint32_t responses_waiting_ = 0;  // control responses in the outbox (HMX-VTA-011: at most one)
+  uint64_t bytes_held_ = 0;         // readable + writable bytes of the requests held
   bool config_event_queued_ = false;
   bool gone_ = false;
   std::mutex post_mu_;

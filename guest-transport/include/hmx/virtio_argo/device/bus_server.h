@@ -3,6 +3,11 @@
 // PING, CONNECT and DISCONNECT on the ring at VTA_BUS_APORT and announces devices coming and
 // going with EVENT_DEVICE. Making a connection (registering the device's ring, starting its
 // argo_device_host) is the owner's job, done in the connect callback. Hosted; one thread.
+//
+// Answers wait in a bounded outbox while the driver's bus ring is full: a driver keeps one bus
+// request outstanding and drains its ring, so more than kMaxAnswers waiting answers means it
+// does neither; the requests beyond are dropped (as a malformed one is: the driver's request
+// times out) and counted. EVENT_DEVICE messages come from the owner and are always kept.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,12 @@
 #include "hmx/virtio_argo/protocol_bus.h"
 
 namespace hmx::virtio_argo::device {
+
+struct bus_server_stats {
+  uint64_t requests = 0;     // well-formed requests received
+  uint64_t dropped = 0;      // requests not answered: the outbox was full
+  uint64_t outbox_peak = 0;  // most messages waiting at once
+};
 
 class bus_server {
  public:
@@ -29,6 +40,11 @@ class bus_server {
   void remove(uint16_t dev_num);                                      // announces REMOVED
   result poll();
   bool connected(uint16_t dev_num) const;
+  const bus_server_stats& stats() const { return stats_; }
+  // Most messages the outbox can hold: kMaxAnswers answers and the EVENT_DEVICE messages of the
+  // owner's add() and remove() calls made while the ring was full.
+  static constexpr uint32_t kMaxAnswers = 8;
+  uint64_t outbox_bound() const { return kMaxAnswers + events_; }
 
  private:
   struct device {
@@ -37,7 +53,8 @@ class bus_server {
     bool connected = false;
   };
   void handle(uint32_t size);
-  void queue(uint32_t len);
+  void queue(uint32_t len);  // an answer
+  void queue_event(uint32_t len);
   void flush();
 
   any_channel& ch_;
@@ -46,7 +63,14 @@ class bus_server {
   std::map<uint16_t, device> devices_;
   std::vector<uint8_t> rx_;
   uint8_t tx_[VTA_HEADER_SIZE + 8 + 16 * 32];
-  std::deque<std::vector<uint8_t>> outbox_;
+  struct out_msg {
+    std::vector<uint8_t> bytes;
+    bool answer = false;
+  };
+  std::deque<out_msg> outbox_;
+  uint32_t answers_waiting_ = 0;
+  uint64_t events_ = 0;  // EVENT_DEVICE messages queued so far
+  bus_server_stats stats_;
 };
 
 }  // namespace hmx::virtio_argo::device

@@ -27,6 +27,9 @@ struct driver_domain_options {
   uint64_t memory_bytes = 64ull << 20;
   uint32_t bus_ring_len = 4 * 4096 - 64;
   uint32_t ring_len = (1u << 20) - 64;  // the connection's driver ring (USED messages)
+  // driver_max_message sent in CONNECT; 0: the ring's real largest message. Tests of a lying
+  // driver (spec "Bus messages", CONNECT) set more than the ring takes.
+  uint32_t claimed_max_message = 0;
   uint64_t request_timeout_ns = 2'000'000'000;
   uint64_t liveness_timeout_ns = 2'000'000'000;
 };

@@ -15,7 +15,12 @@
 //
 // die_after = N makes the domain die when the device receives its N-th request (before serving
 // it): what a crash mid-request looks like to the driver (spec "Peer failure and removal").
-// Hosted.
+//
+// Containment (issue 14): what a driver does is bounded by the connection's budget (requests
+// held, in bytes and entries, fixed at start and logged with the connection); going beyond it is a
+// protocol error of that driver only. The service thread catches whatever escapes a round at its
+// edge: the service then stops with a report (log line, stats().failed), the domain leaves the
+// core as on a crash, and the process goes on. Hosted.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +53,12 @@ struct virtio_service_options {
   uint32_t device_ring_len = (1u << 20) - 64;  // the connection's device ring (AVAIL messages)
   device::queue_limits limits{64, (1u << 20) + 4096};
   uint32_t completion_batch = 1;     // argo_host_options::completion_batch (1 measured best)
+  // Per-connection budget of requests held at once (argo_host_options): readable + writable
+  // bytes (0: a third of memory_bytes: the arena rounds a block up to a power of two, so the
+  // requests then take at most two thirds, and the rings fit in the rest) and entries
+  // (0: limits.max_in_flight * queues). options() shows the values in force.
+  uint64_t budget_bytes = 0;
+  uint32_t budget_entries = 0;
   int cpu = -1;                      // pin the service thread to this host CPU (benchmarks)
   std::function<void(const std::string&)> log;  // one line per event (connections, refusals, death)
 };
@@ -64,6 +75,16 @@ struct virtio_service_stats {
   bool connected = false;
   bool dead = false;              // killed (kill() or die_after): the domain left the core
   bool backend_failed = false;    // vhost-user: the back-end died or broke the protocol
+  bool failed = false;            // the service thread met an error it could not handle: stopped
+  std::string failure;            // what it was
+  // Budgets (fixed at start) and how close drivers came to them.
+  uint64_t budget_bytes = 0;
+  uint32_t budget_entries = 0;
+  uint64_t budget_hits = 0;       // AVAILs refused by the budget (protocol errors of the driver)
+  uint64_t outbox_bound = 0, outbox_peak = 0;  // the connection's outbox, in messages
+  uint32_t in_flight = 0;         // credits the connection holds now
+  uint64_t bus_requests = 0, bus_dropped = 0;  // bus requests, those beyond the bus outbox
+  uint64_t bus_outbox_bound = 0, bus_outbox_peak = 0;
 };
 
 class virtio_service {
