@@ -132,7 +132,11 @@ std::vector<std::string> service_set::stats_lines() const {
                   std::to_string(st.used_messages) + " USED messages, " + std::to_string(st.eagain) + " EAGAIN, " +
                   std::to_string(st.drivers_served) + " driver(s) served, " + std::to_string(st.drivers_refused) +
                   " refused by the policy" + (st.dead ? ", died" : "") +
-                  (st.backend_failed ? ", back-end failed" : ""));
+                  (st.backend_failed ? ", back-end failed" : "") + (st.failed ? ", failed" : "") + ", budget " +
+                  std::to_string(st.budget_bytes) + " bytes / " + std::to_string(st.budget_entries) +
+                  " requests held per connection (" + std::to_string(st.budget_hits) + " hits), outbox peak " +
+                  std::to_string(st.outbox_peak) + ", bus outbox peak " + std::to_string(st.bus_outbox_peak) + " (" +
+                  std::to_string(st.bus_dropped) + " bus requests dropped)");
   }
   return out;
 }
