@@ -33,7 +33,7 @@ class agent {
     }
     // With its vector registered the agent sleeps until a message arrives (HMX-EVENT-005).
     if (ctx_.has_feature(HMX_FEATURE_VECTOR))
-      ctx_.plat().idle_by_interrupt(c_.set_vector(0, hmx::vector_reg::unmasked(peer::agent_vector)).ok());
+      ctx_.plat().idle_by_interrupt(c_.set_vector(0, hmx::vector_reg::unmasked(ctx_.vector(peer::agent_vector))).ok());
     send_buffer_ = static_cast<unsigned char*>(ctx_.pages(kSendBufferBytes / 4096));
     scratch_ = static_cast<unsigned char*>(ctx_.pages(1));
     void* mem = ctx_.pages(static_cast<size_t>(hmx::ring_npages(peer::cmd_ring_len)));
@@ -165,7 +165,7 @@ class agent {
         break;
       case peer::op_status:
         if (events_ != nullptr) r.status = hmx::test_and_clear_status(events_, ~uint64_t{0});
-        r.vectors = ctx_.plat().vector_count(0, peer::agent_vector);
+        r.vectors = ctx_.plat().vector_count(0, ctx_.vector(peer::agent_vector));
         break;
       case peer::op_relay_exit: {
         // Buffers must be guest RAM (a host stack is not, in-process).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Discovery on x86 (spec 03-discovery: the CPUID leaf block; HMX-DISC-*). CPUID is read through
-// the platform on each vCPU (on the guest images at CPL0: a CPL3 CPUID does not reach the
-// monitor on every hypervisor).
+// Discovery (spec 03-discovery; HMX-DISC-*): on x86 the CPUID leaf block, read through the
+// platform on each vCPU (on the guest images at CPL0: a CPL3 CPUID does not reach the monitor on
+// every hypervisor); on Arm the SMCCC functions, called through HVC #0 and SMC #0.
 #include "util.h"
 
 namespace {
@@ -16,6 +16,9 @@ constexpr uint32_t kKnownFeatures = HMX_FEATURE_BATCH_BIT | HMX_FEATURE_EVENT_PA
                                     HMX_FEATURE_VECTOR_BIT | HMX_FEATURE_RING_VCPU_BIT |
                                     HMX_FEATURE_NULL_OP_BIT;
 
+// Arm has no CPUID: HMX is found through its SMCCC functions (HMX-DISC-009).
+constexpr const char* kArm = "Arm: no CPUID leaf block; discovery is the SMCCC service (HMX-DISC-009)";
+
 // Xen offers Argo without an HMX leaf block: discovery there is the Argo probe (spec 3.2).
 constexpr const char* kNoBlock = "no HMX CPUID leaf block: HMX is reached through Xen's Argo (spec 3.2)";
 
@@ -27,6 +30,7 @@ hmx::cpuid_regs leaf(context& ctx, uint32_t offset, unsigned vcpu = 0) {
 
 // covers: HMX-DISC-001
 HMX_GUEST_TEST(disc_hypervisor_bit, "HMX-DISC-001") {
+  if (ctx.arm()) return ctx.skip("%s", kArm);
   for (unsigned v = 0; v < ctx.vcpus(); ++v) {
     const hmx::cpuid_regs r = ctx.plat().cpuid(v, 1, 0);
     ctx.check((r.ecx & hmx::cpuid1_ecx_hypervisor_bit) != 0, "vCPU %u: CPUID.1:ECX[31] is 0", v);
@@ -35,6 +39,7 @@ HMX_GUEST_TEST(disc_hypervisor_bit, "HMX-DISC-001") {
 
 // covers: HMX-DISC-002 HMX-DISC-003
 HMX_GUEST_TEST(disc_leaf_block, "HMX-DISC-002 HMX-DISC-003") {
+  if (ctx.arm()) return ctx.skip("%s", kArm);
   if (!ctx.probe().hmx_present()) return ctx.skip("%s", kNoBlock);
   ctx.req("HMX-DISC-002");
   unsigned blocks = 0;
@@ -57,6 +62,7 @@ HMX_GUEST_TEST(disc_leaf_block, "HMX-DISC-002 HMX-DISC-003") {
 
 // covers: HMX-DISC-004
 HMX_GUEST_TEST(disc_version_leaf, "HMX-DISC-004") {
+  if (ctx.arm()) return ctx.skip("%s", kArm);
   if (!ctx.probe().hmx_present()) return ctx.skip("%s", kNoBlock);
   const hmx::cpuid_regs r = leaf(ctx, HMX_CPUID_LEAF_VERSION);
   ctx.expect_eq(r.eax >> 16, HMX_VERSION_MAJOR, "VERSION EAX major");
@@ -75,6 +81,7 @@ HMX_GUEST_TEST(disc_version_leaf, "HMX-DISC-004") {
 
 // covers: HMX-DISC-005
 HMX_GUEST_TEST(disc_mechanisms_leaf, "HMX-DISC-005") {
+  if (ctx.arm()) return ctx.skip("%s", kArm);
   if (!ctx.probe().hmx_present()) return ctx.skip("%s", kNoBlock);
   const hmx::cpuid_regs r = leaf(ctx, HMX_CPUID_LEAF_MECHANISMS);
   ctx.check((r.eax & ~kKnownMechanisms) == 0, "mechanism bitmap %#x has undefined bits", r.eax);
@@ -101,6 +108,7 @@ HMX_GUEST_TEST(disc_mechanisms_leaf, "HMX-DISC-005") {
 
 // covers: HMX-DISC-006 HMX-DISC-007
 HMX_GUEST_TEST(disc_msr_leaf, "HMX-DISC-006 HMX-DISC-007") {
+  if (ctx.arm()) return ctx.skip("%s", kArm);
   if (!ctx.probe().hmx_present()) return ctx.skip("%s", kNoBlock);
   const hmx::cpuid_regs r = leaf(ctx, HMX_CPUID_LEAF_MSR);
   ctx.req("HMX-DISC-006");
@@ -127,6 +135,7 @@ HMX_GUEST_TEST(disc_msr_leaf, "HMX-DISC-006 HMX-DISC-007") {
 
 // covers: HMX-DISC-008
 HMX_GUEST_TEST(disc_reserved_zero, "HMX-DISC-008") {
+  if (ctx.arm()) return ctx.skip("%s", kArm);
   if (!ctx.probe().hmx_present()) return ctx.skip("%s", kNoBlock);
   ctx.expect_eq(leaf(ctx, HMX_CPUID_LEAF_VERSION).edx, 0, "VERSION EDX");
   ctx.expect_eq(leaf(ctx, HMX_CPUID_LEAF_MECHANISMS).edx, 0, "MECHANISMS EDX");
@@ -139,9 +148,66 @@ HMX_GUEST_TEST(disc_reserved_zero, "HMX-DISC-008") {
   }
 }
 
+namespace {
+
+// One SMCCC call with X4..X7 set to markers, which must come back unchanged: results are X0..X3
+// only (SMCCC 1.1, spec "rationale-smccc"). False when the platform cannot make the call.
+bool smccc_call(context& ctx, unsigned vcpu, bool smc, uint32_t fid, hmx::smccc_regs& r, uint64_t x1 = 0) {
+  r = hmx::smccc_regs{};
+  r.x[0] = fid;
+  r.x[1] = x1;
+  for (unsigned i = 4; i < 8; ++i) r.x[i] = 0x484d580000000000ull | i;
+  if (!ctx.plat().smccc(vcpu, r, smc)) return false;
+  for (unsigned i = 4; i < 8; ++i)
+    ctx.check(r.x[i] == (0x484d580000000000ull | i), "%s %#x: X%u changed to %#lx", smc ? "SMC" : "HVC", fid, i,
+              static_cast<unsigned long>(r.x[i]));
+  return true;
+}
+
+// The HMX functions the SMCCC function table lists (spec/hmx.textproto `smccc`).
+constexpr uint64_t kHmxFunctionCount = 6;
+
+}  // namespace
+
 // covers: HMX-DISC-009
 HMX_GUEST_TEST(disc_arm_smccc, "HMX-DISC-009") {
-  // The SMCCC service is Arm's; this suite's images are x86 (an aarch64 port would test it).
-  if (!ctx.has_mech(HMX_MECH_ARM_SMCCC_HVC)) return ctx.skip("arm_smccc_hvc is not offered (x86 guest)");
-  ctx.untestable("HMX-DISC-009", "arm_smccc_hvc advertised to an x86 guest");
+  if (!ctx.has_mech(HMX_MECH_ARM_SMCCC_HVC)) return ctx.skip("arm_smccc_hvc is not offered");
+  hmx::smccc_regs r;
+  if (!smccc_call(ctx, 0, false, 0x80000000u, r))
+    return ctx.untestable("HMX-DISC-009", "this platform cannot issue an SMCCC call");
+  const hmx::probe_result& p = ctx.probe();
+  for (bool smc : {false, true}) {
+    const char* how = smc ? "SMC #0" : "HVC #0";
+    ctx.check(smccc_call(ctx, 0, smc, 0x8400000Au, r, 0x80000000u) && r.x[0] == 0,
+              "%s: PSCI_FEATURES(SMCCC_VERSION) = %#lx, want 0", how, static_cast<unsigned long>(r.x[0]));
+    ctx.check(smccc_call(ctx, 0, smc, 0x80000000u, r) && static_cast<int32_t>(r.x[0]) >= 0x10001,
+              "%s: SMCCC_VERSION %#lx, want 1.1 or later", how, static_cast<unsigned long>(r.x[0]));
+    // HMX's CALL_UID, also with the SVE hint (bit 16) set: the same function.
+    for (uint32_t fid : {HMX_SMCCC_FN_CALL_UID, HMX_SMCCC_FN_CALL_UID | HMX_SMCCC_SVE_HINT}) {
+      ctx.check(smccc_call(ctx, 0, smc, fid, r) && static_cast<uint32_t>(r.x[0]) == HMX_SMCCC_UID_W0 &&
+                    static_cast<uint32_t>(r.x[1]) == HMX_SMCCC_UID_W1 && static_cast<uint32_t>(r.x[2]) == HMX_SMCCC_UID_W2 &&
+                    static_cast<uint32_t>(r.x[3]) == HMX_SMCCC_UID_W3,
+                "%s: CALL_UID %#x answered %#lx %#lx %#lx %#lx, not the HMX UID", how, fid,
+                static_cast<unsigned long>(r.x[0]), static_cast<unsigned long>(r.x[1]),
+                static_cast<unsigned long>(r.x[2]), static_cast<unsigned long>(r.x[3]));
+    }
+    ctx.check(smccc_call(ctx, 0, smc, HMX_SMCCC_FN_REVISION, r) && r.x[0] == HMX_SMCCC_REVISION_MAJOR &&
+                  r.x[1] == HMX_SMCCC_REVISION_MINOR,
+              "%s: REVISION %lu.%lu", how, static_cast<unsigned long>(r.x[0]), static_cast<unsigned long>(r.x[1]));
+    ctx.check(smccc_call(ctx, 0, smc, HMX_SMCCC_FN_CALL_COUNT, r) && r.x[0] == kHmxFunctionCount,
+              "%s: CALL_COUNT %lu", how, static_cast<unsigned long>(r.x[0]));
+    ctx.check(smccc_call(ctx, 0, smc, HMX_SMCCC_FN_VERSION, r) && r.x[0] == HMX_VERSION && r.x[1] == 0 &&
+                  r.x[2] == ctx.domid(),
+              "%s: VERSION %#lx vCPU %lu domain %lu, want %#x, 0, %u", how, static_cast<unsigned long>(r.x[0]),
+              static_cast<unsigned long>(r.x[1]), static_cast<unsigned long>(r.x[2]), HMX_VERSION, ctx.domid());
+    ctx.check(smccc_call(ctx, 0, smc, HMX_SMCCC_FN_FEATURES, r) && r.x[0] == 0 && r.x[1] == p.mechanisms &&
+                  r.x[2] == p.features && r.x[3] == p.max_batch,
+              "%s: FEATURES %#lx %#lx %#lx %#lx", how, static_cast<unsigned long>(r.x[0]),
+              static_cast<unsigned long>(r.x[1]), static_cast<unsigned long>(r.x[2]), static_cast<unsigned long>(r.x[3]));
+    ctx.check((r.x[1] & HMX_MECH_ARM_SMCCC_HVC_BIT) != 0, "%s: FEATURES X1 lacks arm_smccc_hvc", how);
+  }
+  // VERSION X1 is the index of the vCPU that calls.
+  for (unsigned v = 1; v < ctx.vcpus(); ++v)
+    ctx.check(smccc_call(ctx, v, false, HMX_SMCCC_FN_VERSION, r) && r.x[1] == v, "vCPU %u: VERSION X1 = %lu", v,
+              static_cast<unsigned long>(r.x[1]));
 }

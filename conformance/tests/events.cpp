@@ -55,17 +55,19 @@ HMX_GUEST_TEST(event_vector_register, "HMX-EVENT-001") {
     }
   }
   // set_vector: the same rules as EINVAL.
-  ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 0x44), 0, "set_vector(0, 0x44)");
+  const uint8_t v44 = ctx.vector(0x44);
+  ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, v44), 0, "set_vector(0, %#x)", v44);
   ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 0x144), -HMX_EINVAL, "set_vector(0, 0x144): reserved bit 8");
   ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 0x0f), -HMX_EINVAL, "set_vector(0, 0x0f): unmasked vector < 16");
   ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, uint64_t{1} << 40), -HMX_EINVAL, "set_vector(0, bit 40)");
-  if (ctx.msr_conduit()) ctx.check(read_vector(ctx, 0, &v) && v == 0x44, "VECTOR after refused set_vector: %#lx",
+  if (ctx.msr_conduit()) ctx.check(read_vector(ctx, 0, &v) && v == v44, "VECTOR after refused set_vector: %#lx",
                                    static_cast<unsigned long>(v));
   if (ctx.vcpus() > 1) {
-    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 1, kMasked | 0x22), 0, "set_vector(1, masked 0x22)");
+    const uint8_t v22 = ctx.vector(0x22);
+    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 1, kMasked | v22), 0, "set_vector(1, masked %#x)", v22);
     if (ctx.msr_conduit()) {
       msr_job j{ctx.msr(HMX_MSR_VECTOR), 0, false, false};
-      ctx.check(ctx.run_on(1, msr_on_vcpu1, &j) && j.ok && j.value == (kMasked | 0x22),
+      ctx.check(ctx.run_on(1, msr_on_vcpu1, &j) && j.ok && j.value == (kMasked | v22),
                 "vCPU 1 reads %#lx after set_vector(1, ...)", static_cast<unsigned long>(j.value));
     }
   }
@@ -82,6 +84,16 @@ HMX_GUEST_TEST(event_set_vector_vcpu, "HMX-EVENT-002") {
   ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0xffffffffu, kMasked), -HMX_EINVAL, "set_vector(vcpu 0xffffffff)");
   ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, uint64_t{1} << 32, kMasked), -HMX_EINVAL, "set_vector(vcpu 2^32)");
   ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, n - 1, kMasked), 0, "set_vector(last vCPU)");
+  if (ctx.has_mech(HMX_MECH_ARM_PPI)) {
+    // On Arm an unmasked vector is a PPI, 16 to 31; masked, any vector stays allowed.
+    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 16), 0, "set_vector(0, PPI 16)");
+    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 31), 0, "set_vector(0, PPI 31)");
+    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 32), -HMX_EINVAL, "set_vector(0, 32): an SPI, not a PPI");
+    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 0xe0), -HMX_EINVAL, "set_vector(0, 0xe0): not a PPI");
+    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, 15), -HMX_EINVAL, "set_vector(0, 15): an SGI");
+    ctx.expect_rc(ctx.call(HMX_OP_SET_VECTOR, 0, kMasked | 0xe0), 0, "set_vector(0, masked 0xe0)");
+    (void)ctx.call(HMX_OP_SET_VECTOR, 0, kMasked);
+  }
 }
 
 // covers: HMX-EVENT-003
@@ -160,7 +172,7 @@ HMX_GUEST_TEST(event_delivery, "HMX-EVENT-005 HMX-EVENT-006") {
   if (!page && !vec) return ctx.skip("neither EVENT_PAGE nor VECTOR is offered");
   const uint16_t me = ctx.domid();
   platform& p = ctx.plat();
-  constexpr uint8_t kV0 = 0x53, kV1 = 0x54;
+  const uint8_t kV0 = ctx.vector(0x53), kV1 = ctx.vector(0x54);
   hmx_event_page_t* ev = nullptr;
   if (page) {
     ev = ctx.alloc<hmx_event_page_t>();

@@ -84,8 +84,58 @@ HMX_GUEST_TEST(mech_vmcall, "HMX-MECH-002") {
 
 // covers: HMX-MECH-003
 HMX_GUEST_TEST(mech_smccc, "HMX-MECH-003") {
-  if (!ctx.has_mech(HMX_MECH_ARM_SMCCC_HVC)) return ctx.skip("arm_smccc_hvc is not offered (x86 guest)");
-  ctx.untestable("HMX-MECH-003", "an aarch64 image is needed for the SMCCC conduit");
+  if (!ctx.has_mech(HMX_MECH_ARM_SMCCC_HVC)) return ctx.skip("arm_smccc_hvc is not offered");
+  platform& p = ctx.plat();
+  auto* page = static_cast<unsigned char*>(ctx.pages(1));
+  ring* self = ctx.make_ring(0x20003, ctx.domid(), 256);
+  if (page == nullptr || self == nullptr) return;
+  auto call = [&](uint64_t gpa, bool smc, uint64_t* x0) {
+    hmx::smccc_regs r;
+    r.x[0] = HMX_SMCCC_FN_CALL;
+    r.x[1] = gpa;
+    const bool ok = p.smccc(0, r, smc);
+    *x0 = r.x[0];
+    return ok;
+  };
+  uint64_t x0 = 0;
+  if (!call(0, false, &x0)) return ctx.untestable("HMX-MECH-003", "this platform cannot issue an SMCCC call");
+
+  // One CALL runs one call, through HVC #0 and SMC #0, the result in the block when it returns.
+  auto* blk = reinterpret_cast<hmx_call_block_t*>(page);
+  for (bool smc : {false, true}) {
+    *blk = hmx_call_block_t{};
+    blk->op = HMX_OP_NOTIFY;
+    blk->result = static_cast<int64_t>(kSentinel);
+    ctx.check(call(ctx.gpa(blk), smc, &x0) && x0 == 0, "%s CALL with a valid block: X0 = %#lx", smc ? "SMC" : "HVC",
+              static_cast<unsigned long>(x0));
+    ctx.expect_rc(blk->result, 0, "notify(0) result in the block");
+  }
+
+  // A sendv block 8 bytes off the alignment: INVALID_PARAMETER and nothing runs.
+  auto* sa = reinterpret_cast<hmx_send_addr_t*>(page + 1024);
+  auto* iov = reinterpret_cast<hmx_iov_t*>(page + 1088);
+  auto* payload = page + 1152;
+  *sa = util::to(ctx.domid(), 0x20003);
+  *iov = hmx_iov_t{ctx.gpa(payload), 8, 0};
+  auto* odd = reinterpret_cast<hmx_call_block_t*>(page + 512 + 8);
+  *odd = hmx_call_block_t{};
+  odd->op = HMX_OP_SENDV;
+  odd->result = static_cast<int64_t>(kSentinel);
+  odd->arg[0] = ctx.gpa(sa);
+  odd->arg[1] = ctx.gpa(iov);
+  odd->arg[2] = 1;
+  ctx.check(call(ctx.gpa(odd), false, &x0) && x0 == HMX_SMCCC_INVALID_PARAMETER,
+            "CALL of a misaligned block: X0 = %#lx, want INVALID_PARAMETER", static_cast<unsigned long>(x0));
+  ctx.check(static_cast<uint64_t>(odd->result) == kSentinel, "misaligned block: result written");
+  ctx.check(self->reader.empty(), "misaligned block: the sendv ran");
+
+  // Blocks not entirely in the caller's RAM.
+  const uint64_t end = p.ram_end();
+  const uint64_t bad[] = {end, end - 32, p.non_ram_gpa(), 0xfffffffffffffff0ull, uint64_t{1} << 52};
+  for (uint64_t g : bad)
+    ctx.check(call(g, false, &x0) && x0 == HMX_SMCCC_INVALID_PARAMETER,
+              "CALL of block GPA %#lx (not in RAM): X0 = %#lx, want INVALID_PARAMETER", static_cast<unsigned long>(g),
+              static_cast<unsigned long>(x0));
 }
 
 // covers: HMX-MECH-004

@@ -137,7 +137,7 @@ HMX_GUEST_TEST(notify_flags, "HMX-NOTIFY-003 HMX-NOTIFY-004 HMX-NOTIFY-005") {
 HMX_GUEST_TEST(notify_wakes_waiters, "HMX-NOTIFY-001 HMX-EVENT-007") {
   const uint16_t me = ctx.domid();
   hmx_event_page_t* ev = events(ctx);
-  constexpr uint8_t kVector = 0x52;
+  const uint8_t kVector = ctx.vector(0x52);
   const bool vec = ctx.has_feature(HMX_FEATURE_VECTOR);
   if (vec) ctx.expect_rc(ctx.client(0).set_vector(0, hmx::vector_reg::unmasked(kVector)).code(), 0, "set_vector");
   // Our own wait on our own ring.
@@ -231,7 +231,7 @@ HMX_GUEST_TEST(notify_wakes_queuing_vcpu, "HMX-EVENT-007") {
   if (!ctx.has_feature(HMX_FEATURE_VECTOR)) return ctx.skip("feature VECTOR is not offered");
   if (ctx.vcpus() < 2) return ctx.untestable("HMX-EVENT-007", "needs 2 vCPUs");
   const uint16_t me = ctx.domid();
-  constexpr uint8_t kV0 = 0x55, kV1 = 0x56;
+  const uint8_t kV0 = ctx.vector(0x55), kV1 = ctx.vector(0x56);
   platform& p = ctx.plat();
   ring* r = ctx.make_ring(0x70040, me, 512);
   auto* buf = static_cast<unsigned char*>(ctx.pages(1));

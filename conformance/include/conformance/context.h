@@ -124,6 +124,14 @@ class context {
   [[nodiscard]] unsigned vcpus() const noexcept { return nvcpus_; }
   [[nodiscard]] uint32_t msr(uint32_t offset) const noexcept { return probe_.msr_base + offset; }
   [[nodiscard]] bool msr_conduit() const noexcept { return probe_.has_mechanism(HMX_MECH_X86_MSR); }
+  // The domain runs on Arm (HMX found through SMCCC, or Xen on Arm): no CPUID, no MSRs.
+  [[nodiscard]] bool arm() const noexcept { return probe_.arch == hmx::arch_kind::aarch64; }
+  // The notification vector a test uses where it names the x86 vector `x86`. With arm_ppi the
+  // vectors are PPIs 16..31 (HMX-EVENT-002): PPI 16 + (x86 & 7), so the vectors of one test,
+  // which differ in their low bits, stay distinct and clear of the timers' PPIs.
+  [[nodiscard]] uint8_t vector(uint8_t x86) const noexcept {
+    return has_mech(HMX_MECH_ARM_PPI) ? static_cast<uint8_t>(16 + (x86 & 7)) : x86;
+  }
   // Operations travel in call blocks the hypervisor reads (every HMX call conduit); false on
   // Xen's hypercall, where Argo's five arguments are the whole call (spec 4.5).
   [[nodiscard]] bool call_blocks() const noexcept { return probe_.hmx_present(); }

@@ -13,6 +13,7 @@
 
 #include <hmx/abi.h>
 #include <hmx/cpuid.h>
+#include <hmx/environment.h>
 #include <hmx/probe.h>
 #include <hmx/status.h>
 
@@ -48,6 +49,13 @@ class platform {
     (void)cmd, (void)a1, (void)a2, (void)a3, (void)a4;
     return -HMX_ENOSYS;
   }
+  // On Arm: an SMCCC fast call on `vcpu` through HVC #0 (smc false) or SMC #0, X0..X7 in and
+  // out as the callee left them (HMX-DISC-009, HMX-MECH-003). False where the platform has no
+  // SMCCC conduit (x86, the in-process target).
+  virtual bool smccc(unsigned vcpu, hmx::smccc_regs& r, bool smc) {
+    (void)vcpu, (void)r, (void)smc;
+    return false;
+  }
 
   // --- memory ---
   // RAM the tests may use: page aligned, identity of guest-physical addresses via to_gpa().
@@ -82,6 +90,10 @@ class platform {
   virtual void write_line(const char* text, size_t len) = 0;
   // The peer agent returns when this becomes true (hosted: the harness stops it; guest: never).
   virtual bool stop_requested() = 0;
+
+  // Whether a domain that ends (exit, power off) is destroyed, so that the hypervisor tears its
+  // HMX state down (HMX-DOM-001, HMX-DOM-002); "" when it is, else why not.
+  virtual const char* exit_keeps_domain() { return ""; }
 
   // --- host introspection, where the target has it (HMX-MAC-005, HMX-MAC-006); false: not
   // available. count: denials counted by the hypervisor; logged: denial lines it logged.
