@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The main job: install what is missing, build everything, check that the committed ABI headers
 # match the spec data, build the spec site, then run the conformance suite against real VMs on
-# hmx-kvm (in-process against the reference core where /dev/kvm is missing) and the demo.
+# hmx-kvm (in-process against the reference core where /dev/kvm is missing) and the demos (KVM,
+# then Arm: scripts/main-arm.sh).
 # Per target it prints a compact summary (hmx-conformance --summary); `--verbose` prints the full
 # table of every requirement instead. The full reports (JSON, HTML) are in build/conformance/.
 set -euo pipefail
@@ -45,5 +46,9 @@ echo "transport report: $(pwd)/build/conformance/transport.json (exit $trc)"
 if [[ -x scripts/main-vms.sh ]]; then
   echo "== demo: two domains exchange messages in real VMs, a third is denied"
   scripts/main-vms.sh
+fi
+if [[ -x scripts/main-arm.sh ]]; then
+  echo "== demo on Arm: the same exchange in the EL2 monitor under qemu-system-aarch64"
+  scripts/main-arm.sh
 fi
 exit $rc
