@@ -77,6 +77,7 @@ std::string dom0less_fragment(const std::string& xen_bootargs, const std::vector
     o << "\t\t\tmemory = <" << cells64(d.memory_kib) << ">;\n";
     o << "\t\t\tcpus = <" << d.vcpus << ">;\n";
     if (d.vpl011) o << "\t\t\tvpl011;\n";
+    if (d.hypervisor_node) o << "\t\t\txen,enhanced = \"no-xenstore\";\n";
     o << "\t\t\tmodule@" << std::hex << d.module_address << std::dec << " {\n";
     o << "\t\t\t\tcompatible = \"multiboot,kernel\", \"multiboot,module\";\n";
     o << "\t\t\t\treg = <" << cells64(d.module_address) << " " << cells64(d.module_size) << ">;\n";

@@ -36,6 +36,7 @@ TEST(DeviceTree, FragmentHasChosenAndOneNodePerDomain) {
   EXPECT_NE(f.find("compatible = \"multiboot,kernel\", \"multiboot,module\";"), std::string::npos);
   EXPECT_NE(f.find("bootargs = \"hmxc.role=tester hmxc.peer=2\";"), std::string::npos);
   EXPECT_NE(f.find("vpl011;"), std::string::npos);
+  EXPECT_NE(f.find("xen,enhanced = \"no-xenstore\";"), std::string::npos);
 }
 
 TEST(DeviceTree, RejectsBadNodesAndEscapesStrings) {

@@ -22,6 +22,10 @@ struct dom0less_domain {
   uint32_t memory_kib = 64 * 1024;
   uint32_t vcpus = 1;
   bool vpl011 = true;  // an emulated PL011 at GUEST_PL011_BASE, printed on Xen's console
+  // `xen,enhanced = "no-xenstore"`: Xen writes a /hypervisor node (`compatible = "xen,xen"`,
+  // the event channel PPI) into the domU's tree, how a guest finds Xen on Arm; "enabled" would
+  // need xenstore and so a dom0 (xen/arch/arm/domain_build.c construct_domU).
+  bool hypervisor_node = true;
   std::string bootargs;  // the domU's /chosen/bootargs
 };
 
