@@ -57,11 +57,13 @@ void a64_platform::ap_loop(unsigned cpu) {
 }
 
 bool a64_platform::configure(hmx::probe_result& p) {
+  if (configure_smccc(p)) return true;
   p.arch = hmx::arch_kind::aarch64;
   return configure_xen(p);
 }
 
 hmx::status a64_platform::invoke(unsigned, uint64_t call_block_gpa) {
+  if (smccc_ok_) return invoke_smccc(call_block_gpa);
   if (xen_ok_) return invoke_xen(call_block_gpa);
   return hmx::errc::nodev;
 }

@@ -3,9 +3,10 @@
 // GICv3, Linux arm64 Image). The tests run at EL1; other vCPUs run jobs from a mailbox, woken by
 // an SGI; interrupts are counted per vCPU and INTID.
 //
-// Conduit: Xen's hypercall (HVC #0xEA1) when the device tree names Xen (a `xen,xen` node, spec
-// 3.2) and the Argo probe answers "present" (xen_argo_a64.cpp). x86 instructions (CPUID, MSRs)
-// do not exist here: cpuid() reads zeros and MSR accesses fail.
+// Conduit: HMX's SMCCC functions when libhmx's SMCCC probe finds HMX (smccc_a64.cpp: the HMX
+// EL2 monitor); else Xen's hypercall (HVC #0xEA1) when the device tree names Xen (a `xen,xen`
+// node, spec 3.2) and the Argo probe answers "present" (xen_argo_a64.cpp). x86 instructions
+// (CPUID, MSRs) do not exist here: cpuid() reads zeros and MSR accesses fail.
 #pragma once
 
 #include <hmx/probe.h>
@@ -29,7 +30,10 @@ class a64_platform final : public platform {
   }
   bool wrmsr(unsigned, uint32_t, uint64_t) override { return false; }
   hmx::status invoke(unsigned vcpu, uint64_t call_block_gpa) override;
-  const char* conduit_name() override { return xen_ok_ ? "xen_hypercall" : "none"; }
+  const char* conduit_name() override {
+    return smccc_ok_ ? "arm_smccc_hvc" : xen_ok_ ? "xen_hypercall" : "none";
+  }
+  bool smccc(unsigned vcpu, hmx::smccc_regs& r, bool smc) override;
   const char* xen_version() override { return xen_version_; }
   int64_t xen_argo_raw(uint32_t cmd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) override;
   void free_ram(void** base, size_t* bytes) override;
@@ -57,6 +61,11 @@ class a64_platform final : public platform {
   // Xen (xen_argo_a64.cpp): find it in the device tree, probe Argo, learn the version.
   bool configure_xen(hmx::probe_result& p);
   hmx::status invoke_xen(uint64_t call_block_gpa);
+  // HMX's SMCCC conduit (smccc_a64.cpp).
+  bool configure_smccc(hmx::probe_result& p);
+  hmx::status invoke_smccc(uint64_t call_block_gpa);
+
+  bool smccc_ok_ = false;
   bool xen_ok_ = false;
   bool halt_ok_ = false;
   char xen_version_[32] = {};
