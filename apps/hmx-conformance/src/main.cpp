@@ -53,7 +53,7 @@ bool write_file(const std::string& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"hmx-conformance: the HMX conformance suite (requirement-traced, per spec/requirements.textproto)"};
+  CLI::App app{"hmx-conformance: the HMX conformance suite (requirement-traced, per the spec's requirements)"};
   std::string target = "reference";
   std::vector<std::string> only;
   bool tap = false, verbose = false, require_hmx = false;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   app.add_flag("--summary", summary, "print a compact summary (counts per area, failures, deviations) "
                                      "instead of the full table");
   app.add_option("--log", log_file, "write the tester's console")->type_name("FILE");
-  app.add_option("--spec-dir", spec_dir, "spec data directory (hmx.textproto, requirements.textproto)")
+  app.add_option("--spec-dir", spec_dir, "directory of the spec bundle spec.json (hmx-specgen --bundle-out)")
       ->capture_default_str();
   app.add_option("--policy", o.policy_file, "MAC policy file (adapters/reference/POLICY.md)")->capture_default_str();
   app.add_option("--image-dir", o.image_dir, "guest images (kvm, qemu)")->capture_default_str();

@@ -1,31 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-// load_spec (spec_data.h) through the generated hmx_spec_proto library (tools/specgen).
+// load_spec (spec_data.h): the spec bundle, JSON written by hmx-specgen --bundle-out.
 #include "spec_data.h"
 
-#include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
-#include "hmx.pb.h"
+#include <nlohmann/json.hpp>
 
 namespace conformance::runner {
 
 namespace {
 
-namespace pb = google::protobuf;
+constexpr const char* kBundleFormat = "hmx-spec-bundle/1";
 
-class first_error : public pb::io::ErrorCollector {
- public:
-  void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
-    if (text.empty()) text = std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
-  }
-  std::string text;
-};
+// A field of the bundle, absent ones as the empty value of their type.
+template <class T>
+T field(const nlohmann::json& object, const char* name) {
+  const auto it = object.find(name);
+  return it == object.end() || it->is_null() ? T{} : it->get<T>();
+}
 
 }  // namespace
 
@@ -35,51 +29,40 @@ const requirement* spec_info::find(const std::string& id) const {
   return nullptr;
 }
 
-spec_info parse_spec(const std::vector<std::pair<std::string, std::string>>& files) {
-  hmx::spec::Spec spec;
-  for (const auto& [name, text] : files) {
-    hmx::spec::Spec part;
-    first_error errors;
-    pb::TextFormat::Parser parser;
-    parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString(text, &part))
-      throw std::runtime_error(name + ":" + (errors.text.empty() ? std::string("parse error") : errors.text));
-    spec.MergeFrom(part);
-  }
+spec_info parse_spec(const std::string& origin, const std::string& bundle_json) {
   spec_info out;
-  out.major = spec.version().major();
-  out.minor = spec.version().minor();
-  out.status = spec.version().status();
-  for (const auto& r : spec.requirements())
-    out.requirements.push_back({r.id(), hmx::spec::Level_Name(r.level()), hmx::spec::Target_Name(r.target()),
-                                r.section(), r.text()});
-  for (const auto& m : spec.mechanisms()) out.mechanisms[m.id()] = m.name();
-  for (const auto& f : spec.features()) out.features[f.bit()] = f.name();
+  try {
+    const nlohmann::json root = nlohmann::json::parse(bundle_json);
+    if (field<std::string>(root, "format") != kBundleFormat)
+      throw std::runtime_error(std::string("not a spec bundle (format ") + kBundleFormat + ")");
+    const nlohmann::json spec = field<nlohmann::json>(root, "spec");
+    const nlohmann::json version = field<nlohmann::json>(spec, "version");
+    out.major = field<uint32_t>(version, "major");
+    out.minor = field<uint32_t>(version, "minor");
+    out.status = field<std::string>(version, "status");
+    for (const auto& r : field<nlohmann::json>(spec, "requirements"))
+      out.requirements.push_back({field<std::string>(r, "id"), field<std::string>(r, "level"),
+                                  field<std::string>(r, "target"), field<std::string>(r, "section"),
+                                  field<std::string>(r, "text")});
+    for (const auto& m : field<nlohmann::json>(spec, "mechanisms"))
+      out.mechanisms[field<uint32_t>(m, "id")] = field<std::string>(m, "name");
+    for (const auto& f : field<nlohmann::json>(spec, "features"))
+      out.features[field<uint32_t>(f, "bit")] = field<std::string>(f, "name");
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(origin + ": " + e.what());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(origin + ": " + e.what());
+  }
   return out;
 }
 
 spec_info load_spec(const std::string& dir) {
-  // hmx.textproto, requirements.textproto, then every other data file (e.g. the transport's
-  // requirements), as hmx-specgen merges them (tools/specgen/CMakeLists.txt).
-  std::vector<std::string> names = {"hmx.textproto", "requirements.textproto"};
-  std::vector<std::string> more;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string n = e.path().filename().string();
-    if (e.path().extension() == ".textproto" && n != names[0] && n != names[1]) more.push_back(n);
-  }
-  std::sort(more.begin(), more.end());
-  names.insert(names.end(), more.begin(), more.end());
-  std::vector<std::pair<std::string, std::string>> files;
-  for (const std::string& name : names) {
-    const std::string path = dir + "/" + name;
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error(path + ": cannot read");
-    std::ostringstream s;
-    s << in.rdbuf();
-    files.emplace_back(path, s.str());
-  }
-  return parse_spec(files);
+  const std::string path = dir + "/" + kSpecBundleName;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot read (hmx-specgen --bundle-out writes it)");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return parse_spec(path, s.str());
 }
 
 }  // namespace conformance::runner

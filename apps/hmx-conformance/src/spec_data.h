@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-// The requirement list and the names the report needs, read at run time from the spec data
-// (spec/hmx.textproto + spec/requirements.textproto, schema spec/hmx.proto), so that every
-// requirement of the data is listed, tested or not (Arm ACS rule-based reporting).
+// The requirement list and the names the report needs, read at run time from the spec bundle
+// that hmx-specgen writes from the spec data (spec.json, tools/specgen/src/emit_bundle.h), so that
+// every requirement of the data is listed, tested or not (Arm ACS rule-based reporting).
 #pragma once
 
 #include <cstdint>
@@ -30,10 +30,12 @@ struct spec_info {
   [[nodiscard]] std::string version() const { return std::to_string(major) + "." + std::to_string(minor); }
 };
 
-// Reads <dir>/hmx.textproto, <dir>/requirements.textproto and any other <dir>/*.textproto
-// (sorted), merged in that order. Throws std::runtime_error naming the file and the error.
+// The bundle's file name in its directory (build: <build>/spec-gen, installed: share/hmx/spec).
+inline constexpr const char* kSpecBundleName = "spec.json";
+
+// Reads <dir>/spec.json. Throws std::runtime_error naming the file and the error.
 spec_info load_spec(const std::string& dir);
-// The same from texts (unit tests).
-spec_info parse_spec(const std::vector<std::pair<std::string, std::string>>& name_and_text);
+// The same from the bundle's text; `origin` names it in errors (unit tests).
+spec_info parse_spec(const std::string& origin, const std::string& bundle_json);
 
 }  // namespace conformance::runner

@@ -79,10 +79,16 @@ TEST(SpecData, TheRealSpecLoads) {
 
 TEST(SpecData, ParseErrorsNameTheFile) {
   try {
-    (void)parse_spec({{"broken.textproto", "requirements { id: }"}});
+    (void)parse_spec("broken.json", R"({"format": "hmx-spec-bundle/1", "spec": {)");
     FAIL() << "no exception";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("broken.textproto:1:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("broken.json: "), std::string::npos) << e.what();
+  }
+  try {
+    (void)parse_spec("other.json", R"({"format": "something-else/1", "spec": {}})");
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("other.json: not a spec bundle"), std::string::npos) << e.what();
   }
 }
 

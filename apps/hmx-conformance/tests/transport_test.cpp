@@ -103,13 +103,13 @@ TEST(TransportEvaluate, OnlyTransportRequirementsAreInScope) {
   EXPECT_FALSE(in_scope(target_kind::transport, "GUEST_LIBRARY"));
   EXPECT_FALSE(in_scope(target_kind::kvm, "TRANSPORT_DRIVER"));
 
-  const spec_info spec = parse_spec({{"hmx.textproto", R"(version { major: 0 minor: 1 status: "draft" })"},
-                                     {"requirements.textproto", R"(
-requirements { id: "HMX-RING-001" level: MUST target: HYPERVISOR section: "s" text: "a" }
-requirements { id: "HMX-VTA-001" level: MUST target: TRANSPORT_DRIVER section: "s" text: "b" }
-requirements { id: "HMX-VTA-002" level: MUST target: TRANSPORT_DEVICE section: "s" text: "c" }
-requirements { id: "HMX-VTA-003" level: MUST target: TRANSPORT_DEVICE section: "s" text: "d" }
-)"}});
+  const spec_info spec = parse_spec("transport.json", R"({"format": "hmx-spec-bundle/1", "spec": {
+  "version": {"major": 0, "minor": 1, "status": "draft"},
+  "requirements": [
+    {"id": "HMX-RING-001", "level": "MUST", "target": "HYPERVISOR", "section": "s", "text": "a"},
+    {"id": "HMX-VTA-001", "level": "MUST", "target": "TRANSPORT_DRIVER", "section": "s", "text": "b"},
+    {"id": "HMX-VTA-002", "level": "MUST", "target": "TRANSPORT_DEVICE", "section": "s", "text": "c"},
+    {"id": "HMX-VTA-003", "level": "MUST", "target": "TRANSPORT_DEVICE", "section": "s", "text": "d"}]}})");
   run_log log;
   log.begun = log.ident_seen = log.done = true;
   log.ident["hmx"] = "1";

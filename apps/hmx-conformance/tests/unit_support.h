@@ -12,19 +12,15 @@ namespace conformance::runner::testing {
 
 // Four requirements: two hypervisor MUSTs, a hypervisor SHOULD, a guest-library MUST.
 inline spec_info small_spec() {
-  return parse_spec({{"hmx.textproto", R"(
-version { major: 0 minor: 1 status: "draft" }
-mechanisms { name: "x86_msr" id: 0 }
-mechanisms { name: "x86_vector" id: 8 }
-features { name: "BATCH" bit: 0 }
-features { name: "NULL_OP" bit: 4 }
-)"},
-                     {"requirements.textproto", R"(
-requirements { id: "HMX-RING-001" level: MUST target: HYPERVISOR section: "s" text: "a" }
-requirements { id: "HMX-RING-002" level: MUST target: HYPERVISOR section: "s" text: "b" }
-requirements { id: "HMX-DISC-003" level: SHOULD target: HYPERVISOR section: "s" text: "c" }
-requirements { id: "HMX-LIB-001" level: MUST target: GUEST_LIBRARY section: "s" text: "d" }
-)"}});
+  return parse_spec("small.json", R"({"format": "hmx-spec-bundle/1", "spec": {
+  "version": {"major": 0, "minor": 1, "status": "draft"},
+  "mechanisms": [{"name": "x86_msr", "id": 0}, {"name": "x86_vector", "id": 8}],
+  "features": [{"name": "BATCH", "bit": 0}, {"name": "NULL_OP", "bit": 4}],
+  "requirements": [
+    {"id": "HMX-RING-001", "level": "MUST", "target": "HYPERVISOR", "section": "s", "text": "a"},
+    {"id": "HMX-RING-002", "level": "MUST", "target": "HYPERVISOR", "section": "s", "text": "b"},
+    {"id": "HMX-DISC-003", "level": "SHOULD", "target": "HYPERVISOR", "section": "s", "text": "c"},
+    {"id": "HMX-LIB-001", "level": "MUST", "target": "GUEST_LIBRARY", "section": "s", "text": "d"}]}})");
 }
 
 inline run_log parse_lines(const std::vector<std::string>& lines, const std::string& domain = "") {

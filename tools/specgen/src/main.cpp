@@ -15,6 +15,7 @@
 #include "coverage.h"
 #include "diff.h"
 #include "emit_adoc.h"
+#include "emit_bundle.h"
 #include "emit_c.h"
 #include "emit_xen_checks.h"
 #include "load.h"
@@ -40,7 +41,7 @@ std::vector<std::string> default_spec_files() {
 int main(int argc, char** argv) {
   CLI::App app{"hmx-specgen: generate the HMX ABI headers and spec tables from spec data"};
   std::vector<std::string> specs, scan, required_areas;
-  std::string abi_out, adoc_out, coverage_out, xen_checks_out;
+  std::string abi_out, adoc_out, bundle_out, coverage_out, xen_checks_out;
   bool check = false;
   // Without --spec / --abi-out: this checkout's spec data and abi/ headers (HMX_SOURCE_DIR), so
   // that a bare `hmx-specgen --check` checks the committed headers. A missing file is reported
@@ -52,6 +53,9 @@ int main(int argc, char** argv) {
                  "directory of the generated headers (with --check and no --spec: the source tree's "
                  "abi/include/hmx/abi)");
   app.add_option("--adoc-out", adoc_out, "directory for the AsciiDoc table fragments");
+  app.add_option("--bundle-out", bundle_out,
+                 "write the merged spec data as JSON (the spec bundle tests, the conformance runner "
+                 "and the docs checks read)");
   app.add_flag("--check", check, "compare with --abi-out instead of writing; exit 1 on drift");
   app.add_option("--scan-tests", scan, "directories of test sources to scan for '// covers:' markers")
       ->expected(1, -1);
@@ -108,6 +112,9 @@ int main(int argc, char** argv) {
     }
   }
   if (!adoc_out.empty() && !write_if_changed(adoc_out, emit_adoc(spec, cov), std::cerr)) return 3;
+  if (!bundle_out.empty() &&
+      !write_file_if_changed(bundle_out, emit_bundle(spec.merged()), std::cerr))
+    return 3;
   if (!coverage_out.empty() &&
       !write_file_if_changed(coverage_out, coverage_json(spec.merged(), cov), std::cerr))
     return 3;
