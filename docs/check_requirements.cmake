@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # ctest docs.requirements: the prose and the requirement data agree.
-#   cmake -DSPEC_DIR=<spec> -DREQUIREMENTS=<spec/requirements.textproto> -P check_requirements.cmake
+#   cmake -DSPEC_DIR=<spec> -DBUNDLE=<build/spec-gen/spec.json> -P check_requirements.cmake
 #
 # Checks, listing every failure before it fails:
 # - each data entry has a well-formed id (HMX-<AREA>-<NNN>, unique), a known level and target, a
@@ -13,23 +13,16 @@
 #   for the transport targets), whose anchor is the requirement's section;
 # - the prose states no requirement that the data lacks.
 cmake_minimum_required(VERSION 3.25)
-include(${CMAKE_CURRENT_LIST_DIR}/read_requirements.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/spec_bundle.cmake)
 
-foreach(v SPEC_DIR REQUIREMENTS)
+foreach(v SPEC_DIR BUNDLE)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "check_requirements.cmake: -D${v}=... is required")
   endif()
 endforeach()
 
-# REQUIREMENTS may name several data files (a CMake list): read each, keep every id.
-set(all_ids "")
 set(errors "")
-foreach(req_file IN LISTS REQUIREMENTS)
-  hmx_read_requirements("${req_file}")
-  list(APPEND all_ids ${HMX_REQ_IDS})
-  list(APPEND errors ${HMX_REQ_ERRORS})
-endforeach()
-set(HMX_REQ_IDS "${all_ids}")
+hmx_bundle_requirements("${BUNDLE}")
 
 set(title_HYPERVISOR "Hypervisor requirements")
 set(title_GUEST_LIBRARY "Guest requirements")
@@ -113,7 +106,7 @@ foreach(file IN LISTS adoc_files)
       list(APPEND errors "${where}: the link text is ${id2}")
     endif()
     if(NOT id IN_LIST HMX_REQ_IDS)
-      list(APPEND errors "${where}: not in ${REQUIREMENTS}")
+      list(APPEND errors "${where}: not a requirement of the spec data")
       continue()
     endif()
     if(id IN_LIST stated)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # ctest docs.site: (re)build the spec site and check the HTML.
 #   cmake [-DBUILD_DIR=<build>] -DSITE=<build/site/index.html>
-#         -DREQUIREMENTS=<spec/requirements.textproto> -P check_site.cmake
+#         -DBUNDLE=<build/spec-gen/spec.json> -P check_site.cmake
 #
 # With BUILD_DIR it first builds the target `site` there. It then checks that the HTML
 # - has a table of contents,
@@ -11,7 +11,7 @@
 # It lists everything missing before it fails.
 cmake_minimum_required(VERSION 3.25)
 
-foreach(v SITE REQUIREMENTS)
+foreach(v SITE BUNDLE)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "check_site.cmake: -D${v}=... is required")
   endif()
@@ -35,20 +35,13 @@ if(NOT html MATCHES "<div id=\"toc\" class=\"toc2?\">")
   list(APPEND problems "no table of contents (<div id=\"toc\">)")
 endif()
 
-# REQUIREMENTS may name several data files (a CMake list): the core and transport requirements.
-set(id_lines "")
-foreach(req_file IN LISTS REQUIREMENTS)
-  file(STRINGS "${req_file}" file_id_lines REGEX "^  id: \"HMX-[A-Z]+-[0-9]+\"$")
-  list(APPEND id_lines ${file_id_lines})
-endforeach()
-set(ids "")
-foreach(l IN LISTS id_lines)
-  string(REGEX REPLACE "^  id: \"(.*)\"$" "\\1" id "${l}")
-  list(APPEND ids "${id}")
-endforeach()
+# The requirement ids of the spec bundle (hmx-specgen --bundle-out).
+include(${CMAKE_CURRENT_LIST_DIR}/spec_bundle.cmake)
+hmx_bundle_requirements("${BUNDLE}")
+set(ids "${HMX_REQ_IDS}")
 list(LENGTH ids nids)
 if(nids EQUAL 0)
-  list(APPEND problems "no requirement ids found in ${REQUIREMENTS}")
+  list(APPEND problems "no requirement ids found in ${BUNDLE}")
 endif()
 set(missing "")
 foreach(id IN LISTS ids)

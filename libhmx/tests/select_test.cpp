@@ -2,8 +2,8 @@
 // select_conduit(): the documented order (README.md "Conduit selection"; the data's preference).
 #include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 
@@ -121,19 +121,15 @@ TEST(SelectConduit, NothingFoundIsHmxNotPresent) {
 }
 
 // The compiled order follows the data's `preference` values (lower first; equal values keep
-// mechanism-id order), read here straight from spec/hmx.textproto.
+// mechanism-id order), read here from the spec bundle (spec/CMakeLists.txt).
 // covers: HMX-LIB-007
 TEST(SelectConduit, OrderFollowsTheDataPreference) {
-  std::ifstream in(HMX_SPEC_TEXTPROTO);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  const std::regex re(
-      R"re(mechanisms\s*\{\s*name:\s*"(\w+)"\s*id:\s*(\d+)\s*arch:\s*"\w+"\s*kind:\s*"call"\s*preference:\s*(\d+))re");
+  std::ifstream in(HMX_SPEC_BUNDLE);
+  ASSERT_TRUE(in) << HMX_SPEC_BUNDLE;
+  const nlohmann::json mechanisms = nlohmann::json::parse(in).at("spec").at("mechanisms");
   std::map<std::string, uint32_t> pref;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator();
-       ++it)
-    pref[(*it)[1]] = static_cast<uint32_t>(std::stoul((*it)[3]));
+  for (const auto& m : mechanisms)
+    if (m.at("kind") == "call") pref[m.at("name")] = m.at("preference");
   ASSERT_EQ(pref.size(), 5u);
   uint32_t last = 0;
   for (const auto& k : conduit_order.c) {

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Every error code of every operation in the spec (spec/hmx.textproto `operations[].errors`),
-// provoked through libhmx over the loopback conduit into the reference core. The list of
-// (operation, error) pairs is read from the data at run time: a new pair without a trigger here
-// fails. Typed API where the library can express the mistake, the raw path (client::call) where
+// Every error code of every operation in the spec (the data's `operations[].errors`), provoked
+// through libhmx over the loopback conduit into the reference core. The list of (operation, error)
+// pairs is read from the spec bundle at run time: a new pair without a trigger here fails. Typed API where the library can express the mistake, the raw path (client::call) where
 // only a hostile or buggy guest could.
 #include <hmx/reference/test_switches.h>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
-#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "loopback_support.h"
 
@@ -25,33 +24,14 @@ struct op_error {
 };
 
 std::vector<op_error> spec_op_errors() {
-  std::ifstream in(HMX_SPEC_TEXTPROTO);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  std::ifstream in(HMX_SPEC_BUNDLE);
+  if (!in) return {};  // SpecErrorsData.TheSpecListIsNotEmpty fails
+  const nlohmann::json spec = nlohmann::json::parse(in).at("spec");
   std::map<std::string, int> values;
-  const std::regex err_re(R"re(errors\s*\{\s*name:\s*"(E[A-Z0-9]+)"\s*value:\s*(\d+))re");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), err_re);
-       it != std::sregex_iterator(); ++it)
-    values[(*it)[1]] = std::stoi((*it)[2]);
+  for (const auto& e : spec.at("errors")) values[e.at("name")] = e.at("value");
   std::vector<op_error> out;
-  // Each `operations {` block up to the next top-level block.
-  const std::regex name_re(R"re(^\s*name:\s*"(\w+)")re");
-  const std::regex list_re(R"re(errors:\s*\[([^\]]*)\])re");
-  const std::regex item_re(R"re("(E[A-Z0-9]+)")re");
-  size_t pos = 0;
-  while ((pos = text.find("\noperations {", pos)) != std::string::npos) {
-    const size_t end = text.find("\n}", pos + 1);
-    const std::string block = text.substr(pos + 13, end - pos - 13);
-    std::smatch name, list;
-    if (std::regex_search(block, name, name_re) && std::regex_search(block, list, list_re)) {
-      const std::string items = list[1];
-      for (auto it = std::sregex_iterator(items.begin(), items.end(), item_re);
-           it != std::sregex_iterator(); ++it)
-        out.push_back({name[1], (*it)[1], values[(*it)[1]]});
-    }
-    pos = end;
-  }
+  for (const auto& op : spec.at("operations"))
+    for (const auto& e : op.at("errors")) out.push_back({op.at("name"), e, values[e]});
   return out;
 }
 
