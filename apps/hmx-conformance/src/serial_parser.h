@@ -2,7 +2,9 @@
 // Parser of the tester's console output (conformance/PROTOCOL.md). The console is untrusted: a
 // crashing or hostile guest, or another domain sharing the output, may print anything. Only
 // whole, well-formed HMXC lines count; everything else is noise; a malformed or out-of-order
-// HMXC line is a protocol error that the evaluation turns into an incomplete run.
+// HMXC line is a protocol error that the evaluation turns into an incomplete run. Each line's
+// syntax is hostlib's typed parser (hmx/host/conformance_protocol.h); what it means in the run
+// (order, repetition, a RESULT matching its TEST) is decided here.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +12,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "hmx/host/conformance_protocol.h"
+#include "hmx/host/line_splitter.h"
 
 namespace conformance::runner {
 
@@ -24,7 +29,7 @@ struct test_record {
   std::string name;
   std::vector<std::string> declared;             // from the TEST line
   bool finished = false;                         // a RESULT line was seen
-  std::string verdict;                           // PASS FAIL SKIP
+  std::string verdict;                           // PASS FAIL SKIP (hmxc::to_string of the verdict)
   unsigned checkpoints = 0;
   std::vector<std::pair<std::string, char>> outcomes;  // requirement -> P F S N
   std::string message;
@@ -53,7 +58,7 @@ struct run_log {
 
 class serial_parser {
  public:
-  static constexpr std::size_t kMaxLine = 4096;
+  static constexpr std::size_t kMaxLine = hmx::host::hmxc::kMaxLine;
   static constexpr std::size_t kMaxConsole = 20000;
   // prefix: the domain name hmx-kvm puts before each guest line ("[tester] "); only lines with it
   // count. Empty: lines are taken as they are (QEMU's serial, the in-process target).
@@ -66,16 +71,17 @@ class serial_parser {
 
  private:
   void protocol_error(const std::string& what, std::string_view line);
-  void parse(std::string_view body, std::string_view line);
+  void apply(const hmx::host::hmxc::parsed_line& p, std::string_view line);
+  test_record* find_test(const std::string& name);
 
-  std::string prefix_;
-  std::string partial_;
+  std::string domain_;
+  hmx::host::line_splitter lines_;  // keeps one byte more than a line may have: "line too long"
   run_log log_;
   long open_ = -1;  // index of the test whose TEST line came last, until its RESULT
 };
 
-// Helpers shared with the tests of the runner.
-bool valid_requirement_id(std::string_view id);
-bool valid_test_name(std::string_view name);
+// The protocol's validators, for the runner's other parts (the transport target's markers).
+using hmx::host::hmxc::valid_requirement_id;
+using hmx::host::hmxc::valid_test_name;
 
 }  // namespace conformance::runner

@@ -2,7 +2,7 @@
 // --target transport: the virtio-argo transport's tests over HMX (guest-transport/tests/hmx,
 // the GoogleTest binary hmx_vta_over_hmx_tests) reported per requirement (HMX-VTA-*, targets
 // TRANSPORT_DRIVER and TRANSPORT_DEVICE). The binary runs as a child with the time limit
-// (process.h) and writes a GoogleTest XML report; each test's requirements come from the
+// (hmx/host/process.h) and writes a GoogleTest XML report; each test's requirements come from the
 // `// covers:` markers before its TEST line in the sources.
 #include <unistd.h>
 
@@ -16,7 +16,8 @@
 
 #include <pugixml.hpp>
 
-#include "process.h"
+#include "hmx/host/line_splitter.h"
+#include "hmx/host/process.h"
 #include "targets.h"
 
 namespace conformance::runner {
@@ -201,22 +202,17 @@ target_outcome run_transport_target(const target_options& o) {
     out.command += (out.command.empty() ? "" : "; ") + cmd;
     out.console.push_back("# " + cmd);
 
-    std::string pending;
-    auto on_line = [&](const std::string& l) {
+    auto on_line = [&](std::string_view l) {
       if (o.echo) o.echo(l);
-      if (out.console.size() < serial_parser::kMaxConsole) out.console.push_back(l);
+      if (out.console.size() < serial_parser::kMaxConsole) out.console.emplace_back(l);
     };
-    const process_result pr = run_process(argv, left, [&](std::string_view chunk) {
-      for (char c : chunk) {
-        if (c == '\n') {
-          on_line(pending);
-          pending.clear();
-        } else if (pending.size() < serial_parser::kMaxLine) {
-          pending += c;
-        }
-      }
-    });
-    if (!pending.empty()) on_line(pending);
+    hmx::host::line_splitter lines(serial_parser::kMaxLine);
+    hmx::host::process_options run;
+    run.argv = argv;
+    run.timeout_s = left;
+    run.on_output = [&](std::string_view chunk) { lines.feed(chunk, on_line); };
+    const hmx::host::process_result pr = hmx::host::run_process(run);
+    lines.finish(on_line);
 
     std::ifstream in(xml_path, std::ios::binary);
     std::ostringstream xml;

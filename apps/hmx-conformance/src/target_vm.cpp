@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // --target kvm and --target qemu.
-#include <charconv>
 #include <chrono>
 #include <cmath>
 
-#include "process.h"
+#include "hmx/host/console.h"
+#include "hmx/host/line_splitter.h"
+#include "hmx/host/process.h"
 #include "targets.h"
 
 namespace conformance::runner {
@@ -42,21 +43,12 @@ bool decode_qemu_status(int code, int* guest_status) {
 }
 
 bool parse_kvm_result(std::string_view line, const std::string& domain, int* status, std::string* state) {
-  const std::string prefix = "[" + domain + "] result: ";
-  if (line.substr(0, prefix.size()) != prefix) return false;
-  std::string_view rest = line.substr(prefix.size());
-  constexpr std::string_view exited = "exited with status ";
-  if (rest.substr(0, exited.size()) == exited) {
-    rest.remove_prefix(exited.size());
-    int v = 0;
-    const auto r = std::from_chars(rest.data(), rest.data() + rest.size(), v);
-    if (r.ec != std::errc()) return false;
-    *status = v;
-    *state = "exited";
-    return true;
-  }
-  const size_t sp = rest.find(' ');
-  *state = std::string(rest.substr(0, sp));
+  namespace console = hmx::host::console;
+  const std::optional<std::string_view> text = console::text_of(line, domain);
+  const std::optional<console::domain_result> r = text ? console::parse_domain_result(*text) : std::nullopt;
+  if (!r) return false;
+  if (r->end == console::domain_end::exited) *status = r->status;
+  *state = std::string(r->state);
   return true;
 }
 
@@ -68,14 +60,14 @@ target_outcome run_vm_target(const target_options& o) {
   for (const auto& a : argv) out.command += (out.command.empty() ? "" : " ") + a;
 
   serial_parser parser(kvm ? "tester" : "");
-  std::string pending;
   int kvm_status = -1;
   std::string kvm_state;
   // Once the tester is done, the other domains get a grace period to end by themselves (the peer
   // makes the denied domain exit); then the monitor is stopped: the tester's result is known.
   std::chrono::steady_clock::time_point grace_end{};
   bool tester_done = false;
-  auto on_line = [&](const std::string& l) {
+  auto on_line = [&](std::string_view l) {
+    parser.feed_line(l);
     if (o.echo) o.echo(l);
     if (kvm) {
       int st;
@@ -88,24 +80,16 @@ target_outcome run_vm_target(const target_options& o) {
       }
     }
   };
+  hmx::host::line_splitter lines(serial_parser::kMaxLine + 16);  // the parser refuses a longer line
+  hmx::host::process_options run;
+  run.argv = argv;
   // The monitor gets a little longer than the guests' own limit (hmx-kvm --timeout) to report.
-  const process_result pr = run_process(
-      argv, o.timeout_s + 15,
-      [&](std::string_view chunk) {
-        parser.feed(chunk);
-        for (char c : chunk) {
-          if (c == '\n') {
-            on_line(pending);
-            pending.clear();
-          } else if (pending.size() < serial_parser::kMaxLine) {
-            pending += c;
-          }
-        }
-      },
-      [&] { return tester_done && std::chrono::steady_clock::now() > grace_end; });
+  run.timeout_s = o.timeout_s + 15;
+  run.on_output = [&](std::string_view chunk) { lines.feed(chunk, on_line); };
+  run.stop_now = [&] { return tester_done && std::chrono::steady_clock::now() > grace_end; };
+  const hmx::host::process_result pr = hmx::host::run_process(run);
   if (pr.stopped && o.echo) o.echo("hmx-conformance: the tester is done; stopped the monitor (other domains still ran)");
-  if (!pending.empty()) on_line(pending);
-  parser.finish();
+  lines.finish(on_line);
   out.log = parser.log();
   out.console = out.log.console;
   out.facts.seconds = pr.seconds;

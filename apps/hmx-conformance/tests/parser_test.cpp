@@ -135,17 +135,5 @@ TEST(Parser, HugeAndBinaryInputDoesNotCrash) {
   EXPECT_LE(p.log().console.size(), serial_parser::kMaxConsole);
 }
 
-TEST(Parser, Validators) {
-  EXPECT_TRUE(valid_requirement_id("HMX-NOTIFY-006"));
-  EXPECT_TRUE(valid_requirement_id("HMX-VTA-041"));
-  EXPECT_FALSE(valid_requirement_id("HMX-NOTIFY-06"));
-  EXPECT_FALSE(valid_requirement_id("XMH-RING-001"));
-  EXPECT_FALSE(valid_requirement_id("HMX--001"));
-  EXPECT_TRUE(valid_test_name("teardown_peer_domain"));
-  EXPECT_FALSE(valid_test_name(""));
-  EXPECT_FALSE(valid_test_name("a b"));
-  EXPECT_FALSE(valid_test_name(std::string(81, 'a')));
-}
-
 }  // namespace
 }  // namespace conformance::runner
