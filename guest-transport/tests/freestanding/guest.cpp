@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Instantiates every guest-side part of virtio-argo the way a guest image would: the driver
 // transport and the virtio-blk driver over a channel with no runtime behind it, the bus client,
-// and the codecs. check.cmake compiles this with -ffreestanding -nostdlib -fno-exceptions
-// -fno-rtti and links it with nothing but runtime.cpp (docs/ARCHITECTURE.md decision 7).
+// and the codecs. The freestanding check (cmake/HmxFreestanding.cmake) compiles this with
+// -ffreestanding -nostdlib -fno-exceptions -fno-rtti and links it with nothing but a runtime's
+// memcpy, memmove and memset (docs/ARCHITECTURE.md decision 7).
 #include "hmx/virtio_argo/driver/argo_transport.h"
 #include "hmx/virtio_argo/driver/bus_client.h"
 #include "hmx/virtio_argo/driver/virtio_blk.h"
@@ -57,4 +58,10 @@ extern "C" int vta_guest_main() {
   (void)vta::decode(m, g);
   if (bus.open(channel, rx, sizeof rx, 1) == vta::result::ok) (void)bus.ping(1);
   return static_cast<int>(r) + g.max_count;
+}
+
+extern "C" [[noreturn]] void vta_guest_entry() {
+  (void)vta_guest_main();
+  for (;;) {
+  }
 }

@@ -3,8 +3,9 @@
 // whole library (probe, selection, every conduit its architecture offers, the client with every
 // operation, a batch, the ring reader, the event helpers) with identity_cpl0, compiled with
 // -ffreestanding -nostdlib -fno-exceptions -fno-rtti -O2 and linked -nostdlib -static with its own
-// entry symbol. runtime.cpp plays the guest runtime (memcpy/memset); check.cmake verifies that
-// nothing else is undefined and that the privileged instructions are encoded as expected.
+// entry symbol and a runtime's memcpy/memmove/memset only; the freestanding check
+// (cmake/HmxFreestanding.cmake) verifies that nothing else is undefined and that the privileged
+// instructions are encoded as expected.
 #include <hmx/hmx.h>
 #include <hmx/env/identity_cpl0.h>
 
