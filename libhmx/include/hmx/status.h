@@ -16,26 +16,14 @@
 
 namespace hmx {
 
-// The spec's error codes, negated as operations return them.
+// The spec's error codes, negated as operations return them. The list is the generated
+// HMX_ERROR_LIST of <hmx/abi/errors.h> (every code of the spec data, with its enumerator), so a
+// code added to the spec is here without an edit.
 enum class errc : int32_t {
   ok = 0,
-  perm = -HMX_EPERM,
-  noent = -HMX_ENOENT,
-  srch = -HMX_ESRCH,
-  too_big = -HMX_E2BIG,
-  again = -HMX_EAGAIN,
-  nomem = -HMX_ENOMEM,
-  acces = -HMX_EACCES,
-  fault = -HMX_EFAULT,
-  busy = -HMX_EBUSY,
-  exist = -HMX_EEXIST,
-  nodev = -HMX_ENODEV,
-  inval = -HMX_EINVAL,
-  nospc = -HMX_ENOSPC,
-  nosys = -HMX_ENOSYS,
-  msgsize = -HMX_EMSGSIZE,
-  opnotsupp = -HMX_EOPNOTSUPP,
-  connrefused = -HMX_ECONNREFUSED,
+#define HMX_ERRC_ENUMERATOR(name, enumerator) enumerator = -HMX_##name,
+  HMX_ERROR_LIST(HMX_ERRC_ENUMERATOR)
+#undef HMX_ERRC_ENUMERATOR
 };
 
 // Name of an error code for printing ("EINVAL"); accepts the code negated or not. 0 is "OK";
@@ -43,23 +31,11 @@ enum class errc : int32_t {
 [[nodiscard]] constexpr const char* error_name(int64_t code) noexcept {
   switch (code < 0 ? -code : code) {
     case 0: return "OK";
-    case HMX_EPERM: return "EPERM";
-    case HMX_ENOENT: return "ENOENT";
-    case HMX_ESRCH: return "ESRCH";
-    case HMX_E2BIG: return "E2BIG";
-    case HMX_EAGAIN: return "EAGAIN";
-    case HMX_ENOMEM: return "ENOMEM";
-    case HMX_EACCES: return "EACCES";
-    case HMX_EFAULT: return "EFAULT";
-    case HMX_EBUSY: return "EBUSY";
-    case HMX_EEXIST: return "EEXIST";
-    case HMX_ENODEV: return "ENODEV";
-    case HMX_EINVAL: return "EINVAL";
-    case HMX_ENOSPC: return "ENOSPC";
-    case HMX_ENOSYS: return "ENOSYS";
-    case HMX_EMSGSIZE: return "EMSGSIZE";
-    case HMX_EOPNOTSUPP: return "EOPNOTSUPP";
-    case HMX_ECONNREFUSED: return "ECONNREFUSED";
+#define HMX_ERRC_NAME(name, enumerator) \
+  case HMX_##name:                      \
+    return #name;
+    HMX_ERROR_LIST(HMX_ERRC_NAME)
+#undef HMX_ERRC_NAME
     default: return "E?";
   }
 }

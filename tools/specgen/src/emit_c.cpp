@@ -93,6 +93,13 @@ std::string errors_h(Ctx& c) {
     h.define("HMX_" + e.name(), std::to_string(e.value()),
              kRoot.child("errors", i, e.name()));
   }
+  h.raw("\n");
+  h.comment("Every error code as X(NAME, enumerator), in the order above: HMX_##NAME is its value, "
+            "enumerator its C++ name (libhmx's hmx::errc). Expand it with a macro of two "
+            "arguments to build a table, an enumeration or a name lookup without copying the list.");
+  std::string list = "#define HMX_ERROR_LIST(X)";
+  for (const auto& e : c.s.errors()) list += " \\\n  X(" + e.name() + ", " + error_enumerator(e) + ")";
+  h.raw(list + "\n");
   return h.finish();
 }
 

@@ -12,6 +12,18 @@ std::string upper(const std::string& s) {
   return out;
 }
 
+std::string lower(const std::string& s) {
+  std::string out = s;
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string error_enumerator(const hmx::spec::ErrorCode& e) {
+  if (!e.enumerator().empty()) return e.enumerator();
+  const std::string& n = e.name();
+  return lower(n.size() > 1 && n[0] == 'E' ? n.substr(1) : n);
+}
+
 bool is_identifier(const std::string& s) {
   if (s.empty()) return false;
   if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;

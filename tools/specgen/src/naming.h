@@ -13,7 +13,12 @@
 namespace hmx::specgen {
 
 std::string upper(const std::string& s);
+std::string lower(const std::string& s);
 bool is_identifier(const std::string& s);
+
+// The C++ enumerator of an error code: its `enumerator`, or the name without its leading E in
+// lower case ("EINVAL" -> "inval").
+std::string error_enumerator(const hmx::spec::ErrorCode& e);
 
 // C literal with an unsigned suffix: "u" for values that fit 32 bits, "ull" otherwise (or when
 // `force64`, for values used as 64-bit quantities such as MSR contents).

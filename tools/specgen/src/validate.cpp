@@ -101,6 +101,7 @@ class Validator {
   void errors() {
     Unique<std::string> names(spec_, d_, "error name");
     Unique<uint32_t> values(spec_, d_, "error value");
+    Unique<std::string> enumerators(spec_, d_, "error enumerator");
     for (int i = 0; i < s_.errors_size(); ++i) {
       const auto& e = s_.errors(i);
       const FieldPath p = kRoot.child("errors", i, e.name());
@@ -108,6 +109,11 @@ class Validator {
       names.add(e.name(), e.name(), p.child("name"));
       values.add(e.value(), std::to_string(e.value()), p.child("value"));
       if (e.value() == 0) err(p.child("value"), "an error code must be positive");
+      const std::string enumerator = error_enumerator(e);
+      if (!is_identifier(enumerator))
+        err(p.child(e.enumerator().empty() ? "name" : "enumerator"),
+            "the C++ enumerator '" + enumerator + "' is not an identifier; set `enumerator`");
+      enumerators.add(enumerator, enumerator, p.child(e.enumerator().empty() ? "name" : "enumerator"));
       error_names_.insert(e.name());
     }
   }

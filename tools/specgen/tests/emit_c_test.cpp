@@ -171,3 +171,32 @@ TEST(XenChecks, ListsEveryXenName) {
 
 }  // namespace
 }  // namespace hmx::specgen
+
+namespace hmx::specgen {
+namespace {
+
+// errors.h lists every code as X(NAME, enumerator) for libhmx's errc and error_name().
+TEST(EmitCErrors, ErrorListCarriesEnumerators) {
+  LoadedSpec spec;
+  Diags d;
+  ASSERT_TRUE(spec.add_source("e.textproto",
+                              "errors { name: \"EPERM\" value: 1 }\n"
+                              "errors { name: \"E2BIG\" value: 7 enumerator: \"too_big\" }\n", d));
+  validate(spec, d);
+  const FileSet files = emit_headers(spec, d);
+  ASSERT_TRUE(d.empty()) << testing::dump(d);
+  EXPECT_NE(files.at("errors.h").find("#define HMX_ERROR_LIST(X) \\\n  X(EPERM, perm) \\\n  X(E2BIG, too_big)\n"),
+            std::string::npos)
+      << files.at("errors.h");
+}
+
+TEST(EmitCErrors, AnEnumeratorThatIsNoIdentifierIsAnError) {
+  const Diags d = testing::validate_text("errors { name: \"EPERM\" value: 1 }\n"
+                                         "errors { name: \"E2BIG\" value: 7 }\n"
+                                         "errors { name: \"EPERMX\" value: 8 enumerator: \"perm\" }\n");
+  EXPECT_DIAG(d, "t.textproto", 2, "errors[E2BIG].name", "the C++ enumerator '2big' is not an identifier");
+  EXPECT_DIAG(d, "t.textproto", 3, "errors[EPERMX].enumerator", "duplicate error enumerator perm");
+}
+
+}  // namespace
+}  // namespace hmx::specgen

@@ -50,4 +50,28 @@
 /* The destination (or partner) domain has HMX disabled, or the destination has no such ring. */
 #define HMX_ECONNREFUSED 111
 
+/*
+ * Every error code as X(NAME, enumerator), in the order above: HMX_##NAME is its value, enumerator
+ * its C++ name (libhmx's hmx::errc). Expand it with a macro of two arguments to build a table, an
+ * enumeration or a name lookup without copying the list.
+ */
+#define HMX_ERROR_LIST(X) \
+  X(EPERM, perm) \
+  X(ENOENT, noent) \
+  X(ESRCH, srch) \
+  X(E2BIG, too_big) \
+  X(EAGAIN, again) \
+  X(ENOMEM, nomem) \
+  X(EACCES, acces) \
+  X(EFAULT, fault) \
+  X(EBUSY, busy) \
+  X(EEXIST, exist) \
+  X(ENODEV, nodev) \
+  X(EINVAL, inval) \
+  X(ENOSPC, nospc) \
+  X(ENOSYS, nosys) \
+  X(EMSGSIZE, msgsize) \
+  X(EOPNOTSUPP, opnotsupp) \
+  X(ECONNREFUSED, connrefused)
+
 #endif /* HMX_ABI_ERRORS_H */
