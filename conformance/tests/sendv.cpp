@@ -212,3 +212,116 @@ HMX_GUEST_TEST(sendv_concurrent, "HMX-SEND-007") {
   ctx.check(ordered, "a vCPU's messages are out of call order");
   ctx.expect_eq(total, 2 * kCount, "messages in the ring");
 }
+
+namespace {
+
+uint32_t pattern_sum(uint32_t seed, uint32_t size) {
+  uint32_t s = 0;
+  for (uint32_t i = 0; i < size; ++i) s += pattern_byte(seed, i);
+  return s;
+}
+
+// The peer sends `count` messages of `size` bytes (patterns seed, seed + 1, ...) to our ring.
+peer::reply peer_sends(context& ctx, uint32_t aport, uint32_t count, uint32_t size, uint32_t seed) {
+  peer::command c{};
+  c.op = peer::op_send;
+  c.domain = ctx.domid();
+  c.aport = aport;
+  c.count = count;
+  c.size = size;
+  c.seed = seed;
+  c.message_type = 0x5151;
+  return ctx.peer()->call(c);
+}
+
+// Our ring's messages: each from the peer, of type 0x5151, `size` bytes of pattern seed + k.
+uint32_t check_from_peer(context& ctx, ring& r, uint32_t size, uint32_t seed, unsigned char* buf) {
+  uint32_t k = 0;
+  bool good = true, wrapped = false;
+  (void)r.reader.for_each([&](const hmx::message_view& m) {
+    good &= m.source.domain_id == ctx.peer_id() && m.message_type == 0x5151 && m.size == size;
+    wrapped |= m.wraps();
+    if (m.size == size) {
+      m.copy_to(buf);
+      for (uint32_t i = 0; i < size; ++i) good &= buf[i] == pattern_byte(seed + k, i);
+    }
+    ++k;
+  });
+  ctx.check(good, "a message from the peer with another source, type, size or payload (seed %u)", seed);
+  if (wrapped) ctx.info("payload of seed %u wrapped at the ring's end and arrived whole", seed);
+  return k;
+}
+
+}  // namespace
+
+// Between two domains, both ways: whole messages with their sender's id and bytes (checksums
+// computed on each side), EMSGSIZE and the notify flags of a ring in another domain, and a full
+// ring that its owner drains.
+// covers: HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-003 HMX-NOTIFY-004
+HMX_GUEST_TEST(sendv_between_domains, "HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-003 HMX-NOTIFY-004") {
+  const char* reqs[] = {"HMX-SEND-004", "HMX-SEND-008", "HMX-SEND-009", "HMX-NOTIFY-003", "HMX-NOTIFY-004"};
+  bool have_peer = true;
+  for (const char* id : reqs) have_peer &= util::need_peer(ctx, id);
+  if (!have_peer) return;
+  const uint16_t me = ctx.domid(), peer_id = ctx.peer_id();
+  constexpr uint32_t to_us = 0x60001, to_peer = 0x60002, absent_port = 0x60003, len = 2048;
+  auto* buf = static_cast<unsigned char*>(ctx.pages(1));
+  ring* mine = ctx.make_ring(to_us, peer_id, len);
+  if (buf == nullptr || mine == nullptr) return;
+
+  // Peer to us: 4 x 100 bytes, 2 x 700 (the ring is then at 1952 of 2048), 1 x 700 that wraps.
+  ctx.req("HMX-SEND-008");
+  ctx.expect_rc(peer_sends(ctx, to_us, 4, 100, 40).result, 100, "peer: 4 messages of 100 bytes to our ring");
+  ctx.expect_eq(check_from_peer(ctx, *mine, 100, 40, buf), 4, "messages of 100 bytes from the peer");
+  ctx.expect_rc(peer_sends(ctx, to_us, 2, 700, 50).result, 700, "peer: 2 messages of 700 bytes");
+  ctx.expect_eq(check_from_peer(ctx, *mine, 700, 50, buf), 2, "messages of 700 bytes from the peer");
+  ctx.expect_rc(peer_sends(ctx, to_us, 1, 700, 60).result, 700, "peer: 1 message of 700 bytes across the ring's end");
+  ctx.expect_eq(check_from_peer(ctx, *mine, 700, 60, buf), 1, "the message across the ring's end");
+  ctx.expect_rc(ctx.client(0).notify().code(), 0, "notify after consuming");
+
+  // Us to the peer: what the peer drains sums to what we sent.
+  ctx.req("HMX-SEND-009");
+  ctx.expect_rc(ctx.peer()->simple(peer::op_register_ring, to_peer, me, len).result, 0, "peer: a ring for us");
+  uint32_t want = 0;
+  for (uint32_t k = 0; k < 5; ++k) {
+    ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, 300, 70 + k), 300, "send 300 bytes to the peer, message %u", k);
+    want += pattern_sum(70 + k, 300);
+  }
+  const peer::reply drained = ctx.peer()->simple(peer::op_drain, to_peer, me);
+  ctx.expect_eq(drained.count, 5, "peer: messages drained");
+  ctx.expect_eq(drained.checksum, want, "peer: checksum of the payload bytes it drained");
+
+  // The peer's ring seen from here.
+  ctx.req("HMX-SEND-004");
+  ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, len - 16, 1), -HMX_EMSGSIZE, "%u bytes into the peer's %u-byte ring",
+                len - 16, len);
+  ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, len - 32, 2), len - 32, "%u bytes (the largest) into it", len - 32);
+  ctx.expect_eq(ctx.peer()->simple(peer::op_drain, to_peer, me).count, 1, "peer: the largest message arrived");
+  constexpr uint32_t flags = HMX_RING_EXISTS | HMX_RING_SUFFICIENT | HMX_RING_EMSGSIZE;
+  ctx.req("HMX-NOTIFY-003");
+  hmx::result<hmx_ring_data_ent_t> q = ctx.client(0).query(hmx::make_addr(absent_port, peer_id), 16);
+  ctx.check(q.ok() && q->flags == 0, "notify: a port of the peer without a ring has flags %#x, want 0",
+            q.ok() ? q->flags : 0xffffu);
+  q = ctx.client(0).query(hmx::make_addr(to_peer, peer_id), 100);
+  ctx.check(q.ok() && (q->flags & flags) == (HMX_RING_EXISTS | HMX_RING_SUFFICIENT),
+            "notify: the peer's empty ring for 100 bytes: flags %#x, want EXISTS|SUFFICIENT", q.ok() ? q->flags : 0u);
+  ctx.check(q.ok() && q->max_message_size == len - 32, "notify: the peer's ring's max_message_size %u, want %u",
+            q.ok() ? q->max_message_size : 0u, len - 32);
+  ctx.req("HMX-NOTIFY-004");
+  q = ctx.client(0).query(hmx::make_addr(to_peer, peer_id), len);
+  ctx.check(q.ok() && (q->flags & flags) == (HMX_RING_EXISTS | HMX_RING_EMSGSIZE),
+            "notify: %u bytes into the peer's ring: flags %#x, want EXISTS|EMSGSIZE", len, q.ok() ? q->flags : 0u);
+
+  // A full ring of the peer: EAGAIN, not sufficient, until the peer drains it.
+  ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, 1000, 3), 1000, "1000 bytes into the peer's empty ring");
+  ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, 1000, 4), -HMX_EAGAIN, "1000 more: the ring is full");
+  q = ctx.client(0).query(hmx::make_addr(to_peer, peer_id), 1000);
+  ctx.check(q.ok() && (q->flags & flags) == HMX_RING_EXISTS, "notify: 1000 bytes into the full ring: flags %#x, want EXISTS",
+            q.ok() ? q->flags : 0u);
+  ctx.expect_eq(ctx.peer()->simple(peer::op_drain, to_peer, me).count, 1, "peer: drains its ring");
+  q = ctx.client(0).query(hmx::make_addr(to_peer, peer_id), 1000);
+  ctx.check(q.ok() && (q->flags & flags) == (HMX_RING_EXISTS | HMX_RING_SUFFICIENT),
+            "notify: 1000 bytes after the drain: flags %#x, want EXISTS|SUFFICIENT", q.ok() ? q->flags : 0u);
+  ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, 1000, 5), 1000, "1000 bytes into the drained ring");
+  ctx.expect_rc(ctx.peer()->simple(peer::op_unregister_ring, to_peer, me).result, 0, "peer: drops its ring");
+}

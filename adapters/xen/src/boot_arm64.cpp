@@ -2,6 +2,8 @@
 // arm64: Xen dom0less with N domUs under qemu-system-aarch64 (boot.h).
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -123,6 +125,27 @@ boot_result boot_arm64_dom0less(const arm64_boot_options& o) {
       if (!d.exit_status) return false;
     return true;
   };
+  auto required_exited = [&] {
+    for (const domain_console& d : r.domains) {
+      const bool required =
+          o.must_exit.empty() || std::find(o.must_exit.begin(), o.must_exit.end(), d.name) != o.must_exit.end();
+      if (required && !d.exit_status) return false;
+    }
+    return true;
+  };
+  std::chrono::steady_clock::time_point grace_end{};
+  bool grace_started = false;
+  auto done = [&] {
+    if (all_exited()) return true;
+    if (!required_exited()) return false;
+    if (!grace_started) {
+      grace_started = true;
+      grace_end = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(o.others_grace_s));
+    }
+    return std::chrono::steady_clock::now() >= grace_end;
+  };
 
   hmx::host::process_options p;
   p.argv = r.command;
@@ -131,7 +154,7 @@ boot_result boot_arm64_dom0less(const arm64_boot_options& o) {
   // Xen keeps running after its domUs end: stop QEMU once each has reported its status.
   p.stop_now = [&] {
     console.poll();
-    return all_exited() || !r.fatal_line.empty();
+    return done() || !r.fatal_line.empty();
   };
   r.qemu = hmx::host::run_process(p);
   console.finish();

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -44,6 +45,21 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+// argv[0]-style lookup: a name with '/' as it is, else through PATH.
+bool program_in_path(const std::string& program) {
+  if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path == nullptr ? "" : path;
+  for (size_t start = 0; start <= dirs.size();) {
+    const size_t end = dirs.find(':', start);
+    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return false;
+}
+
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -62,6 +78,8 @@ int main(int argc, char** argv) {
   o.policy_file = HMX_CONFORMANCE_POLICY;
   o.image_dir = HMX_CONFORMANCE_IMAGE_DIR;
   o.hmx_kvm = HMX_CONFORMANCE_HMX_KVM;
+  o.xen_x86_64 = HMX_CONFORMANCE_XEN_X86_64;
+  o.xen_arm64 = HMX_CONFORMANCE_XEN_ARM64;
   o.vta_tests = HMX_CONFORMANCE_VTA_TESTS;
   o.vta_kvm_tests = HMX_CONFORMANCE_VTA_KVM_TESTS;
   o.vta_sources = split_list(HMX_CONFORMANCE_VTA_SOURCES);
@@ -75,8 +93,10 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "reference (in-process reference core), kvm (images under hmx-kvm), "
                                      "qemu (tester image under stock QEMU, which has no HMX), console (a "
                                      "tester console captured on another monitor: --console-file), transport "
-                                     "(the virtio-argo transport's tests, HMX-VTA-*)")
-      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport"}));
+                                     "(the virtio-argo transport's tests, HMX-VTA-*), xen (the tester as dom0 of "
+                                     "real Xen x86_64 with Argo), xen-arm64 (tester and peer as domUs of real "
+                                     "Xen arm64)")
+      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport", "xen", "xen-arm64"}));
   app.add_option("--only", only, "requirement ID glob, e.g. 'HMX-RING-*' (repeatable)")->type_name("GLOB");
   app.add_flag("--tap", tap, "TAP 13 on stdout (one test point per requirement); the table goes to stderr");
   app.add_option("--junit", junit, "write JUnit XML")->type_name("FILE");
@@ -92,6 +112,10 @@ int main(int argc, char** argv) {
   app.add_option("--image-dir", o.image_dir, "guest images (kvm, qemu)")->capture_default_str();
   app.add_option("--hmx-kvm", o.hmx_kvm, "hmx-kvm executable")->capture_default_str();
   app.add_option("--qemu", o.qemu, "QEMU executable")->capture_default_str();
+  app.add_option("--qemu-aarch64", o.qemu_aarch64, "QEMU executable for --target xen-arm64")->capture_default_str();
+  app.add_option("--xen", o.xen_x86_64, "Xen hypervisor for --target xen (built with Argo)")->capture_default_str();
+  app.add_option("--xen-arm64", o.xen_arm64, "Xen hypervisor for --target xen-arm64")->capture_default_str();
+  app.add_option("--work-dir", o.work_dir, "Xen targets: where the consoles and the device tree go")->type_name("DIR");
   app.add_option("--timeout", timeout, "time limit of the whole run in seconds (default: 300 reference, 300 kvm, 120 qemu, 600 transport)");
   app.add_flag("--require-hmx", require_hmx, "fail (exit 1) when the target does not offer HMX");
   app.add_option("--disable-check", disable_check, "reference only: disable one check of the reference core "
@@ -111,6 +135,8 @@ int main(int argc, char** argv) {
            : target == "qemu"    ? target_kind::qemu
            : target == "console" ? target_kind::console
            : target == "transport" ? target_kind::transport
+           : target == "xen"       ? target_kind::xen
+           : target == "xen-arm64" ? target_kind::xen_arm64
                                  : target_kind::reference;
   if (o.kind == target_kind::console && o.console_file.empty()) {
     std::cerr << "hmx-conformance: --target console needs --console-file\n";
@@ -120,6 +146,7 @@ int main(int argc, char** argv) {
                 : o.kind == target_kind::reference ? 300
                 : o.kind == target_kind::kvm       ? 300
                 : o.kind == target_kind::transport ? 600
+                : o.kind == target_kind::xen || o.kind == target_kind::xen_arm64 ? 400
                                                    : 120;
   o.vta_kvm = access("/dev/kvm", R_OK | W_OK) == 0;
   o.sel = selection(only);
@@ -141,12 +168,27 @@ int main(int argc, char** argv) {
     std::cout << "SKIPPED: /dev/kvm not available\n";
     return 77;
   }
+  if (o.kind == target_kind::xen || o.kind == target_kind::xen_arm64) {
+    const bool arm = o.kind == target_kind::xen_arm64;
+    const std::string& qemu = arm ? o.qemu_aarch64 : o.qemu;
+    if (!program_in_path(qemu)) {
+      std::cout << "SKIPPED: " << qemu << " not found (Debian " << (arm ? "qemu-system-arm" : "qemu-system-x86") << ")\n";
+      return 77;
+    }
+    const std::string& xen = arm ? o.xen_arm64 : o.xen_x86_64;
+    if (xen.empty() || access(xen.c_str(), R_OK) != 0) {
+      std::cerr << "hmx-conformance: no Xen hypervisor at '" << xen << "' (adapters/xen builds it: target hmx-xen-"
+                << (arm ? "arm64" : "x86_64") << ")\n";
+      return 1;
+    }
+  }
 
   target_outcome out;
   try {
     out = o.kind == target_kind::reference ? run_reference_target(o)
           : o.kind == target_kind::console ? run_console_target(o)
           : o.kind == target_kind::transport ? run_transport_target(o)
+          : o.kind == target_kind::xen || o.kind == target_kind::xen_arm64 ? run_xen_target(o)
                                            : run_vm_target(o);
   } catch (const std::exception& e) {
     std::cerr << "hmx-conformance: " << e.what() << '\n';

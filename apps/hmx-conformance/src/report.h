@@ -29,6 +29,8 @@ struct report {
 std::string signature_text(const std::string& hex);
 std::vector<std::string> bit_names(uint32_t bits, const std::map<uint32_t, std::string>& names);
 std::string identity_line(const report& r);
+// ", N documented deviations" when there are any (the counts line of the table and summary).
+std::string deviations_text(const evaluation& ev);
 std::string utc_now();
 
 void write_table(std::ostream& out, const report& r);

@@ -38,12 +38,21 @@ std::vector<std::string> bit_names(uint32_t bits, const std::map<uint32_t, std::
   return out;
 }
 
+std::string deviations_text(const evaluation& ev) {
+  if (ev.deviation == 0) return "";
+  return ", " + std::to_string(ev.deviation) + " documented deviation" + (ev.deviation == 1 ? "" : "s");
+}
+
 std::string identity_line(const report& r) {
   const run_log& log = r.log;
   if (r.facts.target == target_kind::transport)
     return "transport: virtio-argo over HMX (hmx_vta_over_hmx_tests; hypervisor: the reference core in-process, "
            "hmx-kvm for OverKvm.*)";
   if (!log.ident_seen) return "hypervisor: unknown (no IDENT line)";
+  if (log.hmx_present() && log.ident.count("xen") != 0)
+    return "hypervisor: Xen " + field(log, "xen") + " (xen_version)" +
+           (r.facts.hypervisor.empty() ? "" : ", booted as " + r.facts.hypervisor) +
+           "; HMX through Xen's Argo, conduit " + field(log, "conduit") + ", domain " + field(log, "domid");
   std::string hv = field(log, "hv") == "1" ? "'" + signature_text(field(log, "hv_sig", "")) + "'" : "none (CPUID.1:ECX[31] clear)";
   if (!log.hmx_present()) return "hypervisor: " + hv + "; HMX not present: " + field(log, "reason", "");
   const uint32_t version = number(log, "version");

@@ -17,13 +17,13 @@ namespace conformance::runner {
 std::string requirement_area(const std::string& id);
 
 struct area_counts {
-  unsigned pass = 0, fail = 0, warning = 0, not_supported = 0, not_tested = 0;
+  unsigned pass = 0, fail = 0, warning = 0, deviation = 0, not_supported = 0, not_tested = 0;
   unsigned in_scope = 0;  // requirements of this area the target certifies
 };
 // Per area, in the order areas first appear in the spec data.
 std::vector<std::pair<std::string, area_counts>> count_by_area(const report& r);
 
-// Requirements in reading order: FAIL, WARNING, PASS, NOT SUPPORTED, NOT TESTED; spec order
+// Requirements in reading order: FAIL, WARNING, DEVIATION, PASS, NOT SUPPORTED, NOT TESTED; spec order
 // within each status.
 std::vector<const req_report*> failures_first(const report& r);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // The targets: an in-process reference core, the images under hmx-kvm, the tester image under
 // stock QEMU (which has no HMX: the expected outcome is "HMX not present", exit 77), and a
-// console captured on any other monitor; and the virtio-argo transport's GoogleTest tests
-// (hmx_vta_over_hmx_tests) reported per HMX-VTA requirement.
+// console captured on any other monitor; the virtio-argo transport's GoogleTest tests
+// (hmx_vta_over_hmx_tests) reported per HMX-VTA requirement; real Xen on x86_64 and arm64.
 #pragma once
 
 #include <functional>
@@ -41,6 +41,12 @@ struct target_options {
   std::string vta_kvm_tests;
   std::vector<std::string> vta_sources;
   bool vta_kvm = false;
+  // Xen targets: real Xen with Argo (adapters/xen, built from Debian's source) under QEMU TCG;
+  // x86_64 boots the tester image as dom0, arm64 the aarch64 tester and peer as dom0less domUs.
+  std::string xen_x86_64;
+  std::string xen_arm64;
+  std::string qemu_aarch64 = "qemu-system-aarch64";
+  std::string work_dir;  // Xen's console files and device tree ("" : a fresh directory in /tmp)
 };
 
 struct target_outcome {
@@ -55,6 +61,14 @@ target_outcome run_reference_target(const target_options& o);
 target_outcome run_vm_target(const target_options& o);
 target_outcome run_console_target(const target_options& o);
 target_outcome run_transport_target(const target_options& o);
+target_outcome run_xen_target(const target_options& o);
+
+// The Xen profile (adapters/xen profile.h) as the evaluation's documented deviations.
+std::vector<documented_deviation> xen_deviations();
+// The boot arguments of the Xen/Arm domains: Xen numbers dom0less domUs from 1 in device tree
+// order, and gives them no way to read their own id (xen_argo_a64.cpp), so each is told.
+std::string xen_arm64_tester_bootargs();
+std::string xen_arm64_peer_bootargs();
 
 // The transport target's parsing (exposed for the unit tests). `covers` maps "Suite.Name" to the
 // requirement IDs of the `// covers: ID ID...` line comment before its TEST/TEST_F/TEST_P line.

@@ -41,6 +41,7 @@ std::string status_class(req_status s) {
     case req_status::pass: return "pass";
     case req_status::fail: return "fail";
     case req_status::warning: return "warn";
+    case req_status::deviation: return "dev";
     case req_status::not_supported: return "nsup";
     case req_status::not_tested: return "ntest";
   }
@@ -61,7 +62,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .5
 th{background:#f5f5f5}#requirements td:first-child{white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 code,pre{font:12.5px/1.4 ui-monospace,monospace}pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap}
 .st{font-weight:600;white-space:nowrap}.st.pass{color:#1a7f37}.st.fail{color:#c62828}.st.warn{color:#9a6700}
-.st.nsup{color:#555}.st.ntest{color:#888}tr.ntest td{color:#777}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}
+.st.dev{color:#6f42c1}.st.nsup{color:#555}.st.ntest{color:#888}tr.ntest td{color:#777}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}
 dt{font-weight:600}dd{margin:0}#filter label{margin-right:1em}
 )";
 
@@ -131,10 +132,11 @@ std::string report_html(const report& r, const report_context& c) {
   h << "</tbody>\n</table>\n</section>\n";
 
   // --- failures ---
-  h << "<section id=\"failures\">\n<h2>Failures and warnings</h2>\n";
+  h << "<section id=\"failures\">\n<h2>Failures, warnings and documented deviations</h2>\n";
   bool any = false;
   for (const req_report* q : failures_first(r)) {
-    if (q->status != req_status::fail && q->status != req_status::warning) continue;
+    if (q->status != req_status::fail && q->status != req_status::warning && q->status != req_status::deviation)
+      continue;
     if (!any) h << "<ul>\n";
     any = true;
     h << "<li><span class=\"st " << status_class(q->status) << "\">" << to_string(q->status) << "</span> "
@@ -144,14 +146,15 @@ std::string report_html(const report& r, const report_context& c) {
         << (q->fail_checkpoint ? ", checkpoint " + std::to_string(q->fail_checkpoint) : "");
     if (!q->fail_message.empty()) h << ": <code>" << esc(q->fail_message) << "</code>";
     else if (!q->detail.empty()) h << ": " << esc(q->detail);
+    for (const auto& d : q->deviations) h << "<br>documented deviation: " << esc(d);
     h << "</li>\n";
   }
   h << (any ? "</ul>\n" : "<p>None.</p>\n") << "</section>\n";
 
   // --- every requirement ---
   h << "<section>\n<h2>Requirements</h2>\n<p id=\"filter\">Show:";
-  for (const req_status s : {req_status::fail, req_status::warning, req_status::pass, req_status::not_supported,
-                             req_status::not_tested})
+  for (const req_status s : {req_status::fail, req_status::warning, req_status::deviation, req_status::pass,
+                             req_status::not_supported, req_status::not_tested})
     h << " <label><input type=\"checkbox\" value=\"" << status_class(s) << "\" checked> " << to_string(s)
       << "</label>";
   h << "</p>\n<table id=\"requirements\">\n<thead><tr><th>Requirement</th><th>Level</th><th>Applies to</th>"

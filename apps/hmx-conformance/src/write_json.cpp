@@ -26,6 +26,7 @@ nlohmann::json certification_json(const report& r) {
   j["tool"] = {{"name", "hmx-conformance"}, {"protocol", 1}};
   j["spec"] = {{"version", r.spec.version()}, {"status", r.spec.status}};
   j["target"] = to_string(r.facts.target);
+  if (!r.facts.hypervisor.empty()) j["hypervisor_booted"] = r.facts.hypervisor;
 
   json hv;
   hv["hypervisor_present"] = text(log, "hv") == "1";
@@ -52,6 +53,10 @@ nlohmann::json certification_json(const report& r) {
     hmx["vcpus"] = number(log, "vcpus");
     hmx["cpu_vendor"] = text(log, "vendor");
     hmx["conduit_used"] = text(log, "conduit");
+    if (!text(log, "xen").empty()) {
+      hv["xen_version"] = text(log, "xen");
+      hv["name"] = "Xen " + text(log, "xen");
+    }
   } else {
     hmx["reason"] = text(log, "reason");
   }
@@ -70,16 +75,18 @@ nlohmann::json certification_json(const report& r) {
   j["run"] = run;
 
   j["summary"] = {{"requirements", r.ev.reqs.size()}, {"pass", r.ev.pass},     {"fail", r.ev.fail},
-                  {"warning", r.ev.warning},          {"not_supported", r.ev.not_supported},
-                  {"not_tested", r.ev.not_tested},    {"exit_code", r.ev.exit_code}};
+                  {"warning", r.ev.warning},          {"deviation", r.ev.deviation},
+                  {"not_supported", r.ev.not_supported}, {"not_tested", r.ev.not_tested},
+                  {"exit_code", r.ev.exit_code}};
 
   json reqs = json::array();
   for (const auto& q : r.ev.reqs) {
     json e = {{"id", q.req->id},         {"level", q.req->level},         {"target", q.req->target},
               {"section", q.req->section}, {"status", to_string(q.status)}, {"tests", q.tests}};
     if (!q.detail.empty()) e["detail"] = q.detail;
-    if (q.status == req_status::fail || q.status == req_status::warning)
+    if (q.status == req_status::fail || q.status == req_status::warning || q.status == req_status::deviation)
       e["failure"] = {{"test", q.fail_test}, {"checkpoint", q.fail_checkpoint}, {"message", q.fail_message}};
+    if (q.status == req_status::deviation) e["deviations"] = q.deviations;
     reqs.push_back(e);
   }
   j["requirements"] = reqs;

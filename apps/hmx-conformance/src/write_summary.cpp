@@ -27,6 +27,7 @@ std::vector<std::pair<std::string, area_counts>> count_by_area(const report& r) 
       case req_status::pass: ++c.pass; break;
       case req_status::fail: ++c.fail; break;
       case req_status::warning: ++c.warning; break;
+      case req_status::deviation: ++c.deviation; break;
       case req_status::not_supported: ++c.not_supported; break;
       case req_status::not_tested: ++c.not_tested; break;
     }
@@ -35,8 +36,8 @@ std::vector<std::pair<std::string, area_counts>> count_by_area(const report& r) 
 }
 
 std::vector<const req_report*> failures_first(const report& r) {
-  static constexpr req_status order[] = {req_status::fail, req_status::warning, req_status::pass,
-                                         req_status::not_supported, req_status::not_tested};
+  static constexpr req_status order[] = {req_status::fail, req_status::warning, req_status::deviation,
+                                         req_status::pass, req_status::not_supported, req_status::not_tested};
   std::vector<const req_report*> out;
   for (const req_status s : order)
     for (const auto& q : r.ev.reqs)
@@ -82,6 +83,7 @@ void write_summary(std::ostream& out, const report& r, const report_context& c) 
   bool header = false;
   for (const req_report* q : failures_first(r)) {
     const bool show = q->status == req_status::fail || q->status == req_status::warning ||
+                      q->status == req_status::deviation ||
                       (q->status == req_status::not_supported && in_scope(r.facts.target, q->req->target));
     if (!show) continue;
     if (!header) out << "\n";
@@ -93,7 +95,7 @@ void write_summary(std::ostream& out, const report& r, const report_context& c) 
   }
   out << "\n" << r.ev.reqs.size() << " requirements: " << r.ev.pass << " passed, " << r.ev.fail << " failed, "
       << r.ev.warning << " warnings, " << r.ev.not_supported << " not supported, " << r.ev.not_tested
-      << " not tested\n";
+      << " not tested" << deviations_text(r.ev) << "\n";
   if (!r.ev.complete) {
     out << "RUN INCOMPLETE:\n";
     for (const auto& p : r.ev.problems) out << "  " << p << "\n";

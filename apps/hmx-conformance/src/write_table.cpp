@@ -25,7 +25,7 @@ void write_table(std::ostream& out, const report& r) {
   }
   out << "\n" << r.ev.reqs.size() << " requirements: " << r.ev.pass << " passed, " << r.ev.fail << " failed, "
       << r.ev.warning << " warnings, " << r.ev.not_supported << " not supported, " << r.ev.not_tested
-      << " not tested\n";
+      << " not tested" << deviations_text(r.ev) << "\n";
   if (!r.ev.complete) {
     out << "RUN INCOMPLETE:\n";
     for (const auto& p : r.ev.problems) out << "  " << p << "\n";

@@ -39,6 +39,9 @@ void write_tap(std::ostream& out, const report& r) {
       case req_status::warning:
         out << "not ok " << n << " - " << name << " # TODO " << clean(q.detail) << "\n";
         break;
+      case req_status::deviation:
+        out << "not ok " << n << " - " << name << " # TODO " << clean(q.detail) << "\n";
+        break;
       case req_status::not_supported:
         out << "ok " << n << " - " << name << " # SKIP not supported: " << clean(q.detail) << "\n";
         break;

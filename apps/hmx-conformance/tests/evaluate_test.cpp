@@ -153,5 +153,61 @@ TEST(Evaluate, ReferenceTargetCoversTheLibrary) {
   EXPECT_FALSE(in_scope(target_kind::reference, "TRANSPORT_DEVICE"));
 }
 
+// A documented deviation (a hypervisor profile, the Xen targets): every failed check of the
+// requirement matches an entry, and the requirement is neither PASS nor FAIL.
+std::vector<std::string> deviating_run() {
+  auto lines = passing_run();
+  lines[5] = "HMXC CHECK ring_a cp=4 req=HMX-RING-002 FAIL msg=re-register: got ENOSPC (-28), want 0";
+  lines.insert(lines.begin() + 6, "HMXC RESULT ring_a FAIL cp=7 reqs=HMX-RING-001:P,HMX-RING-002:F msg=cp 4: x");
+  lines.back() = "HMXC DONE pass=1 fail=1 skip=0 status=1";
+  return lines;
+}
+
+run_facts xen_with(std::vector<documented_deviation> profile) {
+  run_facts f = vm(1);
+  f.target = target_kind::xen;
+  f.profile = std::move(profile);
+  return f;
+}
+
+TEST(Evaluate, DocumentedDeviationIsNeitherPassNorFail) {
+  const spec_info spec = small_spec();
+  const evaluation ev = evaluate(
+      spec, parse_lines(deviating_run()),
+      xen_with({{"HMX-RING-002", "ring_a", "re-register:", "counts the ring again", "argo.c register_ring"}}),
+      selection());
+  const req_report& d = find(ev, "HMX-RING-002");
+  EXPECT_EQ(d.status, req_status::deviation);
+  ASSERT_EQ(d.deviations.size(), 1u);
+  EXPECT_NE(d.deviations[0].find("counts the ring again"), std::string::npos);
+  EXPECT_NE(d.deviations[0].find("ring_a checkpoint 4"), std::string::npos);
+  EXPECT_EQ(ev.deviation, 1u);
+  EXPECT_EQ(ev.fail, 0u);
+  EXPECT_EQ(ev.exit_code, 0);
+  EXPECT_STREQ(to_string(req_status::deviation), "DEVIATION");
+}
+
+TEST(Evaluate, AFailureTheProfileDoesNotNameStaysAFailure) {
+  const spec_info spec = small_spec();
+  const auto lines = deviating_run();
+  // Another requirement, another test, another message, or no profile at all: FAIL.
+  for (const documented_deviation& other :
+       {documented_deviation{"HMX-RING-001", "ring_a", "re-register:", "x", "y"},
+        documented_deviation{"HMX-RING-002", "ring_b", "re-register:", "x", "y"},
+        documented_deviation{"HMX-RING-002", "ring_a", "register_ring len", "x", "y"}}) {
+    const evaluation ev = evaluate(spec, parse_lines(lines), xen_with({other}), selection());
+    EXPECT_EQ(find(ev, "HMX-RING-002").status, req_status::fail) << other.requirement << " " << other.test;
+    EXPECT_EQ(ev.exit_code, 1);
+  }
+  const evaluation none = evaluate(spec, parse_lines(lines), xen_with({}), selection());
+  EXPECT_EQ(find(none, "HMX-RING-002").status, req_status::fail);
+  // One documented and one undocumented failure of the same requirement: FAIL.
+  auto two = lines;
+  two.insert(two.begin() + 6, "HMXC CHECK ring_a cp=5 req=HMX-RING-002 FAIL msg=something else: got 1, want 0");
+  const evaluation mixed = evaluate(
+      spec, parse_lines(two), xen_with({{"HMX-RING-002", "ring_a", "re-register:", "x", "y"}}), selection());
+  EXPECT_EQ(find(mixed, "HMX-RING-002").status, req_status::fail);
+}
+
 }  // namespace
 }  // namespace conformance::runner

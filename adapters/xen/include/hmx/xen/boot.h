@@ -100,6 +100,10 @@ struct arm64_boot_options {
   double timeout_s = 120;
   std::string work_dir;  // the device tree and the console file go here
   line_callback on_line;
+  // The run ends once these domains printed their exit line (empty: every domain), and then
+  // waits up to others_grace_s for the rest; complete() still asks for every domain's status.
+  std::vector<std::string> must_exit;
+  double others_grace_s = 5;
 };
 
 std::string arm64_xen_bootargs(const arm64_boot_options& o);
