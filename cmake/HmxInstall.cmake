@@ -72,9 +72,7 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64
 endif()
 # The spec bundle is what hmx-conformance reads (spec/CMakeLists.txt); the data files are for the
 # installed hmx-specgen, their only reader.
-install(FILES ${CMAKE_SOURCE_DIR}/spec/hmx.textproto ${CMAKE_SOURCE_DIR}/spec/requirements.textproto
-              ${CMAKE_SOURCE_DIR}/spec/transport-requirements.textproto ${HMX_SPEC_BUNDLE}
-  DESTINATION ${HMX_INSTALL_DATADIR}/spec COMPONENT tools)
+install(FILES ${HMX_SPEC_FILES} ${HMX_SPEC_BUNDLE} DESTINATION ${HMX_INSTALL_DATADIR}/spec COMPONENT tools)
 install(FILES ${CMAKE_SOURCE_DIR}/conformance/policy.textproto
   DESTINATION ${HMX_INSTALL_DATADIR}/conformance COMPONENT tools)
 

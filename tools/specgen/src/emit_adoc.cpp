@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "emit_adoc.h"
 
+#include <cstdio>
+#include <map>
 #include <set>
 
 #include "coverage.h"
@@ -287,6 +289,65 @@ std::string requirements_adoc(const Spec& s, const Coverage& cov) {
   return o + "|===\n";
 }
 
+// The transport's tables (spec/transport.textproto), named VTA_<NAME> as the chapter names them.
+std::string vta_constants_adoc(const LoadedSpec& ls) {
+  const Spec& s = ls.merged();
+  std::map<std::string, uint64_t> hmx;
+  for (const auto& c : s.constants()) hmx[c.name()] = c.value();
+  std::string o = kBanner;
+  o += "[[vta-constants]]\n.virtio-argo constants\n" + table_start("3,2,1,6");
+  o += "|Name |Value |Type |Meaning\n\n";
+  const auto& t = s.transport();
+  for (int i = 0; i < t.constants_size(); ++i) {
+    const auto& c = t.constants(i);
+    std::string value;
+    if (!c.same_as().empty()) {
+      const auto it = hmx.find(c.same_as());
+      value = (it == hmx.end() ? std::string("?") : std::to_string(it->second)) + " (" +
+              "<<abi-const-" + c.same_as() + "," + code(c.same_as()) + ">>)";
+    } else {
+      const bool hx =
+          ls.written_in_hex(FieldPath().child("transport").child("constants", i).child("value"));
+      value = hx ? hex(c.value()) : std::to_string(c.value());
+    }
+    o += "|[[vta-const-" + c.name() + "]]" + code("VTA_" + c.name()) + " |" + value + " |" +
+         c.type() + " |" + cell(c.description()) + "\n";
+  }
+  return o + "|===\n";
+}
+
+std::string vta_messages_adoc(const LoadedSpec& ls, bool bus) {
+  const Spec& s = ls.merged();
+  const auto& list = bus ? s.transport().bus_messages() : s.transport().messages();
+  const char* field = bus ? "bus_messages" : "messages";
+  const std::string kind = bus ? "bus" : "msg";
+  std::string o = kBanner;
+  o += "[[vta-" + std::string(bus ? "bus" : "transport") + "-messages]]\n." +
+       (bus ? "Bus messages" : "Transport messages") + "\n" +
+       table_start(bus ? "1,2,1,1,6" : "1,3,1,1,5");
+  o += std::string("|Id |Name |Sent by |Kind |") + (bus ? "Payload" : "Meaning") + "\n\n";
+  for (int i = 0; i < list.size(); ++i) {
+    const auto& m = list.Get(i);
+    char id[8];
+    std::snprintf(id, sizeof id, "0x%02X", m.id());
+    const bool hx = ls.written_in_hex(FieldPath().child("transport").child(field, i).child("id"));
+    o += "|" + (hx ? std::string(id) : std::to_string(m.id())) + " |[[vta-" + kind + "-" + m.name() +
+         "]]" + m.name() + " |" + m.sender() + " |" + m.kind() + " |" + cell(m.description()) + "\n";
+  }
+  return o + "|===\n";
+}
+
+std::string vta_errors_adoc(const Spec& s) {
+  std::string o = kBanner;
+  o += "[[vta-errors]]\n.Codes the transport reports besides the operations' errors (negated)\n" +
+       table_start("2,1,8");
+  o += "|Name |Value |Meaning\n\n";
+  for (const auto& e : s.transport().errors())
+    o += "|[[vta-error-" + e.name() + "]]" + code(e.name()) + " |" + std::to_string(e.value()) +
+         " |" + cell(e.description()) + "\n";
+  return o + "|===\n";
+}
+
 }  // namespace
 
 FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage) {
@@ -305,6 +366,10 @@ FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage) {
   f["msrs.adoc"] = msrs_adoc(s);
   f["smccc.adoc"] = smccc_adoc(s);
   f["requirements.adoc"] = requirements_adoc(s, coverage);
+  f["vta-constants.adoc"] = vta_constants_adoc(spec);
+  f["vta-messages.adoc"] = vta_messages_adoc(spec, false);
+  f["vta-bus-messages.adoc"] = vta_messages_adoc(spec, true);
+  f["vta-errors.adoc"] = vta_errors_adoc(s);
   return f;
 }
 

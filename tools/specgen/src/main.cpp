@@ -31,7 +31,7 @@ namespace {
 std::vector<std::string> default_spec_files() {
   const std::string dir = std::string(HMX_SOURCE_DIR) + "/spec/";
   std::vector<std::string> files{dir + "hmx.textproto"};
-  for (const char* f : {"requirements.textproto", "transport-requirements.textproto"})
+  for (const char* f : {"transport.textproto", "requirements.textproto", "transport-requirements.textproto"})
     if (std::filesystem::exists(dir + f)) files.push_back(dir + f);
   return files;
 }
@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
   // like any other spec error (exit 2).
   app.add_option("--spec", specs,
                  "text-format hmx.spec.Spec file; repeat to merge in order (default: the source "
-                 "tree's spec/hmx.textproto, requirements.textproto, transport-requirements.textproto)");
+                 "tree's spec/hmx.textproto, transport.textproto, requirements.textproto, "
+                 "transport-requirements.textproto)");
   app.add_option("--abi-out", abi_out,
                  "directory of the generated headers (with --check and no --spec: the source tree's "
                  "abi/include/hmx/abi)");

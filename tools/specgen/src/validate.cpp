@@ -53,6 +53,7 @@ class Validator {
     msrs();
     smccc();
     requirements();
+    transport();
   }
 
  private:
@@ -95,6 +96,78 @@ class Validator {
       else if (c.type() != "u64")
         err(p.child("type"), "type '" + c.type() + "' is not one of u16, u32, u64");
       if (c.value() > max) err(p.child("value"), "value " + hex(c.value()) + " does not fit " + c.type());
+      if (!c.same_as().empty())
+        err(p.child("same_as"), "same_as is for the transport's constants; HMX defines every value once here");
+      constant_values_[c.name()] = c.value();
+    }
+  }
+
+  // spec/transport.textproto: names, ids and ranges of the virtio-argo transport.
+  void transport() {
+    const auto& t = s_.transport();
+    const FieldPath p = kRoot.child("transport");
+    Unique<std::string> names(spec_, d_, "transport constant name");
+    for (int i = 0; i < t.constants_size(); ++i) {
+      const auto& c = t.constants(i);
+      const FieldPath cp = p.child("constants", i, c.name());
+      name(cp, c.name());
+      names.add(c.name(), c.name(), cp.child("name"));
+      uint64_t max = ~0ull;
+      if (c.type() == "u8")
+        max = 0xff;
+      else if (c.type() == "u16")
+        max = 0xffff;
+      else if (c.type() == "u32")
+        max = 0xffffffffull;
+      else if (c.type() != "u64")
+        err(cp.child("type"), "type '" + c.type() + "' is not one of u8, u16, u32, u64");
+      uint64_t value = c.value();
+      if (!c.same_as().empty()) {
+        const auto it = constant_values_.find(c.same_as());
+        if (it == constant_values_.end())
+          err(cp.child("same_as"), "same_as names no constant of HMX: '" + c.same_as() + "'");
+        else
+          value = it->second;
+        if (c.value() != 0) err(cp.child("value"), "a constant with same_as has no value of its own");
+      }
+      if (value > max) err(cp.child("value"), "value " + hex(value) + " does not fit " + c.type());
+    }
+    for (const char* field : {"messages", "bus_messages"}) {
+      const auto& list = std::string(field) == "messages" ? t.messages() : t.bus_messages();
+      Unique<std::string> msg_names(spec_, d_, std::string(field) == "messages" ? "message name" : "bus message name");
+      Unique<uint32_t> ids(spec_, d_, std::string(field) == "messages" ? "message id" : "bus message id");
+      for (int i = 0; i < list.size(); ++i) {
+        const auto& m = list.Get(i);
+        const FieldPath mp = p.child(field, i, m.name());
+        name(mp, m.name());
+        msg_names.add(m.name(), m.name(), mp.child("name"));
+        ids.add(m.id(), hex(m.id()), mp.child("id"));
+        one_of(mp.child("sender"), m.sender(), {"driver", "device"});
+        one_of(mp.child("kind"), m.kind(), {"request", "event"});
+        // virtio-msg's ranges: 0x00-0x3F requests with a response, 0x40-0x7F events.
+        if (m.kind() == "request" && m.id() > 0x3f)
+          err(mp.child("id"), "a request's id lies in 0x00-0x3F, not " + hex(m.id()));
+        if (m.kind() == "event" && (m.id() < 0x40 || m.id() > 0x7f))
+          err(mp.child("id"), "an event's id lies in 0x40-0x7F, not " + hex(m.id()));
+      }
+    }
+    Unique<std::string> err_names(spec_, d_, "transport error name");
+    Unique<std::string> enumerators(spec_, d_, "transport error enumerator");
+    std::set<uint32_t> hmx_values;
+    for (const auto& e : s_.errors()) hmx_values.insert(e.value());
+    for (int i = 0; i < t.errors_size(); ++i) {
+      const auto& e = t.errors(i);
+      const FieldPath ep = p.child("errors", i, e.name());
+      name(ep, e.name());
+      err_names.add(e.name(), e.name(), ep.child("name"));
+      if (error_names_.count(e.name()) || hmx_values.count(e.value()))
+        err(ep.child("name"), "the operations' error table (errors) already has " + e.name() +
+                                  "; the transport lists only codes beyond it");
+      if (e.value() == 0) err(ep.child("value"), "an error code must be positive");
+      const std::string enumerator = error_enumerator(e);
+      if (!is_identifier(enumerator))
+        err(ep.child("name"), "the C++ enumerator '" + enumerator + "' is not an identifier; set `enumerator`");
+      enumerators.add(enumerator, enumerator, ep.child("enumerator"));
     }
   }
 
@@ -354,6 +427,7 @@ class Validator {
   Diags& d_;
   std::map<std::string, TypeLayout> layouts_;
   std::set<std::string> error_names_, mechanism_names_;
+  std::map<std::string, uint64_t> constant_values_;
 };
 
 }  // namespace

@@ -13,34 +13,37 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <hmx/abi/vta.h>
+
 #include "hmx/virtio_argo/result.h"
 #include "hmx/virtio_argo/wire.h"
 
 namespace hmx::virtio_argo {
 
-// ---- Identification and limits (spec "Connections", "Limits") -------------------------------
-inline constexpr uint8_t VTA_VERSION = 1;
+// ---- Identification, limits and header flags (spec "Connections", "Message format", "Limits")
+// The numbers are the spec data's (spec/transport.textproto), generated into <hmx/abi/vta.h>.
+inline constexpr uint8_t VTA_VERSION = HMX_VTA_VERSION;
 // HMX message_type of every virtio-argo message ("VTA1" read as a big-endian word).
-inline constexpr uint32_t VTA_MESSAGE_TYPE = 0x56544131u;
+inline constexpr uint32_t VTA_MESSAGE_TYPE = HMX_VTA_MESSAGE_TYPE;
 // The device domain's bus ring (HMX-VTA-001).
-inline constexpr uint32_t VTA_BUS_APORT = 0x56544100u;
-inline constexpr uint32_t VTA_HEADER_SIZE = 16;
+inline constexpr uint32_t VTA_BUS_APORT = HMX_VTA_BUS_APORT;
+inline constexpr uint32_t VTA_HEADER_SIZE = HMX_VTA_HEADER_SIZE;
 // Every ring of a connection accepts at least this message size (HMX-VTA-004).
-inline constexpr uint32_t VTA_MIN_MESSAGE_SIZE = 256;
-// HMX_MAX_MESSAGE_SIZE (spec/hmx.textproto): MAX_RING_SIZE less a message header and a slot.
-inline constexpr uint32_t VTA_MAX_MESSAGE_SIZE = 16777184;
-// HMX_MAXIOV: the most iovs one sendv carries; the header takes one of them.
-inline constexpr uint32_t VTA_MAX_IOV = 8;
-inline constexpr uint32_t VTA_MAX_CONFIG_SIZE = 4096;
-inline constexpr uint32_t VTA_MAX_FEATURE_BLOCKS = 4;  // 128 feature bits
-inline constexpr uint32_t VTA_MAX_QUEUE_SIZE = 32768;  // virtio 1.x split ring maximum
-inline constexpr uint32_t VTA_MAX_QUEUES = 1024;
+inline constexpr uint32_t VTA_MIN_MESSAGE_SIZE = HMX_VTA_MIN_MESSAGE_SIZE;
+// HMX's MAX_MESSAGE_SIZE: MAX_RING_SIZE less a message header and a slot.
+inline constexpr uint32_t VTA_MAX_MESSAGE_SIZE = HMX_VTA_MAX_MESSAGE_SIZE;
+// HMX's MAXIOV: the most iovs one sendv carries; the header takes one of them.
+inline constexpr uint32_t VTA_MAX_IOV = HMX_VTA_MAX_IOV;
+inline constexpr uint32_t VTA_MAX_CONFIG_SIZE = HMX_VTA_MAX_CONFIG_SIZE;
+inline constexpr uint32_t VTA_MAX_FEATURE_BLOCKS = HMX_VTA_MAX_FEATURE_BLOCKS;  // 128 feature bits
+inline constexpr uint32_t VTA_MAX_QUEUE_SIZE = HMX_VTA_MAX_QUEUE_SIZE;  // virtio 1.x split ring maximum
+inline constexpr uint32_t VTA_MAX_QUEUES = HMX_VTA_MAX_QUEUES;
+
+inline constexpr uint8_t VTA_FLAG_RESPONSE = HMX_VTA_FLAG_RESPONSE;  // a response to the request with this token
+inline constexpr uint8_t VTA_FLAG_BUS = HMX_VTA_FLAG_BUS;            // a bus message (protocol_bus.h)
+inline constexpr uint8_t VTA_FLAGS_DEFINED = HMX_VTA_FLAGS_DEFINED;
 
 // ---- Header (spec "Message format") ---------------------------------------------------------
-inline constexpr uint8_t VTA_FLAG_RESPONSE = 0x01;  // a response to the request with this token
-inline constexpr uint8_t VTA_FLAG_BUS = 0x02;       // a bus message (protocol_bus.h)
-inline constexpr uint8_t VTA_FLAGS_DEFINED = 0x03;
-
 struct wire_header {
   uint8_t version;     // VTA_VERSION
   uint8_t flags;       // VTA_FLAG_*; other bits reserved, 0
@@ -55,23 +58,14 @@ static_assert(sizeof(wire_header) == VTA_HEADER_SIZE);
 static_assert(offsetof(wire_header, msg_id) == 2 && offsetof(wire_header, dev_num) == 4);
 static_assert(offsetof(wire_header, token) == 8 && offsetof(wire_header, size) == 12);
 
-// Transport message ids. 0x00-0x3F request/response, 0x40-0x7F events, as in virtio-msg.
+// Transport message ids, VTA_MSG_<NAME>: one per entry of the data's message list
+// (HMX_VTA_MESSAGE_LIST). 0x00-0x3F request/response, 0x40-0x7F events, as in virtio-msg; 0x0C
+// (GET_SHM), 0x41 and 0x42 (EVENT_AVAIL, EVENT_USED) are reserved: no shared memory, and AVAIL and
+// USED carry their data.
 enum : uint8_t {
-  VTA_MSG_GET_DEVICE_INFO = 0x02,
-  VTA_MSG_GET_DEVICE_FEATURES = 0x03,
-  VTA_MSG_SET_DRIVER_FEATURES = 0x04,
-  VTA_MSG_GET_CONFIG = 0x05,
-  VTA_MSG_SET_CONFIG = 0x06,
-  VTA_MSG_GET_DEVICE_STATUS = 0x07,
-  VTA_MSG_SET_DEVICE_STATUS = 0x08,
-  VTA_MSG_GET_VQUEUE = 0x09,
-  VTA_MSG_SET_VQUEUE = 0x0A,
-  VTA_MSG_RESET_VQUEUE = 0x0B,
-  // 0x0C (virtio-msg GET_SHM) is reserved: virtio-argo has no shared memory by construction.
-  VTA_MSG_EVENT_CONFIG = 0x40,  // device -> driver
-  // 0x41/0x42 (virtio-msg EVENT_AVAIL/EVENT_USED, notifications without data) are reserved.
-  VTA_MSG_AVAIL = 0x43,  // driver -> device: a request's driver-readable bytes
-  VTA_MSG_USED = 0x44,   // device -> driver: a request's device-written bytes
+#define HMX_VTA_ENUMERATOR(name, sender, kind) VTA_MSG_##name = HMX_VTA_MSG_##name,
+  HMX_VTA_MESSAGE_LIST(HMX_VTA_ENUMERATOR)
+#undef HMX_VTA_ENUMERATOR
 };
 
 // Who receives a message; a receiver accepts only what may be sent to it (HMX-VTA-009).
@@ -107,50 +101,40 @@ inline void encode_header(uint8_t* out, const msg_header& h) {
 }
 
 // Which message ids exist, whether they are requests (with a response) or events, and who may
-// receive each kind.
+// receive each kind: as the data's message lists say (sender, kind).
 enum class msg_class : uint8_t { unknown, request, event_to_driver, event_to_device };
+
+constexpr msg_class message_class(unsigned sender, unsigned kind) {
+  if (kind == HMX_VTA_KIND_REQUEST) return msg_class::request;
+  return sender == HMX_VTA_SENDER_DEVICE ? msg_class::event_to_driver : msg_class::event_to_device;
+}
 
 constexpr msg_class transport_class(uint8_t id) {
   switch (id) {
-    case VTA_MSG_GET_DEVICE_INFO:
-    case VTA_MSG_GET_DEVICE_FEATURES:
-    case VTA_MSG_SET_DRIVER_FEATURES:
-    case VTA_MSG_GET_CONFIG:
-    case VTA_MSG_SET_CONFIG:
-    case VTA_MSG_GET_DEVICE_STATUS:
-    case VTA_MSG_SET_DEVICE_STATUS:
-    case VTA_MSG_GET_VQUEUE:
-    case VTA_MSG_SET_VQUEUE:
-    case VTA_MSG_RESET_VQUEUE:
-      return msg_class::request;
-    case VTA_MSG_EVENT_CONFIG:
-    case VTA_MSG_USED:
-      return msg_class::event_to_driver;
-    case VTA_MSG_AVAIL:
-      return msg_class::event_to_device;
+#define HMX_VTA_CLASS(name, sender, kind) \
+  case HMX_VTA_MSG_##name:                \
+    return message_class(sender, kind);
+    HMX_VTA_MESSAGE_LIST(HMX_VTA_CLASS)
+#undef HMX_VTA_CLASS
     default:
       return msg_class::unknown;
   }
 }
 
-// Bus message ids (flag VTA_FLAG_BUS, dev_num 0; payloads in protocol_bus.h).
+// Bus message ids, VTA_BUS_<NAME> (flag VTA_FLAG_BUS, dev_num 0; payloads in protocol_bus.h).
 enum : uint8_t {
-  VTA_BUS_GET_DEVICES = 0x02,
-  VTA_BUS_PING = 0x03,
-  VTA_BUS_CONNECT = 0x04,
-  VTA_BUS_DISCONNECT = 0x05,
-  VTA_BUS_EVENT_DEVICE = 0x40,  // device domain -> driver domain
+#define HMX_VTA_ENUMERATOR(name, sender, kind) VTA_BUS_##name = HMX_VTA_BUS_##name,
+  HMX_VTA_BUS_MESSAGE_LIST(HMX_VTA_ENUMERATOR)
+#undef HMX_VTA_ENUMERATOR
 };
 
 constexpr msg_class bus_class(uint8_t id) {
   switch (id) {
-    case VTA_BUS_GET_DEVICES:
-    case VTA_BUS_PING:
-    case VTA_BUS_CONNECT:
-    case VTA_BUS_DISCONNECT:
-      return msg_class::request;
-    case VTA_BUS_EVENT_DEVICE:
-      return msg_class::event_to_driver;
+#define HMX_VTA_CLASS(name, sender, kind) \
+  case HMX_VTA_BUS_##name:                \
+    return message_class(sender, kind);
+    HMX_VTA_BUS_MESSAGE_LIST(HMX_VTA_CLASS)
+#undef HMX_VTA_CLASS
     default:
       return msg_class::unknown;
   }

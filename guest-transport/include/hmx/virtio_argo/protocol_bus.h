@@ -13,8 +13,8 @@
 namespace hmx::virtio_argo {
 
 // Device states in GET_DEVICES entries and EVENT_DEVICE (values of virtio-msg's EVENT_DEVICE).
-inline constexpr uint16_t VTA_DEVICE_READY = 1;
-inline constexpr uint16_t VTA_DEVICE_REMOVED = 2;
+inline constexpr uint16_t VTA_DEVICE_READY = HMX_VTA_DEVICE_READY;
+inline constexpr uint16_t VTA_DEVICE_REMOVED = HMX_VTA_DEVICE_REMOVED;
 
 struct bus_get_devices {  // GET_DEVICES request
   uint16_t start_index;  // position in the device list, not a dev_num

@@ -1,27 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 // Result codes of virtio-argo: negated Xen/HMX errno values, so a libhmx sendv return value
-// (spec/hmx.textproto "errors") converts to a `result` with a cast and no table.
-// Freestanding: no headers beyond <cstdint>.
+// (the spec's operation errors, <hmx/abi/errors.h>) converts to a `result` with a cast and no
+// table. The transport's own codes (EIO, EPROTO, ETIMEDOUT) are the spec data's too
+// (<hmx/abi/vta.h>). Freestanding: no headers beyond <cstdint> and the generated ABI.
 #pragma once
 
 #include <cstdint>
+
+#include <hmx/abi/errors.h>
+#include <hmx/abi/vta.h>
 
 namespace hmx::virtio_argo {
 
 enum class result : int32_t {
   ok = 0,
-  io = -5,             // EIO: the device reported an I/O failure, or a request was abandoned
-  again = -11,         // EAGAIN: the destination ring is full; a space wait was queued (HMX sendv)
-  denied = -13,        // EACCES: the MAC policy forbids the exchange (HMX sendv, register_ring)
-  busy = -16,          // EBUSY: one control request is already outstanding (HMX-VTA-011)
-  no_device = -19,     // ENODEV: the device was removed or the transport is broken (HMX-VTA-034)
-  invalid = -22,       // EINVAL: a malformed argument or message
-  no_space = -28,      // ENOSPC: no free descriptors / no free in-flight slot
-  protocol = -71,      // EPROTO: the peer broke the virtio-argo protocol
-  msg_size = -90,      // EMSGSIZE: a message larger than the receiver's ring accepts
-  not_supported = -95, // EOPNOTSUPP
-  timed_out = -110,    // ETIMEDOUT: no response within the request timeout (HMX-VTA-033)
-  conn_refused = -111, // ECONNREFUSED: the peer's ring is gone (HMX sendv)
+  io = -HMX_VTA_EIO,                 // the device reported an I/O failure, or a request was abandoned
+  again = -HMX_EAGAIN,               // the destination ring is full; a space wait was queued (sendv)
+  denied = -HMX_EACCES,              // the MAC policy forbids the exchange (sendv, register_ring)
+  busy = -HMX_EBUSY,                 // one control request is already outstanding (HMX-VTA-011)
+  no_device = -HMX_ENODEV,           // the device was removed or the transport is broken (HMX-VTA-034)
+  invalid = -HMX_EINVAL,             // a malformed argument or message
+  no_space = -HMX_ENOSPC,            // no free descriptors / no free in-flight slot
+  protocol = -HMX_VTA_EPROTO,        // the peer broke the virtio-argo protocol
+  msg_size = -HMX_EMSGSIZE,          // a message larger than the receiver's ring accepts
+  not_supported = -HMX_EOPNOTSUPP,
+  timed_out = -HMX_VTA_ETIMEDOUT,    // no response within the request timeout (HMX-VTA-033)
+  conn_refused = -HMX_ECONNREFUSED,  // the peer's ring is gone (sendv)
 };
 
 constexpr bool ok(result r) { return r == result::ok; }
