@@ -27,6 +27,7 @@ const char* to_string(target_kind t) {
     case target_kind::transport: return "transport";
     case target_kind::xen: return "xen";
     case target_kind::xen_arm64: return "xen-arm64";
+    case target_kind::arm: return "arm";
   }
   return "?";
 }

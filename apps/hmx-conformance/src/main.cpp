@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
   o.hmx_kvm = HMX_CONFORMANCE_HMX_KVM;
   o.xen_x86_64 = HMX_CONFORMANCE_XEN_X86_64;
   o.xen_arm64 = HMX_CONFORMANCE_XEN_ARM64;
+  o.arm_monitor = HMX_CONFORMANCE_ARM_MONITOR;
+  o.arm_policy = HMX_CONFORMANCE_ARM_POLICY;
   o.vta_tests = HMX_CONFORMANCE_VTA_TESTS;
   o.vta_kvm_tests = HMX_CONFORMANCE_VTA_KVM_TESTS;
   o.vta_sources = split_list(HMX_CONFORMANCE_VTA_SOURCES);
@@ -95,8 +97,9 @@ int main(int argc, char** argv) {
                                      "tester console captured on another monitor: --console-file), transport "
                                      "(the virtio-argo transport's tests, HMX-VTA-*), xen (the tester as dom0 of "
                                      "real Xen x86_64 with Argo), xen-arm64 (tester and peer as domUs of real "
-                                     "Xen arm64)")
-      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport", "xen", "xen-arm64"}));
+                                     "Xen arm64), arm (the aarch64 images under the HMX EL2 monitor, "
+                                     "adapters/arm-smccc)")
+      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport", "xen", "xen-arm64", "arm"}));
   app.add_option("--only", only, "requirement ID glob, e.g. 'HMX-RING-*' (repeatable)")->type_name("GLOB");
   app.add_flag("--tap", tap, "TAP 13 on stdout (one test point per requirement); the table goes to stderr");
   app.add_option("--junit", junit, "write JUnit XML")->type_name("FILE");
@@ -112,11 +115,15 @@ int main(int argc, char** argv) {
   app.add_option("--image-dir", o.image_dir, "guest images (kvm, qemu)")->capture_default_str();
   app.add_option("--hmx-kvm", o.hmx_kvm, "hmx-kvm executable")->capture_default_str();
   app.add_option("--qemu", o.qemu, "QEMU executable")->capture_default_str();
-  app.add_option("--qemu-aarch64", o.qemu_aarch64, "QEMU executable for --target xen-arm64")->capture_default_str();
+  app.add_option("--qemu-aarch64", o.qemu_aarch64, "QEMU executable for --target xen-arm64 and arm")->capture_default_str();
+  app.add_option("--arm-monitor", o.arm_monitor, "--target arm: the HMX EL2 monitor (hmx-arm-monitor.elf)")
+      ->capture_default_str();
+  app.add_option("--arm-policy", o.arm_policy, "--target arm: the MAC policy as a compiled table (hmx-policy-table)")
+      ->capture_default_str();
   app.add_option("--xen", o.xen_x86_64, "Xen hypervisor for --target xen (built with Argo)")->capture_default_str();
   app.add_option("--xen-arm64", o.xen_arm64, "Xen hypervisor for --target xen-arm64")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "Xen targets: where the consoles and the device tree go")->type_name("DIR");
-  app.add_option("--timeout", timeout, "time limit of the whole run in seconds (default: 300 reference, 300 kvm, 120 qemu, 600 transport)");
+  app.add_option("--timeout", timeout, "time limit of the whole run in seconds (default: 300 reference, 300 kvm, 120 qemu, 600 transport, 300 arm)");
   app.add_flag("--require-hmx", require_hmx, "fail (exit 1) when the target does not offer HMX");
   app.add_option("--disable-check", disable_check, "reference only: disable one check of the reference core "
                                                    "(test switch; shows that the suite can fail)");
@@ -137,6 +144,7 @@ int main(int argc, char** argv) {
            : target == "transport" ? target_kind::transport
            : target == "xen"       ? target_kind::xen
            : target == "xen-arm64" ? target_kind::xen_arm64
+           : target == "arm"       ? target_kind::arm
                                  : target_kind::reference;
   if (o.kind == target_kind::console && o.console_file.empty()) {
     std::cerr << "hmx-conformance: --target console needs --console-file\n";
@@ -147,6 +155,7 @@ int main(int argc, char** argv) {
                 : o.kind == target_kind::kvm       ? 300
                 : o.kind == target_kind::transport ? 600
                 : o.kind == target_kind::xen || o.kind == target_kind::xen_arm64 ? 400
+                : o.kind == target_kind::arm       ? 300
                                                    : 120;
   o.vta_kvm = access("/dev/kvm", R_OK | W_OK) == 0;
   o.sel = selection(only);
@@ -180,6 +189,20 @@ int main(int argc, char** argv) {
       std::cerr << "hmx-conformance: no Xen hypervisor at '" << xen << "' (adapters/xen builds it: target hmx-xen-"
                 << (arm ? "arm64" : "x86_64") << ")\n";
       return 1;
+    }
+  }
+
+  if (o.kind == target_kind::arm) {
+    if (!program_in_path(o.qemu_aarch64)) {
+      std::cout << "SKIPPED: " << o.qemu_aarch64 << " not found (Debian qemu-system-arm)\n";
+      return 77;
+    }
+    for (const std::string* f : {&o.arm_monitor, &o.arm_policy}) {
+      if (f->empty() || access(f->c_str(), R_OK) != 0) {
+        std::cerr << "hmx-conformance: --target arm: '" << *f << "' is missing (adapters/arm-smccc builds the "
+                  << "monitor with aarch64-linux-gnu-g++: target hmx_arm; the policy table: hmx_conformance_arm_policy)\n";
+        return 1;
+      }
     }
   }
 

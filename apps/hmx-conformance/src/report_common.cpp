@@ -59,6 +59,12 @@ std::string identity_line(const report& r) {
   std::string mech, feat;
   for (const auto& n : bit_names(number(log, "mechanisms"), r.spec.mechanisms)) mech += (mech.empty() ? "" : ",") + n;
   for (const auto& n : bit_names(number(log, "features"), r.spec.features)) feat += (feat.empty() ? "" : ",") + n;
+  // Arm: HMX found by its SMCCC Call UID (spec 3.3); CPUID leaves and MSRs do not exist there.
+  if (field(log, "conduit").rfind("arm_smccc", 0) == 0)
+    return "hypervisor: " + (r.facts.hypervisor.empty() ? std::string("Arm") : r.facts.hypervisor) + "; HMX " +
+           std::to_string(version >> 16) + "." + std::to_string(version & 0xffff) + " through SMCCC (HMX's Call UID), " +
+           "mechanisms " + (mech.empty() ? "-" : mech) + ", features " + (feat.empty() ? "-" : feat) + ", conduit " +
+           field(log, "conduit") + ", domain " + field(log, "domid");
   return "hypervisor: " + hv + "; HMX " + std::to_string(version >> 16) + "." + std::to_string(version & 0xffff) +
          " at CPUID " + field(log, "base") + ", mechanisms " + (mech.empty() ? "-" : mech) + ", features " +
          (feat.empty() ? "-" : feat) + ", MSR base " + field(log, "msr_base") + ", conduit " + field(log, "conduit");

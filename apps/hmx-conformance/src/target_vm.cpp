@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// --target kvm and --target qemu.
+// --target kvm, --target qemu and --target arm (the EL2 monitor prints hmx-kvm's console).
 #include <chrono>
 #include <cmath>
 
@@ -55,8 +55,12 @@ bool parse_kvm_result(std::string_view line, const std::string& domain, int* sta
 target_outcome run_vm_target(const target_options& o) {
   target_outcome out;
   out.facts.target = o.kind;
-  const bool kvm = o.kind == target_kind::kvm;
-  const std::vector<std::string> argv = kvm ? kvm_command(o) : qemu_command(o);
+  // kvm: hmx-kvm or the Arm EL2 monitor, both with "[NAME] " console lines and result lines.
+  const bool kvm = o.kind == target_kind::kvm || o.kind == target_kind::arm;
+  const std::vector<std::string> argv = o.kind == target_kind::arm ? arm_command(o)
+                                        : kvm                      ? kvm_command(o)
+                                                                   : qemu_command(o);
+  if (o.kind == target_kind::arm) out.facts.hypervisor = "HMX EL2 monitor (adapters/arm-smccc) under QEMU TCG";
   for (const auto& a : argv) out.command += (out.command.empty() ? "" : " ") + a;
 
   serial_parser parser(kvm ? "tester" : "");

@@ -2,7 +2,8 @@
 // The targets: an in-process reference core, the images under hmx-kvm, the tester image under
 // stock QEMU (which has no HMX: the expected outcome is "HMX not present", exit 77), and a
 // console captured on any other monitor; the virtio-argo transport's GoogleTest tests
-// (hmx_vta_over_hmx_tests) reported per HMX-VTA requirement; real Xen on x86_64 and arm64.
+// (hmx_vta_over_hmx_tests) reported per HMX-VTA requirement; real Xen on x86_64 and arm64; the
+// aarch64 images under the HMX EL2 monitor (adapters/arm-smccc).
 #pragma once
 
 #include <functional>
@@ -47,6 +48,10 @@ struct target_options {
   std::string xen_arm64;
   std::string qemu_aarch64 = "qemu-system-aarch64";
   std::string work_dir;  // Xen's console files and device tree ("" : a fresh directory in /tmp)
+  // Arm target: the HMX EL2 monitor (hmx-arm-monitor.elf, run by qemu_aarch64) and the MAC
+  // policy as the table it loads (policy_file compiled by hmx-policy-table).
+  std::string arm_monitor;
+  std::string arm_policy;
 };
 
 struct target_outcome {
@@ -81,6 +86,7 @@ bool gtest_xml_to_log(const std::string& xml, const covers_map& covers, run_log*
 // The monitor command lines (exposed for the unit tests and the vendor guide).
 std::vector<std::string> kvm_command(const target_options& o);
 std::vector<std::string> qemu_command(const target_options& o);
+std::vector<std::string> arm_command(const target_options& o);
 // QEMU's isa-debug-exit makes the process status (status << 1) | 1; anything else (0: a plain
 // shutdown) carries no guest status.
 bool decode_qemu_status(int process_exit_code, int* guest_status);
