@@ -37,8 +37,7 @@ endif()
 
 # The requirement ids of the spec bundle (hmx-specgen --bundle-out).
 include(${CMAKE_CURRENT_LIST_DIR}/spec_bundle.cmake)
-hmx_bundle_requirements("${BUNDLE}")
-set(ids "${HMX_REQ_IDS}")
+hmx_bundle_requirement_ids("${BUNDLE}" ids)
 list(LENGTH ids nids)
 if(nids EQUAL 0)
   list(APPEND problems "no requirement ids found in ${BUNDLE}")

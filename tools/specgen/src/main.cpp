@@ -20,6 +20,7 @@
 #include "emit_xen_checks.h"
 #include "load.h"
 #include "output.h"
+#include "prose.h"
 #include "scan_tests.h"
 #include "validate.h"
 
@@ -41,6 +42,7 @@ std::vector<std::string> default_spec_files() {
 int main(int argc, char** argv) {
   CLI::App app{"hmx-specgen: generate the HMX ABI headers and spec tables from spec data"};
   std::vector<std::string> specs, scan, required_areas;
+  std::string prose_dir;
   std::string abi_out, adoc_out, bundle_out, coverage_out, xen_checks_out;
   bool check = false;
   // Without --spec / --abi-out: this checkout's spec data and abi/ headers (HMX_SOURCE_DIR), so
@@ -54,6 +56,10 @@ int main(int argc, char** argv) {
                  "directory of the generated headers (with --check and no --spec: the source tree's "
                  "abi/include/hmx/abi)");
   app.add_option("--adoc-out", adoc_out, "directory for the AsciiDoc table fragments");
+  app.add_option("--check-prose", prose_dir,
+                 "directory of the chapters (spec/*.adoc): every requirement section of the data is "
+                 "included once, in its anchored section under its target's title; no statement is "
+                 "written by hand (exit 2 otherwise)");
   app.add_option("--bundle-out", bundle_out,
                  "write the merged spec data as JSON (the spec bundle tests, the conformance runner "
                  "and the docs checks read)");
@@ -91,6 +97,7 @@ int main(int argc, char** argv) {
   Coverage cov;
   merge_data_tests(spec.merged(), cov);
   if (!scan.empty()) scan_dirs(scan, ids, cov, diags);
+  if (!prose_dir.empty()) check_prose_dir(spec, prose_dir, diags);
 
   print(std::cerr, diags);
   if (has_errors(diags)) {
@@ -112,7 +119,11 @@ int main(int argc, char** argv) {
       return 3;
     }
   }
-  if (!adoc_out.empty() && !write_if_changed(adoc_out, emit_adoc(spec, cov), std::cerr)) return 3;
+  if (!adoc_out.empty()) {
+    FileSet adoc = emit_adoc(spec, cov);
+    adoc.merge(emit_requirement_prose(spec.merged()));
+    if (!write_if_changed(adoc_out, adoc, std::cerr)) return 3;
+  }
   if (!bundle_out.empty() &&
       !write_file_if_changed(bundle_out, emit_bundle(spec.merged()), std::cerr))
     return 3;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "validate.h"
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -419,6 +420,18 @@ class Validator {
       if (r.level() == hmx::spec::LEVEL_UNSPECIFIED) err(p.child("level"), "level must be set");
       if (r.target() == hmx::spec::TARGET_UNSPECIFIED) err(p.child("target"), "target must be set");
       if (r.text().empty()) err(p.child("text"), "text must be set");
+      // The generated prose states the text as it is (prose.h): plain words on one line, its
+      // level keyword in capitals (RFC 2119), no cross reference.
+      if (r.level() != hmx::spec::LEVEL_UNSPECIFIED) {
+        std::string keyword = hmx::spec::Level_Name(r.level());
+        std::replace(keyword.begin(), keyword.end(), '_', ' ');
+        if (r.text().find(keyword) == std::string::npos)
+          err(p.child("text"), "level " + hmx::spec::Level_Name(r.level()) + ", but the text does not say '" +
+                                   keyword + "'");
+      }
+      if (r.text().find("<<") != std::string::npos)
+        err(p.child("text"), "the text holds a cross reference ('<<'); keep requirement text plain");
+      if (r.text().find('\n') != std::string::npos) err(p.child("text"), "the text is one line");
     }
   }
 

@@ -212,6 +212,16 @@ TEST(Validate, RequirementErrors) {
   EXPECT_DIAG(d, F, 4, "requirements[HMX-RING-004].target", "target must be set");
 }
 
+TEST(Validate, RequirementTextSaysItsLevelPlainly) {
+  auto d = validate_text(
+      "requirements { id: \"HMX-RING-001\" level: MUST_NOT target: HYPERVISOR text: \"It MUST do x.\" }\n"
+      "requirements { id: \"HMX-RING-002\" level: MAY target: HYPERVISOR text: \"It MAY see <<ring-protocol>>.\" }\n"
+      "requirements { id: \"HMX-RING-003\" level: SHOULD target: HYPERVISOR text: \"It SHOULD do y.\" }\n");
+  EXPECT_DIAG(d, F, 1, "requirements[HMX-RING-001].text", "does not say 'MUST NOT'");
+  EXPECT_DIAG(d, F, 2, "requirements[HMX-RING-002].text", "cross reference");
+  for (const auto& x : d) EXPECT_EQ(x.field.find("HMX-RING-003"), std::string::npos) << x.str();
+}
+
 TEST(Validate, ErrorsInALaterFileNameThatFile) {
   auto d = validate_sources({{"a.textproto", "errors { name: \"E\" value: 1 }\n"},
                              {"b.textproto", "\n\nerrors { name: \"E\" value: 2 }\n"}});
