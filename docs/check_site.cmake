@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # ctest docs.site: (re)build the spec site and check the HTML.
 #   cmake [-DBUILD_DIR=<build>] -DSITE=<build/site/index.html>
-#         -DBUNDLE=<build/spec-gen/spec.json> -P check_site.cmake
+#         -DBUNDLE=<build/spec-gen/spec.json> [-DSOURCE_FROM_SITE=<relative path>] -P check_site.cmake
 #
 # With BUILD_DIR it first builds the target `site` there. It then checks that the HTML
 # - has a table of contents,
 # - holds every requirement id of the data, as an anchor (the requirement index) and as a link
 #   (the statement in the prose),
-# - resolves every internal link (href="#x" has a matching id="x").
+# - resolves every internal link (href="#x" has a matching id="x"),
+# - with SOURCE_FROM_SITE, links into the source tree (the requirement index's code and tests), each
+#   naming a file that exists.
 # It lists everything missing before it fails.
 cmake_minimum_required(VERSION 3.25)
 
@@ -79,6 +81,32 @@ if(ndangling GREATER 0)
   list(APPEND problems "${ndangling} link(s) to no anchor: ${dangling_text}")
 endif()
 
+# Links into the source tree (the requirement index's code and test columns, SOURCE_FROM_SITE
+# being the tree as seen from the site): each names a file that exists.
+set(nsource 0)
+if(DEFINED SOURCE_FROM_SITE)
+  get_filename_component(site_dir "${SITE}" DIRECTORY)
+  string(REPLACE "." "\\." source_re "${SOURCE_FROM_SITE}")
+  string(REGEX MATCHALL "href=\"${source_re}/[^\"#]+(#L[0-9]+)?\"" source_links "${html}")
+  list(REMOVE_DUPLICATES source_links)
+  set(broken "")
+  foreach(l IN LISTS source_links)
+    string(REGEX REPLACE "^href=\"([^\"#]+).*$" "\\1" path "${l}")
+    if(NOT EXISTS "${site_dir}/${path}")
+      list(APPEND broken "${path}")
+    endif()
+    math(EXPR nsource "${nsource} + 1")
+  endforeach()
+  list(LENGTH broken nbroken)
+  if(nbroken GREATER 0)
+    list(JOIN broken ", " broken_text)
+    list(APPEND problems "${nbroken} link(s) into the source tree name no file: ${broken_text}")
+  endif()
+  if(nsource EQUAL 0)
+    list(APPEND problems "no link into the source tree (${SOURCE_FROM_SITE}/...): the requirement index links no code")
+  endif()
+endif()
+
 list(LENGTH problems nproblems)
 if(nproblems GREATER 0)
   foreach(p IN LISTS problems)
@@ -87,4 +115,4 @@ if(nproblems GREATER 0)
   message(FATAL_ERROR "docs.site: ${nproblems} problem(s) in ${SITE}")
 endif()
 list(LENGTH hrefs nlinks)
-message(STATUS "docs.site: table of contents, ${nids} requirement ids, ${nlinks} internal link targets: all present")
+message(STATUS "docs.site: table of contents, ${nids} requirement ids, ${nlinks} internal link targets, ${nsource} links into the source tree: all present")

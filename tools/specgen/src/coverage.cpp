@@ -15,7 +15,7 @@ void merge_data_tests(const hmx::spec::Spec& spec, Coverage& cov) {
   }
 }
 
-std::string coverage_json(const hmx::spec::Spec& spec, const Coverage& cov) {
+std::string coverage_json(const hmx::spec::Spec& spec, const Coverage& cov, const Sites* sites) {
   nlohmann::ordered_json reqs = nlohmann::ordered_json::array();
   for (const auto& r : spec.requirements()) {
     nlohmann::ordered_json j;
@@ -25,11 +25,37 @@ std::string coverage_json(const hmx::spec::Spec& spec, const Coverage& cov) {
     std::set<std::string> tests(r.tests().begin(), r.tests().end());
     if (auto it = cov.find(r.id()); it != cov.end()) tests.insert(it->second.begin(), it->second.end());
     j["tests"] = std::vector<std::string>(tests.begin(), tests.end());
+    if (sites != nullptr) {
+      nlohmann::ordered_json at = nlohmann::ordered_json::array(), code = nlohmann::ordered_json::array();
+      if (auto it = sites->tests.find(r.id()); it != sites->tests.end())
+        for (const auto& [test, site] : it->second)
+          at.push_back({{"test", test}, {"file", site.file}, {"line", site.line}});
+      if (auto it = sites->code.find(r.id()); it != sites->code.end())
+        for (const auto& site : it->second) code.push_back({{"file", site.file}, {"line", site.line}});
+      j["test_sites"] = std::move(at);
+      j["code"] = std::move(code);
+    }
     reqs.push_back(std::move(j));
   }
   nlohmann::ordered_json root;
   root["requirements"] = std::move(reqs);
   return root.dump(2) + "\n";
+}
+
+std::vector<std::string> uncited(const hmx::spec::Spec& spec, const Sites& sites,
+                                 const std::string& area, const std::string& dir) {
+  const std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
+  std::vector<std::string> out;
+  for (const auto& r : spec.requirements()) {
+    const std::string& id = r.id();
+    const auto first = id.find('-'), last = id.rfind('-');
+    if (first == std::string::npos || id.substr(first + 1, last - first - 1) != area) continue;
+    bool cited = false;
+    if (auto it = sites.code.find(id); it != sites.code.end())
+      for (const auto& site : it->second) cited = cited || site.file.rfind(prefix, 0) == 0;
+    if (!cited) out.push_back(id);
+  }
+  return out;
 }
 
 std::vector<std::string> uncovered_musts(const hmx::spec::Spec& spec, const Coverage& cov,

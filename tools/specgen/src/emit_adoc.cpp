@@ -273,22 +273,6 @@ std::string smccc_adoc(const Spec& s) {
   return o + "|===\n";
 }
 
-std::string requirements_adoc(const Spec& s, const Coverage& cov) {
-  std::string o = kBanner;
-  o += "[[abi-requirements]]\n.Requirement index\n" + table_start("2,1,2,2,8,3");
-  o += "|Id |Level |Target |Section |Requirement |Covered by\n\n";
-  for (const auto& r : s.requirements()) {
-    std::set<std::string> tests(r.tests().begin(), r.tests().end());
-    if (auto it = cov.find(r.id()); it != cov.end()) tests.insert(it->second.begin(), it->second.end());
-    std::vector<std::string> t;
-    for (const auto& x : tests) t.push_back(code(x));
-    o += "|[[" + r.id() + "]]" + r.id() + " |" + level_text(r.level()) + " |" +
-         target_text(r.target()) + " |" + (r.section().empty() ? "" : "<<" + r.section() + ">>") +
-         " |" + cell(r.text()) + " |" + (t.empty() ? std::string("_none_") : join(t, ", ")) + "\n";
-  }
-  return o + "|===\n";
-}
-
 // The transport's tables (spec/transport.textproto), named VTA_<NAME> as the chapter names them.
 std::string vta_constants_adoc(const LoadedSpec& ls) {
   const Spec& s = ls.merged();
@@ -348,9 +332,43 @@ std::string vta_errors_adoc(const Spec& s) {
   return o + "|===\n";
 }
 
+// A link to a line of the source tree. {hmx-source} is the tree's root as the site sees it: the
+// build passes it (docs/CMakeLists.txt); the default suits a site rendered into build/site.
+std::string source_link(const Site& site, const std::string& text) {
+  return "link:{hmx-source}/" + site.file + "#L" + std::to_string(site.line) + "[" + code(text) + "]";
+}
+
+std::string requirements_adoc(const Spec& s, const Coverage& cov, const Sites* sites) {
+  std::string o = kBanner;
+  o += "ifndef::hmx-source[:hmx-source: ../..]\n\n";
+  o += "[[abi-requirements]]\n.Requirement index\n" + table_start("2,1,2,2,8,3,3");
+  o += "|Id |Level |Target |Section |Requirement |Cited in code |Covered by\n\n";
+  for (const auto& r : s.requirements()) {
+    std::set<std::string> tests(r.tests().begin(), r.tests().end());
+    if (auto it = cov.find(r.id()); it != cov.end()) tests.insert(it->second.begin(), it->second.end());
+    const std::map<std::string, Site>* test_sites = nullptr;
+    if (sites != nullptr)
+      if (auto it = sites->tests.find(r.id()); it != sites->tests.end()) test_sites = &it->second;
+    std::vector<std::string> t, c;
+    for (const auto& x : tests) {
+      const auto at = test_sites != nullptr ? test_sites->find(x) : std::map<std::string, Site>::const_iterator{};
+      t.push_back(test_sites != nullptr && at != test_sites->end() ? source_link(at->second, x) : code(x));
+    }
+    if (sites != nullptr)
+      if (auto it = sites->code.find(r.id()); it != sites->code.end())
+        for (const auto& site : it->second)
+          c.push_back(source_link(site, site.file + ":" + std::to_string(site.line)));
+    o += "|[[" + r.id() + "]]" + r.id() + " |" + level_text(r.level()) + " |" +
+         target_text(r.target()) + " |" + (r.section().empty() ? "" : "<<" + r.section() + ">>") +
+         " |" + cell(r.text()) + " |" + (c.empty() ? std::string("_none_") : join(c, ", ")) +
+         " |" + (t.empty() ? std::string("_none_") : join(t, ", ")) + "\n";
+  }
+  return o + "|===\n";
+}
+
 }  // namespace
 
-FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage) {
+FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage, const Sites* sites) {
   const Spec& s = spec.merged();
   std::set<std::string> structs;
   for (const auto& st : s.structs()) structs.insert(st.name());
@@ -365,7 +383,7 @@ FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage) {
   f["cpuid.adoc"] = cpuid_adoc(s);
   f["msrs.adoc"] = msrs_adoc(s);
   f["smccc.adoc"] = smccc_adoc(s);
-  f["requirements.adoc"] = requirements_adoc(s, coverage);
+  f["requirements.adoc"] = requirements_adoc(s, coverage, sites);
   f["vta-constants.adoc"] = vta_constants_adoc(spec);
   f["vta-messages.adoc"] = vta_messages_adoc(spec, false);
   f["vta-bus-messages.adoc"] = vta_messages_adoc(spec, true);

@@ -11,7 +11,9 @@
 
 namespace hmx::specgen {
 
-// `coverage`: covering tests per requirement id (data tests united with scanned ones).
-FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage);
+// `coverage`: covering tests per requirement id (data tests united with scanned ones). With
+// `sites`, the requirement index links each id to the code that cites it and to its tests'
+// declarations (file and line, under the AsciiDoc attribute {hmx-source}).
+FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage, const Sites* sites = nullptr);
 
 }  // namespace hmx::specgen

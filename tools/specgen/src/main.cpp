@@ -3,7 +3,7 @@
 // AsciiDoc tables, requirement coverage, and the Xen ABI check list.
 //
 // Exit codes: 0 ok; 1 --check found drift; 2 invalid spec data or coverage markers; 3 I/O error;
-// 4 --require-coverage found an uncovered MUST.
+// 4 --require-coverage found an uncovered MUST, or --require-code-citations an uncited requirement.
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -41,8 +41,8 @@ std::vector<std::string> default_spec_files() {
 
 int main(int argc, char** argv) {
   CLI::App app{"hmx-specgen: generate the HMX ABI headers and spec tables from spec data"};
-  std::vector<std::string> specs, scan, required_areas;
-  std::string prose_dir;
+  std::vector<std::string> specs, scan, required_areas, required_citations;
+  std::string source_root, prose_dir;
   std::string abi_out, adoc_out, bundle_out, coverage_out, xen_checks_out;
   bool check = false;
   // Without --spec / --abi-out: this checkout's spec data and abi/ headers (HMX_SOURCE_DIR), so
@@ -64,14 +64,22 @@ int main(int argc, char** argv) {
                  "write the merged spec data as JSON (the spec bundle tests, the conformance runner "
                  "and the docs checks read)");
   app.add_flag("--check", check, "compare with --abi-out instead of writing; exit 1 on drift");
-  app.add_option("--scan-tests", scan, "directories of test sources to scan for '// covers:' markers")
+  app.add_option("--scan,--scan-tests", scan,
+                 "directories of sources to scan: '// covers:' markers in tests, requirement ids "
+                 "cited by code (sources outside any 'tests' folder)")
       ->expected(1, -1);
+  app.add_option("--source-root", source_root,
+                 "name scanned files relative to this directory (the source tree) in the outputs");
   app.add_option("--coverage-json", coverage_out, "write requirement coverage as JSON");
   app.add_option("--xen-checks-out", xen_checks_out,
                  "write the (HMX, Xen) pairs of the data as X-macros for the abi.xen test");
   app.add_option("--require-coverage", required_areas,
                  "requirement areas (RING, SEND, ...) whose every MUST needs a covering test; "
-                 "exit 4 listing the uncovered ones (needs --scan-tests)")
+                 "exit 4 listing the uncovered ones (needs --scan)")
+      ->expected(1, -1);
+  app.add_option("--require-code-citations", required_citations,
+                 "AREA=DIR (e.g. LIB=libhmx): every requirement of the area must be cited by code "
+                 "under DIR (relative to --source-root); exit 4 listing the uncited ones (needs --scan)")
       ->expected(1, -1);
   CLI11_PARSE(app, argc, argv);
   if (specs.empty()) {  // this checkout: its spec data, and with --check its committed headers
@@ -96,8 +104,10 @@ int main(int argc, char** argv) {
   for (const auto& r : spec.merged().requirements()) ids.insert(r.id());
   Coverage cov;
   merge_data_tests(spec.merged(), cov);
-  if (!scan.empty()) scan_dirs(scan, ids, cov, diags);
+  Sites sites;
+  if (!scan.empty()) scan_dirs(scan, ids, cov, diags, &sites, source_root);
   if (!prose_dir.empty()) check_prose_dir(spec, prose_dir, diags);
+  const Sites* scanned = scan.empty() ? nullptr : &sites;
 
   print(std::cerr, diags);
   if (has_errors(diags)) {
@@ -120,7 +130,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!adoc_out.empty()) {
-    FileSet adoc = emit_adoc(spec, cov);
+    FileSet adoc = emit_adoc(spec, cov, scanned);
     adoc.merge(emit_requirement_prose(spec.merged()));
     if (!write_if_changed(adoc_out, adoc, std::cerr)) return 3;
   }
@@ -128,7 +138,7 @@ int main(int argc, char** argv) {
       !write_file_if_changed(bundle_out, emit_bundle(spec.merged()), std::cerr))
     return 3;
   if (!coverage_out.empty() &&
-      !write_file_if_changed(coverage_out, coverage_json(spec.merged(), cov), std::cerr))
+      !write_file_if_changed(coverage_out, coverage_json(spec.merged(), cov, scanned), std::cerr))
     return 3;
   if (!xen_checks_out.empty() &&
       !write_file_if_changed(xen_checks_out, emit_xen_checks(spec.merged()), std::cerr))
@@ -144,5 +154,24 @@ int main(int argc, char** argv) {
     }
     std::cout << "hmx-specgen: every MUST of the required areas has a covering test\n";
   }
+  int uncited_total = 0;
+  for (const auto& spec_arg : required_citations) {
+    const auto eq = spec_arg.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec_arg.size()) {
+      std::cerr << "hmx-specgen: --require-code-citations wants AREA=DIR, not '" << spec_arg << "'\n";
+      return 3;
+    }
+    const std::string area = spec_arg.substr(0, eq), dir = spec_arg.substr(eq + 1);
+    for (const auto& id : uncited(spec.merged(), sites, area, dir)) {
+      std::cout << "hmx-specgen: " << id << " is cited by no code under " << dir << "/\n";
+      ++uncited_total;
+    }
+  }
+  if (uncited_total > 0) {
+    std::cout << "hmx-specgen: " << uncited_total << " requirement(s) without a code citation\n";
+    return 4;
+  }
+  if (!required_citations.empty())
+    std::cout << "hmx-specgen: every requirement of the required areas is cited by its code\n";
   return rc;
 }

@@ -13,11 +13,33 @@ namespace hmx::specgen {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// "HMX-RING-001" -> "RING"
+std::string area_of(const std::string& id) {
+  const auto first = id.find('-'), last = id.rfind('-');
+  return id.substr(first + 1, last - first - 1);
+}
+
+}  // namespace
+
 void scan_source(const std::string& file, const std::string& text,
                  const std::set<std::string>& known, Coverage& out, Diags& diags) {
+  Sites sites;
+  scan_source(file, text, known, out, sites, diags, file, true);
+}
+
+void scan_source(const std::string& file, const std::string& text,
+                 const std::set<std::string>& known, Coverage& out, Sites& sites, Diags& diags,
+                 const std::string& site_name, bool is_test) {
   static const std::regex marker(R"(^\s*//\s*covers:(.*)$)");
   static const std::regex decl(R"(^\s*(TEST|TEST_F|TEST_P|HMX_GUEST_TEST)\s*\()");
   static const std::regex args(R"(^\s*([A-Za-z_]\w*)\s*(?:,\s*([A-Za-z_]\w*))?)");
+  static const std::regex citation(R"(HMX-[A-Z]+-[0-9]{3}(?![0-9]))");
+
+  std::set<std::string> areas;
+  if (!is_test)
+    for (const auto& id : known) areas.insert(area_of(id));
 
   std::vector<std::string> lines;
   {
@@ -44,6 +66,21 @@ void scan_source(const std::string& file, const std::string& text,
       if (pending_line == 0) pending_line = lineno;
       continue;
     }
+    // A line that describes the marker convention (outside tests) cites nothing.
+    if (!is_test && lines[i].find("HMX-") != std::string::npos &&
+        lines[i].find("covers:") == std::string::npos) {
+      std::set<std::string> on_line;
+      for (auto it = std::sregex_iterator(lines[i].begin(), lines[i].end(), citation);
+           it != std::sregex_iterator(); ++it) {
+        const std::string id = it->str();
+        if (known.count(id)) {
+          if (on_line.insert(id).second) sites.code[id].push_back({site_name, lineno});
+        } else if (areas.count(area_of(id))) {
+          diags.push_back({file, lineno, 0, "cites",
+                           "cites " + id + ", which the spec data does not define", true});
+        }
+      }
+    }
     if (!std::regex_search(lines[i], m, decl)) continue;
     const std::string macro = m[1].str();
     // The arguments may continue on the next lines.
@@ -60,7 +97,10 @@ void scan_source(const std::string& file, const std::string& text,
     }
     std::string name = a[1].str();
     if (macro != "HMX_GUEST_TEST" && a[2].matched) name += "." + a[2].str();
-    for (const auto& id : pending) out[id].insert(name);
+    for (const auto& id : pending) {
+      out[id].insert(name);
+      sites.tests[id].emplace(name, Site{site_name, lineno});
+    }
     pending.clear();
     pending_line = 0;
   }
@@ -68,13 +108,20 @@ void scan_source(const std::string& file, const std::string& text,
     diags.push_back({file, pending_line, 0, "covers", "marker is not followed by a test declaration", true});
 }
 
+bool is_test_path(const std::string& relative_path) {
+  for (const auto& part : fs::path(relative_path))
+    if (part == "tests") return true;
+  return false;
+}
+
 void scan_dirs(const std::vector<std::string>& dirs, const std::set<std::string>& known,
-               Coverage& out, Diags& diags) {
+               Coverage& out, Diags& diags, Sites* sites, const std::string& root) {
   static const std::set<std::string> exts = {".cpp", ".cc", ".h", ".c"};
+  Sites unused;
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-      diags.push_back({dir, 0, 0, "", "--scan-tests: not a directory"});
+      diags.push_back({dir, 0, 0, "", "--scan: not a directory"});
       continue;
     }
     std::vector<fs::path> files;
@@ -88,7 +135,15 @@ void scan_dirs(const std::vector<std::string>& dirs, const std::set<std::string>
         diags.push_back({f.string(), 0, 0, "", "cannot read"});
         continue;
       }
-      scan_source(f.string(), text, known, out, diags);
+      // Whether a file is a test is judged below the scanned directory (or the root), so a
+      // scan of a tree that itself lies under some "tests" folder still finds its code.
+      const fs::path base = root.empty() ? fs::path(dir) : fs::path(root);
+      const std::string shown = f.lexically_relative(base).generic_string();
+      const bool in_root = !shown.empty() && shown.rfind("..", 0) != 0;
+      const std::string name = root.empty() || !in_root ? f.string() : shown;
+      const std::string judged = in_root ? shown : f.lexically_relative(dir).generic_string();
+      scan_source(f.string(), text, known, out, sites ? *sites : unused, diags, name,
+                  is_test_path(judged));
     }
   }
 }

@@ -105,6 +105,28 @@ TEST_F(Cli, ScanCoverageAdocAndXenChecks) {
       << r.out;
 }
 
+TEST_F(Cli, RequireCodeCitationsFailsListingTheUncited) {
+  fs::create_directories(dir_ / "lib" / "tests");
+  std::ofstream(dir_ / "lib" / "ring.h") << "// HMX-RING-001\n";
+  std::ofstream(dir_ / "lib" / "tests" / "t.cpp") << "// HMX-RING-002 (a test: no citation)\n";
+  Result r = run(kSpecs + " --scan " + p("lib") + " --source-root " + dir_.string() +
+                 " --require-code-citations RING=lib");
+  EXPECT_EQ(r.rc, 4) << r.out;
+  EXPECT_NE(r.out.find("HMX-RING-002 is cited by no code under lib/"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("HMX-RING-001 is cited"), std::string::npos) << r.out;
+
+  std::ofstream(dir_ / "lib" / "ring.cpp") << "int x;  // HMX-RING-002\n";
+  r = run(kSpecs + " --scan " + p("lib") + " --source-root " + dir_.string() +
+          " --require-code-citations RING=lib --adoc-out " + p("adoc"));
+  EXPECT_EQ(r.rc, 0) << r.out;
+  std::string s;
+  ASSERT_TRUE(hmx::specgen::read_file(p("adoc/requirements.adoc"), s));
+  EXPECT_NE(s.find("link:{hmx-source}/lib/ring.cpp#L1[`+lib/ring.cpp:1+`]"), std::string::npos) << s;
+
+  r = run(kSpecs + " --scan " + p("lib") + " --require-code-citations RING");
+  EXPECT_EQ(r.rc, 3) << r.out;
+}
+
 TEST_F(Cli, CheckNeedsAbiOut) {
   Result r = run(kSpecs + " --check");
   EXPECT_EQ(r.rc, 3) << r.out;
