@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "spec_data.h"
+
 namespace conformance::runner {
 
 namespace fs = std::filesystem;
@@ -15,7 +17,7 @@ std::string installed_prefix(const std::string& exe) {
   const fs::path bin = self.parent_path();
   if (bin.filename() != "bin") return "";
   const fs::path prefix = bin.parent_path();
-  if (!fs::is_regular_file(prefix / "share/hmx/spec/requirements.textproto", ec)) return "";
+  if (!fs::is_regular_file(prefix / "share/hmx/spec" / kSpecBundleName, ec)) return "";
   return prefix.string();
 }
 

@@ -3,7 +3,7 @@
 // paths of the build tree; an installed copy (cmake --install, the hmx-tools package, a dpkg -x
 // root) finds its data relative to its own executable instead, so the prefix can move:
 //   <prefix>/bin/hmx-conformance, <prefix>/bin/hmx-kvm
-//   <prefix>/share/hmx/spec/*.textproto
+//   <prefix>/share/hmx/spec/spec.json (the spec bundle; the data files beside it are hmx-specgen's)
 //   <prefix>/share/hmx/conformance/policy.textproto
 //   <prefix>/share/hmx/guests/*.elf
 //   <prefix>/share/doc/hmx/site/index.html
@@ -17,7 +17,7 @@
 namespace conformance::runner {
 
 // The prefix this executable was installed into (the parent of its bin/ directory) when
-// <prefix>/share/hmx/spec/requirements.textproto exists beside it; "" when it runs from a build
+// <prefix>/share/hmx/spec/spec.json exists beside it; "" when it runs from a build
 // tree. `exe` is the executable's path (/proc/self/exe).
 std::string installed_prefix(const std::string& exe);
 
