@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "file_follower.h"
+#include "work_dir.h"
 #include "hmx/xen/boot.h"
 #include "hmx/xen/console.h"
 #include "hmx/xen/device_tree.h"
@@ -59,11 +60,13 @@ std::vector<std::string> arm64_qemu_command(const arm64_boot_options& o, const s
 boot_result boot_arm64_dom0less(const arm64_boot_options& o) {
   boot_result r;
   for (const arm64_domain& d : o.domains) r.domains.push_back(domain_console{d.name, -1, {}, std::nullopt});
-  const std::string dir = o.work_dir.empty() ? std::string(".") : o.work_dir;
-  const std::string dtb = dir + "/xen-dom0less.dtb";
-  const std::string console_file = dir + "/xen-console.log";
+  std::string dtb, console_file;
   std::vector<uint64_t> addresses;
+  std::optional<run_directory> dir;
   try {
+    dir.emplace(o.work_dir);
+    dtb = dir->path() + "/xen-dom0less.dtb";
+    console_file = dir->path() + "/xen-console.log";
     if (o.domains.empty()) throw std::invalid_argument("no domains");
     std::vector<uint64_t> sizes;
     for (const arm64_domain& d : o.domains) sizes.push_back(file_size(d.image));

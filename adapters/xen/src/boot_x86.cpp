@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "file_follower.h"
+#include "work_dir.h"
 #include "hmx/xen/boot.h"
 #include "hmx/xen/console.h"
 
@@ -46,9 +47,12 @@ std::optional<int> decode_debug_exit(int code) {
 boot_result boot_x86_dom0(const x86_boot_options& o) {
   boot_result r;
   r.domains.push_back(domain_console{o.dom0_name, 0, {}, std::nullopt});
-  const std::string dir = o.work_dir.empty() ? std::string(".") : o.work_dir;
-  const std::string dom0_file = dir + "/dom0-console.log", xen_file = dir + "/xen-console.log";
+  std::string dom0_file, xen_file;
+  std::optional<run_directory> dir;
   try {
+    dir.emplace(o.work_dir);
+    dom0_file = dir->path() + "/dom0-console.log";
+    xen_file = dir->path() + "/xen-console.log";
     r.command = x86_qemu_command(o, dom0_file, xen_file);
   } catch (const std::exception& e) {
     r.setup_error = e.what();

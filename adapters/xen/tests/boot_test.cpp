@@ -36,7 +36,6 @@ x86_boot_options x86_options(const std::string& cmdline, double timeout) {
   o.dom0_image = hmx_xen_test::x86_echo_image;
   o.dom0_cmdline = cmdline;
   o.timeout_s = timeout;
-  o.work_dir = ::testing::TempDir();
   return o;
 }
 
@@ -76,7 +75,6 @@ TEST(Arm64, TwoDomUsEachWithItsConsoleAndStatus) {
   o.domains = {{"first", hmx_xen_test::arm64_echo_image_3, "one", 64, 1},
                {"second", hmx_xen_test::arm64_echo_image_4, "two", 32, 1}};
   o.timeout_s = 90;
-  o.work_dir = ::testing::TempDir();
   const boot_result r = boot_arm64_dom0less(o);
   if (!r.complete()) print_failure(r);
   ASSERT_TRUE(r.complete());

@@ -11,11 +11,6 @@
 //
 // Requirements whose every failed check is an entry of the Xen profile (adapters/xen
 // profile.h) are reported as documented deviations (evaluate.h).
-#include <unistd.h>
-
-#include <cstdlib>
-#include <stdexcept>
-
 #include "hmx/xen/boot.h"
 #include "hmx/xen/profile.h"
 #include "targets.h"
@@ -28,14 +23,6 @@ constexpr const char* kTester = "hmx-conformance-tester.elf";
 constexpr const char* kTesterA64 = "hmx-conformance-tester-a64.img";
 constexpr const char* kPeerA64 = "hmx-conformance-peer-a64.img";
 constexpr int kTesterDomid = 1, kPeerDomid = 2;
-
-std::string work_dir(const target_options& o) {
-  if (!o.work_dir.empty()) return o.work_dir;
-  char templ[] = "/tmp/hmx-conformance-xen-XXXXXX";
-  const char* d = mkdtemp(templ);
-  if (d == nullptr) throw std::runtime_error("cannot create a work directory in /tmp");
-  return d;
-}
 
 }  // namespace
 
@@ -57,7 +44,6 @@ target_outcome run_xen_target(const target_options& o) {
   out.facts.target = o.kind;
   out.facts.profile = xen_deviations();
   const bool arm = o.kind == target_kind::xen_arm64;
-  const std::string dir = work_dir(o);
 
   serial_parser parser("");
   std::vector<std::string> others;  // Xen's and the peer's lines, for the log
@@ -84,7 +70,7 @@ target_outcome run_xen_target(const target_options& o) {
     x.dom0_mib = 256;
     x.cpus = 2;
     x.timeout_s = o.timeout_s;
-    x.work_dir = dir;
+    x.work_dir = o.work_dir;
     x.on_line = on_line;
     r = hmx::xen::boot_x86_dom0(x);
   } else {
@@ -96,7 +82,7 @@ target_outcome run_xen_target(const target_options& o) {
     a.xen_args = {"xsm=dummy"};
     a.must_exit = {"tester"};
     a.timeout_s = o.timeout_s;
-    a.work_dir = dir;
+    a.work_dir = o.work_dir;
     a.on_line = on_line;
     r = hmx::xen::boot_arm64_dom0less(a);
   }

@@ -65,7 +65,9 @@ struct x86_boot_options {
   std::string cpu_model = "qemu64,+svm";
   std::vector<std::string> xen_args;  // appended to the hypervisor command line
   double timeout_s = 120;
-  std::string work_dir;  // the console files go here (dom0-console.log, xen-console.log)
+  // The console files go here (dom0-console.log, xen-console.log); "": a /tmp directory of the
+  // run's own, removed after it.
+  std::string work_dir;
   line_callback on_line;
 };
 
@@ -98,7 +100,9 @@ struct arm64_boot_options {
   std::string cpu_model = "cortex-a57";
   std::vector<std::string> xen_args;
   double timeout_s = 120;
-  std::string work_dir;  // the device tree and the console file go here
+  // The device tree and the console file go here; "": a /tmp directory of the run's own,
+  // removed after it.
+  std::string work_dir;
   line_callback on_line;
   // The run ends once these domains printed their exit line (empty: every domain), and then
   // waits up to others_grace_s for the rest; complete() still asks for every domain's status.
