@@ -30,7 +30,8 @@ std::string arm64_xen_bootargs(const arm64_boot_options& o) {
   // dtuart: Xen's console on QEMU virt's PL011. serial_tx_buffer: room for the domains' lines
   // while the UART drains (the default 16 KiB can drop output in bursts).
   std::string s = "console=dtuart dtuart=/pl011@9000000 loglvl=all guest_loglvl=all serial_tx_buffer=256k "
-                  "argo=1,mac-permissive=1";
+                  "argo=1";
+  if (o.mac_permissive) s += ",mac-permissive=1";
   for (const std::string& a : o.xen_args) s += " " + a;
   return s;
 }

@@ -12,13 +12,15 @@ namespace hmx::xen {
 std::string x86_xen_cmdline(const x86_boot_options& o) {
   // console=com2: Xen leaves COM1 to dom0. noreboot: a crashed dom0 leaves Xen's message on the
   // console instead of a silent reset. dom0-iommu=none: QEMU's machine has no IOMMU here.
-  // argo=1,mac-permissive=1: Argo on, wildcard rings allowed (xen-command-line.pandoc "argo").
+  // argo=1[,mac-permissive=1]: Argo on, wildcard rings allowed or not (xen-command-line.pandoc
+  // "argo").
   // sched=credit: under credit2 (4.17's default) a dom0 vCPU that sends INIT to start its APs
   // stayed paused for good in about 1 boot of 8 here (the vLAPIC's INIT tasklet never ran:
   // 'd0v0' paused at the instruction after the ICR write, 'd0v1 is offline'); 0 hangs in 36
   // boots under credit.
-  std::string s = "console=com2 com2=115200,8n1 noreboot loglvl=all guest_loglvl=all dom0=pvh dom0-iommu=none "
-                  "argo=1,mac-permissive=1 sched=credit dom0_mem=" + std::to_string(o.dom0_mib) + "M,max:" +
+  std::string s = std::string("console=com2 com2=115200,8n1 noreboot loglvl=all guest_loglvl=all dom0=pvh ") +
+                  "dom0-iommu=none argo=1" + (o.mac_permissive ? ",mac-permissive=1" : "") + " sched=credit dom0_mem=" +
+                  std::to_string(o.dom0_mib) + "M,max:" +
                   std::to_string(o.dom0_mib) + "M dom0_max_vcpus=" + std::to_string(o.cpus);
   for (const std::string& a : o.xen_args) s += " " + a;
   return s;

@@ -36,6 +36,9 @@ TEST(BootCommand, X86Dom0) {
   const auto com2 = std::find(argv.begin(), argv.end(), "file:/w/xen.log");
   EXPECT_TRUE(com1 != argv.end() && com2 != argv.end() && com1 < com2);
   EXPECT_TRUE(has_pair(argv, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"));
+  o.mac_permissive = false;
+  EXPECT_NE(x86_xen_cmdline(o).find("argo=1 "), std::string::npos) << x86_xen_cmdline(o);
+  EXPECT_EQ(x86_xen_cmdline(o).find("mac-permissive"), std::string::npos);
   o.dom0_cmdline = "a,b";
   EXPECT_THROW(x86_qemu_command(o, "/w/dom0.log", "/w/xen.log"), std::invalid_argument);
 }

@@ -3,7 +3,8 @@
 // (adapters/xen: built from Debian's source, booted under QEMU TCG by hmx_xen_harness).
 //
 //   xen        x86_64: the tester image is Xen's PVH dom0 (Xen 4.17 has no dom0less on x86, so
-//              there is one domain: rings with the caller as partner, no peer, no denied domain)
+//              there is one domain: rings with the caller as partner, no peer, no denied domain),
+//              Argo without mac-permissive (no wildcard ring is needed)
 //   xen-arm64  arm64: the aarch64 tester (2 vCPUs) and the peer agent as dom0less domUs 1 and 2,
 //              with XSM's dummy policy (Xen/Arm's defconfig defaults to XSM SILO, which refuses
 //              Argo between domUs with EPERM) and wildcard rings allowed (the agent's command
@@ -69,6 +70,8 @@ target_outcome run_xen_target(const target_options& o) {
     x.ram_mib = 512;
     x.dom0_mib = 256;
     x.cpus = 2;
+    // No peer on x86, so no wildcard ring is needed: Argo's default, any-source rings refused.
+    x.mac_permissive = false;
     x.timeout_s = o.timeout_s;
     x.work_dir = o.work_dir;
     x.on_line = on_line;

@@ -64,6 +64,8 @@ struct x86_boot_options {
   // TCG with SVM: Xen's HVM support needs VMX or SVM, and QEMU's TCG emulates SVM only.
   std::string cpu_model = "qemu64,+svm";
   std::vector<std::string> xen_args;  // appended to the hypervisor command line
+  // Argo's mac-permissive: wildcard (DOMID_ANY) rings allowed to every domain, host-wide.
+  bool mac_permissive = true;
   double timeout_s = 120;
   // The console files go here (dom0-console.log, xen-console.log); "": a /tmp directory of the
   // run's own, removed after it.
@@ -99,6 +101,7 @@ struct arm64_boot_options {
   int gic_version = 3;
   std::string cpu_model = "cortex-a57";
   std::vector<std::string> xen_args;
+  bool mac_permissive = true;  // as for x86
   double timeout_s = 120;
   // The device tree and the console file go here; "": a /tmp directory of the run's own,
   // removed after it.
