@@ -52,8 +52,8 @@ TEST(X86, Dom0PrintsAndExitsWithItsStatus) {
   EXPECT_NE(out.find(long_line()), std::string::npos);
   // libhmx on real Xen: the XenVMM leaves at 0x40000000, the hypercall page installed through
   // MSR 0x40000000, and the Argo probe answered -EINVAL (present) through the CPL0 gate.
-  EXPECT_NE(out.find("xen=1 base=0x40000000 version=0x40011 msr=0x40000000 argo_probe=-22 argo=1"),
-            std::string::npos) << out;
+  EXPECT_NE(out.find("xen=1 base=0x40000000 version=0x4"), std::string::npos) << out;
+  EXPECT_NE(out.find(" msr=0x40000000 argo_probe=-22 argo=1"), std::string::npos) << out;
   EXPECT_EQ(r.xen_version.rfind("4.", 0), 0u) << "version '" << r.xen_version << "'";
   bool dom0_built = false;
   for (const auto& l : r.xen_lines) dom0_built |= l.find("d0 has maximum") != std::string::npos;
