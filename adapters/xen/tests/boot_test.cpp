@@ -54,6 +54,10 @@ TEST(X86, Dom0PrintsAndExitsWithItsStatus) {
   // MSR 0x40000000, and the Argo probe answered -EINVAL (present) through the CPL0 gate.
   EXPECT_NE(out.find("xen=1 base=0x40000000 version=0x4"), std::string::npos) << out;
   EXPECT_NE(out.find(" msr=0x40000000 argo_probe=-22 argo=1"), std::string::npos) << out;
+  // libhmx selects Xen's conduit, and its typed client carries register, sendv, unregister.
+  EXPECT_NE(out.find("xen_echo: conduit xen_hypercall"), std::string::npos) << out;
+  EXPECT_NE(out.find("xen_echo: sendv 5, message 'hello' from domain 0 type 0x42"), std::string::npos) << out;
+  EXPECT_NE(out.find("xen_echo: typed client OK"), std::string::npos) << out;
   EXPECT_EQ(r.xen_version.rfind("4.", 0), 0u) << "version '" << r.xen_version << "'";
   bool dom0_built = false;
   for (const auto& l : r.xen_lines) dom0_built |= l.find("d0 has maximum") != std::string::npos;
