@@ -1,71 +1,60 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hmx/virtio_argo/service/service_set.h"
 
-#include <charconv>
 #include <stdexcept>
+
+#include "hmx/host/key_value.h"
+#include "hmx/host/size.h"
 
 namespace hmx::virtio_argo::service {
 
 namespace {
 
 uint64_t number(std::string_view key, std::string_view v, uint64_t max) {
-  uint64_t out = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || end != v.data() + v.size() || out > max)
-    throw std::invalid_argument("--service: bad " + std::string(key) + "=" + std::string(v));
-  return out;
+  const std::optional<unsigned long long> n = host::parse_decimal(v, max);
+  if (!n) throw std::invalid_argument("--service: bad " + std::string(key) + "=" + std::string(v));
+  return *n;
 }
 
-// SIZE with an optional K/M/G suffix, MiB without (as hmx-kvm's mem=).
-uint64_t size(std::string_view v) {
-  uint64_t unit = 1ull << 20;
-  if (!v.empty() && (v.back() == 'K' || v.back() == 'M' || v.back() == 'G')) {
-    unit = v.back() == 'K' ? 1ull << 10 : v.back() == 'M' ? 1ull << 20 : 1ull << 30;
-    v.remove_suffix(1);
+// SIZE (hmx/host/size.h), MiB without a unit as hmx-kvm's mem=.
+uint64_t memory_size(std::string_view v) {
+  uint64_t bytes = 0;
+  try {
+    bytes = host::parse_size(v, host::kMiB);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--service: mem: ") + e.what());
   }
-  const uint64_t n = number("mem", v, 4096);
-  if (n * unit < (8ull << 20) || n * unit > (2ull << 30)) throw std::invalid_argument("--service: mem out of range");
-  return n * unit;
+  if (bytes < (8ull << 20) || bytes > (2ull << 30)) throw std::invalid_argument("--service: mem out of range");
+  return bytes;
 }
 
 }  // namespace
 
 service_spec parse_service_spec(std::string_view spec) {
-  service_spec s;
-  const auto eq = spec.find('=');
-  if (eq == std::string_view::npos || eq == 0)
+  // exec= is last: the rest of the spec is the command, commas included.
+  const std::optional<host::named_spec> parts = host::split_named_spec(spec, {"exec"});
+  if (!parts || parts->name.empty())
     throw std::invalid_argument("--service: expected NAME=virtio-blk,file=PATH[,...], got '" + std::string(spec) + "'");
-  s.name = spec.substr(0, eq);
+  service_spec s;
+  s.name = parts->name;
   if (s.name.find_first_of(" *,:=") != std::string::npos)
     throw std::invalid_argument("--service: bad name '" + s.name + "'");
-  std::string_view rest = spec.substr(eq + 1);
-  bool first = true;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (first) {
-      s.kind = item;
-      first = false;
+  s.kind = parts->head;
+  for (const host::key_value& item : parts->options) {
+    const std::string_view key = item.key, val = item.value;
+    if (item.has_value && key == "exec") {
+      s.exec = val;
+      if (s.exec.empty()) throw std::invalid_argument("--service: empty exec=");
       continue;
     }
-    if (item.starts_with("exec=")) {  // the rest of the spec is the command, commas included
-      const size_t at = static_cast<size_t>(item.data() - spec.data()) + 5;
-      s.exec = spec.substr(at);
-      if (s.exec.empty()) throw std::invalid_argument("--service: empty exec=");
-      break;
-    }
-    const auto e = item.find('=');
-    const std::string_view key = item.substr(0, e);
-    const std::string_view val = e == std::string_view::npos ? std::string_view() : item.substr(e + 1);
-    if (e == std::string_view::npos || val.empty())
-      throw std::invalid_argument("--service: expected KEY=VALUE, got '" + std::string(item) + "'");
+    if (!item.has_value || val.empty())
+      throw std::invalid_argument("--service: expected KEY=VALUE, got '" + std::string(item.item) + "'");
     if (key == "file") s.file = val;
     else if (key == "socket") s.socket = val;
     else if (key == "queues") s.queues = static_cast<uint16_t>(number(key, val, 64));
     else if (key == "queue-size") s.queue_size = static_cast<uint16_t>(number(key, val, 32768));
     else if (key == "die-after") s.die_after = number(key, val, UINT32_MAX);
-    else if (key == "mem") s.memory_bytes = size(val);
+    else if (key == "mem") s.memory_bytes = memory_size(val);
     else throw std::invalid_argument("--service: unknown option '" + std::string(key) + "'");
   }
   if (s.kind == "vhost-user-blk") {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // What one domain is made of, and the command-line form that describes it:
 //   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,arg=TEXT]...
-//     SIZE: number with optional K/M/G suffix, MiB if none
+//     SIZE: a number with an optional unit (K, M, G, KiB, MB, ...; hmx/host/size.h), MiB if none
 //     CPU:  pin vCPU i's thread to host CPU (CPU + i) mod the number of host CPUs
 //     TEXT: appended to the guest's command line (repeatable, in order; no commas)
 #pragma once
