@@ -2,38 +2,28 @@
 #include "figures.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "hmx/host/key_value.h"
 
 namespace hmx::kvm::bench {
 
-std::optional<guest_figure> parse_result_line(std::string_view line) {
-  constexpr std::string_view tag = "bench: result ";
-  std::size_t at = line.find(tag);
-  if (at == std::string_view::npos) return std::nullopt;
-  line.remove_prefix(at + tag.size());
+std::optional<guest_figure> to_figure(const host::console::result_line& line) {
   guest_figure f;
   bool have_name = false, have_ops = false, have_cycles = false;
-  while (!line.empty()) {
-    std::size_t end = line.find(' ');
-    std::string_view word = line.substr(0, end);
-    line = end == std::string_view::npos ? std::string_view{} : line.substr(end + 1);
-    std::size_t eq = word.find('=');
-    if (eq == std::string_view::npos) continue;
-    std::string_view key = word.substr(0, eq), value = word.substr(eq + 1);
+  for (const auto& [key, value] : line.fields) {
     if (key == "name") {
-      f.name = std::string(value);
+      f.name = value;
       have_name = true;
       continue;
     }
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || p != value.data() + value.size()) return std::nullopt;
-    if (key == "ops") f.ops = v, have_ops = true;
-    else if (key == "cycles") f.cycles = v, have_cycles = true;
-    else if (key == "msgs") f.msgs = v;
-    else if (key == "bytes") f.bytes = v;
-    else if (key == "cpl0") f.cpl0_x100 = v;
-    else if (key == "eagain") f.eagain = v;
+    const std::optional<unsigned long long> v = host::parse_decimal(value);
+    if (!v) return std::nullopt;
+    if (key == "ops") f.ops = *v, have_ops = true;
+    else if (key == "cycles") f.cycles = *v, have_cycles = true;
+    else if (key == "msgs") f.msgs = *v;
+    else if (key == "bytes") f.bytes = *v;
+    else if (key == "cpl0") f.cpl0_x100 = *v;
+    else if (key == "eagain") f.eagain = *v;
   }
   if (!have_name || !have_ops || !have_cycles || f.ops == 0) return std::nullopt;
   return f;

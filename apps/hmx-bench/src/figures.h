@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hmx/host/console.h"
+
 namespace hmx::kvm::bench {
 
 // One timed loop of the bench guest (guest/bench.cpp): `ops` operations took `cycles` TSC
@@ -26,9 +28,10 @@ struct guest_figure {
   double cpl0_per_op() const { return double(cpl0_x100) / 100.0; }
 };
 
-// Parses `bench: result name=N ops=.. cycles=.. msgs=.. bytes=.. cpl0=.. eagain=..` out of a
-// guest serial line (with or without the "[domain] " prefix); nullopt for other lines.
-std::optional<guest_figure> parse_result_line(std::string_view line);
+// The figure of a `bench: result name=N ops=.. cycles=.. msgs=.. bytes=.. cpl0=.. eagain=..` line
+// (hmx/host/console.h reads the line); nullopt without name, ops or cycles, with ops=0, or with a
+// value other than the name that is not a decimal number.
+std::optional<guest_figure> to_figure(const host::console::result_line& line);
 
 // A host-side rate: `bytes` per operation, `ns_per_op` each.
 struct host_figure {

@@ -11,7 +11,6 @@
 // Exit codes: 0 measured; 1 a VM run failed; 4 usage or setup error; 77 no /dev/kvm.
 #include <CLI/CLI.hpp>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "hmx/host/process.h"
 #include "host_baselines.h"
 #include "report.h"
 #include "vm_run.h"
@@ -34,20 +34,15 @@ int run_virtio_argo_bench(const std::string& json_path) {
     std::cerr << "hmx-bench: " << vta << " is not built (apps/hmx-vta-bench); no isolation-cost ratio\n";
     return 4;
   }
-  std::vector<std::string> args{vta};
-  if (!json_path.empty()) args.insert(args.end(), {"--json", json_path + ".virtio-argo.json"});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  hmx::host::process_options run;
+  run.argv = {vta};
+  if (!json_path.empty()) run.argv.insert(run.argv.end(), {"--json", json_path + ".virtio-argo.json"});
+  run.capture = false;                      // its report goes straight to our stdout
+  run.timeout_s = hmx::host::kNoTimeLimit;  // each of its VM runs has its own --timeout
   std::cout << "\n== virtio-argo isolation cost (" << vta << ")\n" << std::flush;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) < 0) return 4;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  const hmx::host::process_result r = hmx::host::run_process(run);
+  if (!r.started) return 4;
+  return r.exited ? r.exit_code : 1;
 }
 
 }  // namespace

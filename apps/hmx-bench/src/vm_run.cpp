@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vm_run.h"
 
-#include <x86intrin.h>
-
 #include <atomic>
 #include <chrono>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "hmx/host/vm_harness.h"
 #include "hmx/kvm/hmx_service.h"
 #include "hmx/kvm/kvm_system.h"
 #include "hmx/kvm/monitor.h"
@@ -45,8 +43,8 @@ struct phase_meter {
 
 vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin) {
   vm_run_result result;
-  std::ostringstream guest_out, monitor_out;
-  console out(guest_out, monitor_out);
+  host::vm_harness harness;
+  console out(harness.guest_stream(), harness.monitor_stream());
   hmx_service service(out);
   std::string error;
   if (!service.load_policy_text(kPolicy, &error)) throw std::runtime_error("bench policy: " + error);
@@ -104,17 +102,14 @@ vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, doubl
     };
   });
 
-  const auto t0 = std::chrono::steady_clock::now();
-  const uint64_t c0 = __rdtsc();
-  result.exit_code = mon.run(std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000)));
-  const uint64_t c1 = __rdtsc();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.exit_code =
+      harness.run([&] { return mon.run(std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000))); });
   service.remove_all_domains();
-  result.tsc_hz = double(c1 - c0) / seconds;
+  result.tsc_hz = harness.tsc_hz();
   result.raw_msr_exits = raw_exits.load();
   result.messages = service.core().stats().messages;
   result.bytes = service.core().stats().bytes;
-  result.output = guest_out.str() + monitor_out.str();
+  result.output = harness.output();
   for (std::size_t p = 0; p < kPhaseFigures.size(); ++p) {
     phase_cost c;
     c.figure = kPhaseFigures[p];
@@ -134,14 +129,10 @@ vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, doubl
     c.injection_ns = start != kUnset && ns_end >= ns_start ? ns_end - ns_start : 0;
     result.phases.push_back(c);
   }
-  std::istringstream lines(guest_out.str());
-  for (std::string line; std::getline(lines, line);)
-  {
-    if (line.find("bench: sender done") != std::string::npos) result.sender_summary = line;
-    if (line.find("bench: receiver messages=") != std::string::npos) result.receiver_summary = line;
-    if (line.starts_with("[bench-tx] "))
-      if (auto f = parse_result_line(line)) result.figures.push_back(*f);
-  }
+  result.sender_summary = harness.last_line_with("bench: sender done");
+  result.receiver_summary = harness.last_line_with("bench: receiver messages=");
+  for (const host::console::result_line& line : harness.results("bench", "bench-tx"))
+    if (auto f = to_figure(line)) result.figures.push_back(*f);
   return result;
 }
 

@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "vm_run.h"
 
-#include <x86intrin.h>
-
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <memory_resource>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "hmx/host/vm_harness.h"
 #include "hmx/kvm/hmx_service.h"
 #include "hmx/kvm/kvm_system.h"
 #include "hmx/kvm/monitor.h"
@@ -62,22 +60,10 @@ class vm_guest final : public shm_guest {
 
 }  // namespace
 
-guest_result parse_result_line(const std::string& line) {
-  guest_result r;
-  const auto at = line.find("vta-bench: result ");
-  if (at == std::string::npos) return r;
-  std::istringstream words(line.substr(at + 18));
-  for (std::string w; words >> w;) {
-    const auto eq = w.find('=');
-    if (eq != std::string::npos) r[w.substr(0, eq)] = w.substr(eq + 1);
-  }
-  return r;
-}
-
 vm_run_result run_vm(const vm_run_options& o) {
   vm_run_result result;
-  std::ostringstream guest_out, monitor_out;
-  kvm::console out(guest_out, monitor_out);
+  host::vm_harness harness;
+  kvm::console out(harness.guest_stream(), harness.monitor_stream());
   kvm::hmx_service service(out);
   std::string error;
   if (!service.load_policy_text(kPolicy, &error)) throw std::runtime_error("bench policy: " + error);
@@ -167,12 +153,9 @@ vm_run_result run_vm(const vm_run_options& o) {
     }
   }
 
-  const auto t0 = std::chrono::steady_clock::now();
-  const uint64_t c0 = __rdtsc();
-  result.exit_code = mon.run(std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000)));
-  const uint64_t c1 = __rdtsc();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  result.tsc_hz = double(c1 - c0) / seconds;
+  result.exit_code =
+      harness.run([&] { return mon.run(std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000))); });
+  result.tsc_hz = harness.tsc_hz();
   if (shm != nullptr) {
     shm_for_wake = nullptr;
     shm->stop();
@@ -195,10 +178,9 @@ vm_run_result run_vm(const vm_run_options& o) {
   result.core_bytes = cs.bytes;
   result.core_calls = cs.calls;
   result.core_interrupts = cs.interrupts;
-  result.output = guest_out.str() + monitor_out.str();
-  std::istringstream lines(guest_out.str());
-  for (std::string line; std::getline(lines, line);)
-    if (guest_result r = parse_result_line(line); !r.empty()) result.results.push_back(std::move(r));
+  result.output = harness.output();
+  for (const host::console::result_line& line : harness.results("vta-bench", kDriver))
+    if (!line.fields.empty()) result.results.push_back(line.as_map());
   return result;
 }
 

@@ -31,7 +31,8 @@ struct vm_run_options {
   bool qsd = false;               // argo only: the device domain bridges to qemu-storage-daemon on `disk`
 };
 
-// One "vta-bench: result ..." line: its key=value pairs.
+// One "vta-bench: result ..." line of the driver's guest: its KEY=VALUE pairs
+// (hmx/host/console.h reads the line).
 using guest_result = std::map<std::string, std::string>;
 
 struct vm_run_result {
@@ -47,8 +48,5 @@ struct vm_run_result {
 
 // Throws std::runtime_error on setup errors.
 vm_run_result run_vm(const vm_run_options& o);
-
-// The key=value pairs of a "vta-bench: result" line, or an empty map.
-guest_result parse_result_line(const std::string& line);
 
 }  // namespace hmx::virtio_argo::bench
