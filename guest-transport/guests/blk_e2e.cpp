@@ -128,11 +128,11 @@ int run(const identity& id, const params& pr, const char* tag) {
 
   // The checksum of the whole region as written (every read matched it): the host computes the
   // same over the backing file.
-  uint64_t sum = 0xcbf29ce484222325ull;
+  uint64_t sum = hmx::checksum::kFnv1a64Offset;
   uint8_t sector[wl::kSector];
   for (uint64_t s = 0; s < bytes / wl::kSector; ++s) {
     wl::fill_sector(sector, pr.seed, s);
-    sum = wl::fnv1a(sector, sizeof sector, sum);
+    sum = hmx::checksum::fnv1a64(sector, sizeof sector, sum);
   }
   const auto& cs = l.chan.stats();
   printf("vta-e2e: %s: channel: %lu messages sent, %lu received, %lu EAGAIN, %lu notifies batched with a send, %lu "

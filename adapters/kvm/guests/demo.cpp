@@ -20,11 +20,14 @@
 // Everything runs at CPL3; the conduit is WRMSR through the runtime's gate. A periodic LAPIC
 // timer wakes a waiting vCPU so that, after kStallTicks without progress, it asks the hypervisor
 // (a notify query) whether the peer's ring still exists; if not it exits with status 16.
+#include <hmx/checksum/fnv1a.h>
+
 #include "hmx_guest_setup.h"
 
 namespace {
 
 using namespace hmx_kvm_guest;
+using hmx::checksum::fnv1a64;
 using hmx_guest::printf;
 
 constexpr uint32_t kMessages = 200;      // per vCPU and direction
@@ -78,11 +81,6 @@ void fail(uint32_t code, const char* what) {
   __atomic_compare_exchange_n(&g_failed, &none, code, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-uint64_t fnv1a(const unsigned char* p, uint32_t n, uint64_t h = 0xcbf29ce484222325ull) {
-  for (uint32_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
-
 uint32_t payload_size(uint32_t seq, uint32_t cpu) { return (seq * 97 + cpu * 31 + 7) % kMaxPayload + 1; }
 
 void fill_payload(unsigned char* p, uint32_t n, uint32_t seq, uint32_t cpu) {
@@ -96,10 +94,10 @@ bool check_message(const hmx::message_view& m, demo_header& h) {
   for (uint32_t i = 0; i < sizeof h; ++i) raw[i] = i < m.first_size ? m.first[i] : m.second[i - m.first_size];
   memcpy(&h, raw, sizeof h);
   if (h.magic != kMagic || h.size != m.size - sizeof h) return false;
-  uint64_t sum = 0xcbf29ce484222325ull;
-  if (m.first_size > sizeof h) sum = fnv1a(m.first + sizeof h, m.first_size - sizeof h, sum);
+  uint64_t sum = hmx::checksum::kFnv1a64Offset;
+  if (m.first_size > sizeof h) sum = fnv1a64(m.first + sizeof h, m.first_size - sizeof h, sum);
   uint32_t skip = m.first_size >= sizeof h ? 0 : sizeof h - m.first_size;
-  if (m.second_size > skip) sum = fnv1a(m.second + skip, m.second_size - skip, sum);
+  if (m.second_size > skip) sum = fnv1a64(m.second + skip, m.second_size - skip, sum);
   return sum == h.checksum;
 }
 
@@ -180,7 +178,7 @@ bool send_ping(cpu_state& st, uint32_t cpu) {
   const uint32_t seq = st.sent;
   demo_header h{kMagic, seq, cpu, payload_size(seq, cpu), 0};
   fill_payload(payload[cpu], h.size, seq, cpu);
-  h.checksum = fnv1a(payload[cpu], h.size);
+  h.checksum = fnv1a64(payload[cpu], h.size);
   const hmx::buffer bufs[2] = {{&h, sizeof h}, {payload[cpu], h.size}};
   const hmx_addr_t dst = hmx::make_addr(kPortBase + cpu, uint16_t(g_id.peer_id));
   // The peer registers its rings when it is up: until then ECONNREFUSED, so retry for a while.

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include <hmx/checksum/fnv1a.h>
+
 #include "test_support.h"
 
 namespace hmx::ref::test {
@@ -11,11 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-uint32_t checksum(const std::byte* p, size_t n) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<uint8_t>(p[i])) * 16777619u;
-  return h;
-}
+uint32_t checksum(const std::byte* p, size_t n) { return hmx::checksum::fnv1a32(p, n); }
 
 // Payload layout: u32 sender, u32 seq, u32 checksum of the rest, then filler.
 struct Stamp {

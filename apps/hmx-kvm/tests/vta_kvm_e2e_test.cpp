@@ -14,15 +14,14 @@
 #include <fstream>
 #include <regex>
 
+#include "hmx/host/process.h"
 #include "hmx/virtio_argo/workload/blk_pattern.h"
 #include "support/over_core.h"
-#include "support/run_process.h"
 
 namespace hmx::virtio_argo::overcore {
 namespace {
 
 namespace wl = workload;
-using test::run_process;
 
 std::string fmt_hex(uint64_t v) {
   char b[17];
@@ -57,14 +56,17 @@ class OverKvm : public ::testing::Test {
   }
 
   // hmx-kvm with the policy, a time limit, the service and the given domains.
-  test::process_result hmx_kvm(const std::string& service, const std::vector<std::string>& domains) {
+  hmx::host::process_result hmx_kvm(const std::string& service, const std::vector<std::string>& domains) {
     std::vector<std::string> argv{hmx_kvm_path_, "--policy", policy_, "--stats", "--timeout", "60", "--service",
                                   service};
     for (const auto& d : domains) {
       argv.push_back("--domain");
       argv.push_back(d);
     }
-    test::process_result r = run_process(argv, std::chrono::seconds(100));
+    hmx::host::process_options run;
+    run.argv = std::move(argv);
+    run.timeout_s = 100;
+    hmx::host::process_result r = hmx::host::run_process(run);
     std::printf("%s", r.output.c_str());  // the whole run, for whoever reads the test log
     return r;
   }
@@ -97,7 +99,7 @@ TEST_F(OverKvm, BlkWrittenAndReadBackThroughTheServiceDomain) {
   const std::string sum = capture(r.output, R"(vta-e2e: drv: PASS: 4 MiB written and read back over virtio-argo, checksum ([0-9a-f]{16}))");
   ASSERT_FALSE(sum.empty());
   const std::vector<uint8_t> file = disk.read(0, 4u << 20);
-  EXPECT_EQ(sum, fmt_hex(wl::fnv1a(file.data(), file.size())));
+  EXPECT_EQ(sum, fmt_hex(hmx::checksum::fnv1a64(file.data(), file.size())));
   EXPECT_TRUE(wl::matches(file.data(), 4u << 20, 7, 0));
   // Every byte crossed as an HMX message: the core delivered at least 8 MiB.
   const std::string bytes = capture(r.output, R"(stats: core: .* ([0-9]+) bytes,)");

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <hmx/checksum/fnv1a.h>
+
 #include "hmx/virtio_argo/device/argo_device_host.h"
 #include "hmx/virtio_argo/device/shm_device_host.h"
 #include "hmx/virtio_argo/device/shm_transport.h"
@@ -160,10 +162,6 @@ inline void fill_pattern(uint8_t* p, size_t n, uint64_t seed) {
     p[i] = static_cast<uint8_t>(x);
   }
 }
-inline uint64_t checksum(const uint8_t* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
+inline uint64_t checksum(const uint8_t* p, size_t n) { return hmx::checksum::fnv1a64(p, n); }
 
 }  // namespace hmx::virtio_argo::test

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <thread>
 
+#include <hmx/checksum/fnv1a.h>
+
 #include "loopback_support.h"
 
 namespace hmx::loopback {
@@ -20,12 +22,6 @@ struct wire {
   uint64_t checksum;  // FNV-1a over the payload after this header
 };
 
-uint64_t fnv1a(const unsigned char* p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-
 // Fill buf with message `seq` of `sender`; returns its size.
 uint32_t make_message(unsigned char* buf, uint32_t sender, uint64_t seq) {
   const uint32_t size = static_cast<uint32_t>(sizeof(wire) + (seq * 7919 + sender * 31) % 1500);
@@ -36,7 +32,7 @@ uint32_t make_message(unsigned char* buf, uint32_t sender, uint64_t seq) {
     x ^= x << 17;
     buf[i] = static_cast<unsigned char>(x);
   }
-  wire w{sender, size, seq, fnv1a(buf + sizeof(wire), size - sizeof(wire))};
+  wire w{sender, size, seq, checksum::fnv1a64(buf + sizeof(wire), size - sizeof(wire))};
   std::memcpy(buf, &w, sizeof w);
   return size;
 }
@@ -155,7 +151,7 @@ TEST_F(ConcurrencyTest, SendersLoseDuplicateOrCorruptNothing) {
         std::memcpy(&w, buf.data(), sizeof w);
         const bool ok = w.sender < kSenders && w.size == *n && w.sender == m.message_type &&
                         w.seq == expect_seq[w.sender] &&
-                        w.checksum == fnv1a(buf.data() + sizeof w, *n - sizeof w) &&
+                        w.checksum == checksum::fnv1a64(buf.data() + sizeof w, *n - sizeof w) &&
                         m.source.domain_id == (w.sender < 2 ? alpha.id : gamma.id);
         if (!ok) ++bad;
         if (w.sender < kSenders) expect_seq[w.sender] = w.seq + 1;

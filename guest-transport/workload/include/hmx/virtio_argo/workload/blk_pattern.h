@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // The data every virtio-argo block workload writes: a byte pattern that is a pure function of
 // (seed, sector), so any range can be checked on its own, by the guest that reads it back and by
-// the host that inspects the backing file after the run (tests/hmx). Freestanding.
+// the host that inspects the backing file after the run (tests/hmx). Freestanding. The checksum
+// printed beside each run is FNV-1a 64 (hmx/checksum/fnv1a.h, hmx_checksum).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+
+#include <hmx/checksum/fnv1a.h>
 
 namespace hmx::virtio_argo::workload {
 
@@ -35,12 +38,6 @@ inline bool matches(const uint8_t* p, uint32_t len, uint64_t seed, uint64_t firs
     if (__builtin_memcmp(want, p + off, kSector) != 0) return false;
   }
   return true;
-}
-
-// FNV-1a 64: the checksum printed beside each run.
-inline uint64_t fnv1a(const uint8_t* p, size_t n, uint64_t h = 0xcbf29ce484222325ull) {
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
 }
 
 }  // namespace hmx::virtio_argo::workload
