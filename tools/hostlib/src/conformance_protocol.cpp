@@ -2,6 +2,7 @@
 // conformance_protocol.h: one function per keyword, each refusing what PROTOCOL.md does not allow.
 #include "hmx/host/conformance_protocol.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <climits>

@@ -160,8 +160,10 @@ process_result run_process(const process_options& o) {
   while (pipe_open && !r.timed_out && !r.stopped) {
     if (must_kill()) break;
     if (has_ended(pid)) {
-      // The leader is gone; a stray child may still hold the pipe: take what is there, no more.
-      while (read_once(out[0], sink, 0) == pipe_state::data) {
+      // The leader is gone; strays of its group may still hold the pipe (or fill it forever):
+      // kill them, then take what the leader left in the pipe.
+      kill(-pid, SIGKILL);
+      while (read_once(out[0], sink, 100) == pipe_state::data) {
       }
       break;
     }

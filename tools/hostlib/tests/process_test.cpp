@@ -91,6 +91,18 @@ TEST(Process, StrayChildrenHoldingTheOutputDoNotHoldTheCaller) {
   EXPECT_TRUE(gone(first_number(r.output)));
 }
 
+TEST(Process, AStrayChildWritingForeverDoesNotHoldTheCaller) {
+  process_options o;
+  o.argv = {"sh", "-c", "yes & echo started"};
+  o.timeout_s = 20;
+  o.output_limit = 1 << 20;
+  const process_result r = run_process(o);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_TRUE(r.exited);
+  EXPECT_LT(r.seconds, 5.0);
+  EXPECT_NE(r.output.find("started"), std::string::npos);
+}
+
 TEST(Process, StopNowEndsTheRunEarly) {
   process_options o;
   o.argv = {"sh", "-c", "echo ready; exec sleep 1000"};
