@@ -18,6 +18,10 @@
 #     [FLAGS <flag>...]              more compile flags
 #     [LINK_ENTRY <symbol>]          link SOURCES with the runtime below, -nostdlib -static, entry
 #                                    <symbol>: nothing may remain undefined
+#     [LINK_RELOCATABLE]             link SOURCES into one relocatable object (ld -r) and check what
+#                                    it needs as a whole (a library of several units)
+#     [ALLOW_UNDEFINED <symbol>...]  what the code may need beyond memcpy/memmove/memset (a
+#                                    monitor's own imports)
 #     [EXPECT_X86_64 <regex>...]     encodings the x86-64 disassembly must contain
 #     [EXPECT_AARCH64 <regex>...]    the same for aarch64
 #     [ARCHES <arch>[=<ctest>]...])  x86_64 (default), x86_64-clang, aarch64; the ctest is
@@ -119,15 +123,27 @@ if(CMAKE_SCRIPT_MODE_FILE)
     message(FATAL_ERROR "${_failures} freestanding compile(s) failed for ${HMX_FS_ARCH}")
   endif()
 
+  # Several units of one library: what they need as a whole, after they resolve each other.
+  if(HMX_FS_RELOCATABLE)
+    list(REMOVE_ITEM _objects ${_unit_objects})
+    _hmx_fs_run(${HMX_FS_CXX} -r -nostdlib -o ${HMX_FS_WORK_DIR}/relocatable.o ${_unit_objects})
+    list(APPEND _objects ${HMX_FS_WORK_DIR}/relocatable.o)
+  endif()
+
   # What the objects need from outside: only what every guest runtime provides.
-  set(_allowed memcpy memset memmove ${HMX_FS_ENTRY})
+  set(_allowed memcpy memset memmove ${HMX_FS_ENTRY} ${HMX_FS_ALLOW_UNDEFINED})
   foreach(obj ${_objects})
     _hmx_fs_run(${HMX_FS_NM} -u ${obj})
     string(REGEX MATCHALL "[^ \t\r\n]+" syms "${_run_out}")
     list(REMOVE_ITEM syms U)
+    list(REMOVE_ITEM syms w)  # weak references: resolved to nothing when absent
     foreach(s ${syms})
       if(NOT s IN_LIST _allowed)
-        message(FATAL_ERROR "${obj} needs ${s}, which no freestanding guest has (allowed: ${_allowed})")
+        set(name ${s})
+        if(HMX_FS_CXXFILT)
+          execute_process(COMMAND ${HMX_FS_CXXFILT} ${s} OUTPUT_VARIABLE name OUTPUT_STRIP_TRAILING_WHITESPACE)
+        endif()
+        message(FATAL_ERROR "${obj} needs ${s}, which no freestanding guest has (${name}; allowed: ${_allowed})")
       endif()
     endforeach()
   endforeach()
@@ -212,8 +228,9 @@ function(_hmx_fs_tools arch)
 endfunction()
 
 function(hmx_freestanding_check name)
-  cmake_parse_arguments(ARG "C_HEADERS;NOSTDINC;PEDANTIC" "LINK_ENTRY"
-    "SOURCES;HEADERS;INCLUDE_TARGETS;INCLUDES;FLAGS;EXPECT_X86_64;EXPECT_AARCH64;ARCHES" ${ARGN})
+  cmake_parse_arguments(ARG "C_HEADERS;NOSTDINC;PEDANTIC;LINK_RELOCATABLE" "LINK_ENTRY"
+    "SOURCES;HEADERS;INCLUDE_TARGETS;INCLUDES;FLAGS;EXPECT_X86_64;EXPECT_AARCH64;ARCHES;ALLOW_UNDEFINED" ${ARGN})
+  find_program(HMX_FS_CXXFILT c++filt)
   if(NOT ARG_SOURCES AND NOT ARG_HEADERS)
     message(FATAL_ERROR "hmx_freestanding_check(${name}): SOURCES or HEADERS is required")
   endif()
@@ -256,7 +273,8 @@ function(hmx_freestanding_check name)
     foreach(var ARCH=${arch} CC=${cc} CXX=${cxx} NM=${nm} OBJDUMP=${objdump} ENTRY=${ARG_LINK_ENTRY}
                 RUNTIME=${HMX_FREESTANDING_RUNTIME} WORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/freestanding/${test}
                 HEADER_DIR=${header_dir} HEADER_GLOB=${header_glob} C_HEADERS=${ARG_C_HEADERS}
-                NOSTDINC=${ARG_NOSTDINC} PEDANTIC=${ARG_PEDANTIC})
+                NOSTDINC=${ARG_NOSTDINC} PEDANTIC=${ARG_PEDANTIC} RELOCATABLE=${ARG_LINK_RELOCATABLE}
+                CXXFILT=${HMX_FS_CXXFILT})
       string(REPLACE "=" ";" kv "${var}")
       list(GET kv 0 k)
       string(LENGTH "${k}=" skip)
@@ -268,8 +286,10 @@ function(hmx_freestanding_check name)
     string(JOIN ";" incs ${includes})
     string(JOIN ";" flags ${ARG_FLAGS})
     string(JOIN ";" exp ${expect})
+    string(JOIN ";" imports ${ARG_ALLOW_UNDEFINED})
     string(APPEND content "set(HMX_FS_SOURCES [==[${srcs}]==])\nset(HMX_FS_INCLUDES [==[${incs}]==])\n"
-                          "set(HMX_FS_FLAGS [==[${flags}]==])\nset(HMX_FS_EXPECT [==[${exp}]==])\n")
+                          "set(HMX_FS_FLAGS [==[${flags}]==])\nset(HMX_FS_EXPECT [==[${exp}]==])\n"
+                          "set(HMX_FS_ALLOW_UNDEFINED [==[${imports}]==])\n")
     file(GENERATE OUTPUT ${config} CONTENT "${content}")
     add_test(NAME ${test} COMMAND ${CMAKE_COMMAND} -DCONFIG=${config} -P ${HMX_FREESTANDING_MODULE})
   endforeach()

@@ -3,7 +3,7 @@
 # containers and spin locks over a Platform (platform.h), a policy compiled at build time
 # (policy_table.h), no exceptions, no RTTI, no hosted C++ library. Included by the aarch64
 # sub-build of adapters/arm-smccc, which compiles these files into the EL2 monitor, and by the
-# ctest reference.freestanding.aarch64 (tests/check_freestanding.cmake).
+# ctest reference.freestanding.aarch64 (tests/CMakeLists.txt, cmake/HmxFreestanding.cmake).
 set(_hmx_ref ${CMAKE_CURRENT_LIST_DIR})
 set(HMX_REFERENCE_FREESTANDING_SOURCES
   ${_hmx_ref}/src/batch.cpp
