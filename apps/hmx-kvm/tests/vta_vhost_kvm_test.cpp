@@ -9,16 +9,16 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <atomic>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
+#include "hmx/host/process.h"
 #include "hmx/vhost_user/backend_process.h"
 #include "hmx/virtio_argo/workload/blk_pattern.h"
 
@@ -34,13 +34,6 @@ std::string setting(const char* env, const char* fallback) {
 
 bool have_program(const char* name) {
   return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// FNV-1a 64, as the guest prints it.
-uint64_t fnv1a(const uint8_t* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
 }
 
 std::string hex16(uint64_t v) {
@@ -67,51 +60,31 @@ std::vector<uint8_t> read_file(const std::string& path, uint64_t offset, uint64_
   return b;
 }
 
-// A program running in the background with its output in a file; wait() has a time limit and
-// kills the program when it passes.
+// hmx-kvm running while the test watches the disk: hostlib's run_process on its own thread, with
+// its time limit (the process group is killed at it) and its output collected. Leaving the scope
+// early (a failed assertion) stops it at once.
 class background {
  public:
-  background(const std::vector<std::string>& argv, const std::string& log) : log_(log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
+  background(std::vector<std::string> argv, double limit_s) {
+    options_.argv = std::move(argv);
+    options_.timeout_s = limit_s;
+    options_.stop_now = [this] { return stop_.load(); };
+    thread_ = std::thread([this] { result_ = hmx::host::run_process(options_); });
   }
-  ~background() { (void)wait(std::chrono::seconds(0)); }
-  // Exit code, or -1 when killed at the limit.
-  int wait(std::chrono::seconds limit) {
-    if (pid_ <= 0) return -1;
-    const auto end = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= end) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ~background() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
   }
-  std::string output() const {
-    std::ifstream f(log_);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
+  const hmx::host::process_result& wait() {
+    if (thread_.joinable()) thread_.join();
+    return result_;
   }
 
  private:
-  pid_t pid_ = -1;
-  std::string log_;
+  hmx::host::process_options options_;
+  hmx::host::process_result result_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 constexpr const char* kPolicy = R"(
@@ -157,9 +130,10 @@ class OverKvmVhost : public ::testing::Test {
 // covers: HMX-VTA-001 HMX-VTA-002 HMX-VTA-006 HMX-VTA-007 HMX-VTA-023
 TEST_F(OverKvmVhost, QsdServesTheDriverImage16MiBOnTwoQueues) {
   start_qsd("qcow2");
-  background run(hmx_kvm(16), dir_ + "/hmx-kvm.log");
-  const int rc = run.wait(std::chrono::seconds(100));
-  const std::string out = run.output();
+  background run(hmx_kvm(16), 100);
+  const hmx::host::process_result& r = run.wait();
+  const int rc = r.exited ? r.exit_code : -1;
+  const std::string& out = r.output;
   std::printf("%s", out.c_str());
   EXPECT_EQ(rc, 0);
   EXPECT_TRUE(has_line(out, R"(^\[vta-blk\] vhost-user back-end at .*qsd\.sock: features 0x[0-9a-f]+, 2 queue\(s\))"));
@@ -180,14 +154,14 @@ TEST_F(OverKvmVhost, QsdServesTheDriverImage16MiBOnTwoQueues) {
   ASSERT_EQ(std::system(("qemu-img convert -f qcow2 -O raw " + image_ + " " + raw).c_str()), 0);
   const std::vector<uint8_t> file = read_file(raw, 0, 16u << 20);
   ASSERT_EQ(file.size(), 16u << 20);
-  EXPECT_EQ(sum, hex16(fnv1a(file.data(), file.size())));
+  EXPECT_EQ(sum, hex16(hmx::checksum::fnv1a64(file.data(), file.size())));
   EXPECT_TRUE(wl::matches(file.data(), 16u << 20, 7, 0));
 }
 
 // covers: HMX-VTA-031
 TEST_F(OverKvmVhost, DaemonKilledMidStream) {
   start_qsd("raw");
-  background run(hmx_kvm(64), dir_ + "/hmx-kvm.log");
+  background run(hmx_kvm(64), 160);  // up to 60 s watching the disk, then as long as the first test
   // Kill the daemon once request 128 (8 MiB in) is in the image: the stream is under way.
   constexpr uint64_t kReq = 65536;
   bool killed = false;
@@ -201,8 +175,9 @@ TEST_F(OverKvmVhost, DaemonKilledMidStream) {
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  const int rc = run.wait(std::chrono::seconds(100));
-  const std::string out = run.output();
+  const hmx::host::process_result& r = run.wait();
+  const int rc = r.exited ? r.exit_code : -1;
+  const std::string& out = r.output;
   std::printf("%s", out.c_str());
   ASSERT_TRUE(killed) << "the stream never reached 8 MiB";
   EXPECT_EQ(rc, 1);  // the driver domain exited non-zero; nothing hung, hmx-kvm ended on its own
