@@ -10,35 +10,18 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <regex>
 
 #include "hmx/host/process.h"
 #include "hmx/virtio_argo/workload/blk_pattern.h"
 #include "support/over_core.h"
+#include "vm_test_support.h"
 
 namespace hmx::virtio_argo::overcore {
 namespace {
 
 namespace wl = workload;
-
-std::string fmt_hex(uint64_t v) {
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
-std::string setting(const char* env, const char* fallback) {
-  const char* v = std::getenv(env);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
-
-// drv may reach the device domain both ways; intruder has no rule (default deny).
-constexpr const char* kVmPolicy = R"(
-rule { name: "drv->blk" action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "drv" destination: "vta-blk" }
-rule { name: "blk->drv" action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "vta-blk" destination: "drv" }
-)";
+using namespace hmx::vm_test;
 
 class OverKvm : public ::testing::Test {
  protected:
@@ -49,7 +32,7 @@ class OverKvm : public ::testing::Test {
     ASSERT_GE(fd, 0);
     ::close(fd);
     policy_ = name;
-    std::ofstream(policy_) << kVmPolicy;
+    std::ofstream(policy_) << kDriverDevicePolicy;  // the intruder has no rule
   }
   void TearDown() override {
     if (!policy_.empty()) ::unlink(policy_.c_str());
@@ -73,13 +56,6 @@ class OverKvm : public ::testing::Test {
   std::string driver(const std::string& name, const std::string& args = "") const {
     return name + "=" + image_ + ",vcpus=1,arg=dev=vta-blk,arg=mib=4,arg=queues=2,arg=depth=8,arg=seed=7" + args;
   }
-  static bool has_line(const std::string& out, const std::string& pattern) {
-    return std::regex_search(out, std::regex(pattern, std::regex::multiline));
-  }
-  static std::string capture(const std::string& out, const std::string& pattern) {
-    std::smatch m;
-    return std::regex_search(out, m, std::regex(pattern, std::regex::multiline)) ? m[1].str() : "";
-  }
 
   std::string hmx_kvm_path_ = setting("HMX_KVM", HMX_VTA_HMX_KVM);
   std::string image_ = setting("HMX_VTA_GUEST_DIR", HMX_VTA_GUEST_DIR) + "/vta_blk_e2e.elf";
@@ -99,7 +75,7 @@ TEST_F(OverKvm, BlkWrittenAndReadBackThroughTheServiceDomain) {
   const std::string sum = capture(r.output, R"(vta-e2e: drv: PASS: 4 MiB written and read back over virtio-argo, checksum ([0-9a-f]{16}))");
   ASSERT_FALSE(sum.empty());
   const std::vector<uint8_t> file = disk.read(0, 4u << 20);
-  EXPECT_EQ(sum, fmt_hex(hmx::checksum::fnv1a64(file.data(), file.size())));
+  EXPECT_EQ(sum, hex16(hmx::checksum::fnv1a64(file.data(), file.size())));
   EXPECT_TRUE(wl::matches(file.data(), 4u << 20, 7, 0));
   // Every byte crossed as an HMX message: the core delivered at least 8 MiB.
   const std::string bytes = capture(r.output, R"(stats: core: .* ([0-9]+) bytes,)");

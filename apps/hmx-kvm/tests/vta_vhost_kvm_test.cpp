@@ -11,43 +11,25 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <atomic>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "hmx/host/process.h"
 #include "hmx/vhost_user/backend_process.h"
 #include "hmx/virtio_argo/workload/blk_pattern.h"
+#include "vm_test_support.h"
 
 namespace {
 
 namespace wl = hmx::virtio_argo::workload;
 using hmx::vhost_user::backend_process;
-
-std::string setting(const char* env, const char* fallback) {
-  const char* v = std::getenv(env);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
+using namespace hmx::vm_test;
 
 bool have_program(const char* name) {
   return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-std::string hex16(uint64_t v) {
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
-bool has_line(const std::string& out, const std::string& pattern) {
-  return std::regex_search(out, std::regex(pattern, std::regex::multiline));
-}
-std::string capture(const std::string& out, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(out, m, std::regex(pattern, std::regex::multiline)) ? m[1].str() : "";
 }
 
 std::vector<uint8_t> read_file(const std::string& path, uint64_t offset, uint64_t len) {
@@ -87,17 +69,12 @@ class background {
   std::thread thread_;
 };
 
-constexpr const char* kPolicy = R"(
-rule { name: "drv->blk" action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "drv" destination: "vta-blk" }
-rule { name: "blk->drv" action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "vta-blk" destination: "drv" }
-)";
-
 class OverKvmVhost : public ::testing::Test {
  protected:
   void SetUp() override {
     char t[] = "/tmp/hmx-vta-vhost-XXXXXX";
     dir_ = ::mkdtemp(t);
-    std::ofstream(dir_ + "/policy") << kPolicy;
+    std::ofstream(dir_ + "/policy") << kDriverDevicePolicy;
     socket_ = dir_ + "/qsd.sock";
   }
   void TearDown() override {
