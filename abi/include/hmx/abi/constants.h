@@ -47,6 +47,11 @@
 #define HMX_MAX_PENDING_PER_RING 32u
 /* Most call blocks in one batch list. (u32) */
 #define HMX_MAX_BATCH_ENTRIES 64u
+/*
+ * Most payload bytes one call copies before it stops a batch (4 MiB); the first entry of a batch
+ * always runs, so one message up to MAX_MESSAGE_SIZE is never split. (u32)
+ */
+#define HMX_CALL_BYTE_BUDGET 0x400000u
 /* Required alignment of a call block's guest-physical address. (u32) */
 #define HMX_CALL_BLOCK_ALIGN 16u
 

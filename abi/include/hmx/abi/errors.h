@@ -23,7 +23,10 @@
 #define HMX_ESRCH 3
 /* A batch list longer than MAX_BATCH_ENTRIES. */
 #define HMX_E2BIG 7
-/* The ring has no space now; a space wait was queued. */
+/*
+ * The ring has no space now and a space wait was queued; or, as a batch entry's result, the entry
+ * did not run because the call reached CALL_BYTE_BUDGET: submit it again.
+ */
 #define HMX_EAGAIN 11
 /* The hypervisor could not allocate bookkeeping. */
 #define HMX_ENOMEM 12
