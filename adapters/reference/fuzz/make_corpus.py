@@ -35,6 +35,9 @@ def notify(dom, ents):
     return out
 def regs(dom, vcpu, vector, page, enable): return u8(8) + u8(dom) + u8(vcpu) + u64(vector) + u16(page) + u8(enable)
 def respawn(): return u8(9)
+def unregister(dom, aport, partner, pad=0): return u8(10) + u8(dom) + u8(aport) + u8(partner) + u8(pad)
+def crowd(aport, length): return u8(11) + u8(aport) + u16(length)
+def parallel(rounds, ops): return u8(12) + u8(rounds) + b''.join(u8(o) + u8(a) + u16(n) for o, a, n in ops)
 def arg_small(v): return u8(0) + u8(v)
 def arg_off(v): return u8(1) + u16(v)
 def arg_raw(v): return u8(2) + u64(v)
@@ -73,6 +76,18 @@ seeds = {
     'teardown': register(D1, 5, P_D2, 512, 28) + register(D2, 5, P_D1, 512, 29) + register(D1, 6, P_ANY, 48, 31)
                 + send(D2, P_D1, 6, [(0, 16)]) + send(D2, P_D1, 6, [(0, 16)]) + respawn()
                 + send(D1, P_D2, 5, [(0, 8)]) + register(D2, 5, P_D1, 512, 29),
+    'unregister_send': register(D1, 7, P_D2, 4032, 20) + regs(D1, 0, 0x40, 40, 1) + poke(D2, 0x100, payload)
+                 + send(D2, P_D1, 7, [(0x100, 200)]) + unregister(D1, 7, P_D2) + send(D2, P_D1, 7, [(0x100, 200)])
+                 + register(D1, 7, P_D2, 4032, 20) + send(D2, P_D1, 7, [(0x100, 64)]) + unregister(D1, 7, P_D2, 0x80)
+                 + unregister(D1, 8, P_D2) + register(D2, 3, P_D1, 4032, 12 | (1 << 5)) + respawn() + unregister(D1, 7, P_D2),
+    'max_ring': register(D1, 1, P_D2, 0, 3, 0x20) + poke(D2, 0, payload) + send(D2, P_D1, 1, [(0, 60000)] * 4)
+                 + send(D2, P_D1, 1, [(0x100, 0xFFFF)] * 8) + rx(D1, 1, P_D2, 1, 0xFFFFF0) + send(D2, P_D1, 1, [(0, 100)])
+                 + register(D1, 2, P_D2, 4095, 4, 0x20 | 0x80) + unregister(D1, 1, P_D2),
+    'crowd_ebusy': register(D1, 5, P_ANY, 48 + 16 * 8, 25) + regs(D1, 0, 0x41, 40, 1) + crowd(5, 40) + crowd(5, 40)
+                 + notify(D1, [(P_ANY, 5, 10)]) + rx(D1, 5, P_ANY) + notify(D1, []) + crowd(5, 1) + unregister(D1, 5, P_ANY),
+    'parallel_teardown': register(D1, 1, P_D2, 4032, 8) + register(D2, 1, P_D1, 4032, 9)
+                 + parallel(4, [(0, 1, 100), (2, 1, 500), (2, 1, 3000), (1, 1, 0), (3, 0, 0), (0, 2, 7), (2, 2, 40), (1, 2, 0)])
+                 + send(D1, P_D2, 1, [(0, 16)]),
     'raw_calls': b''.join(call(D1, v % 3, op, [arg_special(op + v), arg_raw(0x1000 * v), arg_small(v), arg_special(v)])
                           for op in range(8) for v in range(4))
                  + b''.join(call(D2, 0, op, [arg_special(i) for i in range(4)], argo=True) for op in range(8)),

@@ -26,6 +26,21 @@ int Core::create_domain(DomainId id, std::string_view name, GuestMemory& memory,
 
 namespace {
 
+// A ring's snapshot. Requires ring.mu.
+RingInfo snapshot(const Ring& ring) {
+  RingInfo info;
+  info.owner = ring.owner;
+  info.aport = ring.aport;
+  info.partner = ring.partner;
+  info.len = ring.len;
+  info.npages = static_cast<uint32_t>(ring.pages.size());
+  info.tx_ptr = ring.tx_ptr;
+  info.notify_vcpu = ring.notify_vcpu;
+  info.event_index = ring.event_index;
+  info.pending = static_cast<uint32_t>(ring.pending.size());
+  return info;
+}
+
 // Marks a ring dead so that nobody writes its frames again, and hands back its space waits (to
 // be signalled, HMX-RING-010) and its event index (to be freed). With L1 exclusive no operation
 // is in flight; L3 is still taken so the state change is ordered for every later reader. With no
@@ -101,17 +116,20 @@ std::optional<RingInfo> Core::ring_info(DomainId owner, uint32_t aport, DomainId
   if (!ring) return std::nullopt;
   port::lock_guard l3(ring->mu);
   if (ring->dead) return std::nullopt;
-  RingInfo info;
-  info.owner = ring->owner;
-  info.aport = ring->aport;
-  info.partner = ring->partner;
-  info.len = ring->len;
-  info.npages = static_cast<uint32_t>(ring->pages.size());
-  info.tx_ptr = ring->tx_ptr;
-  info.notify_vcpu = ring->notify_vcpu;
-  info.event_index = ring->event_index;
-  info.pending = static_cast<uint32_t>(ring->pending.size());
-  return info;
+  return snapshot(*ring);
+}
+
+void Core::visit_rings(DomainId owner, RingFrameVisitor fn, void* ctx) const {
+  port::shared_lock l1(st_->table_mu);
+  Domain* d = st_->find(owner);
+  if (d == nullptr) return;
+  port::shared<Ring> list[HMX_MAX_RINGS_PER_DOMAIN];
+  const size_t n = d->ring_list(list);
+  for (size_t i = 0; i < n; ++i) {
+    port::lock_guard l3(list[i]->mu);
+    if (list[i]->dead) continue;
+    fn(ctx, snapshot(*list[i]), list[i]->pages.data(), static_cast<uint32_t>(list[i]->pages.size()));
+  }
 }
 
 uint32_t Core::ring_count(DomainId owner) const {

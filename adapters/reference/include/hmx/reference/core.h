@@ -122,6 +122,12 @@ class Core {
   std::optional<RingInfo> ring_info(DomainId owner, uint32_t aport, DomainId partner) const;
   // Rings registered by `owner` (0 for an unknown domain).
   uint32_t ring_count(DomainId owner) const;
+  // Calls fn once for each live ring of `owner` with its snapshot and the host address of each
+  // of its frames (header frame first), under that ring's lock: for fuzzers and tests that check
+  // the core writes nowhere else. fn must not call into the Core.
+  using RingFrameVisitor = void (*)(void* ctx, const RingInfo& info, const std::byte* const* frames,
+                                    uint32_t nframes);
+  void visit_rings(DomainId owner, RingFrameVisitor fn, void* ctx) const;
 
   Policy& policy();
 
