@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * virtio-argo bus client (spec "Bus messages"): for each device domain named in `backends`, a
- * bus ring at VTA_BUS_APORT with that domain as partner, GET_DEVICES until every device is
+ * bus ring at HMX_VTA_BUS_APORT with that domain as partner, GET_DEVICES until every device is
  * listed, a connection and a Linux virtio device for each, and EVENT_DEVICE for devices that
  * come and go. A device domain that the MAC policy keeps away from us answers nothing: the
  * bus request fails and this domain simply has no device of it.
@@ -56,7 +56,7 @@ static struct vta_device *find_device(struct vta_backend *be, u16 dev_num)
 /* EVENT_DEVICE: le16 dev_num, le16 state. */
 static void bus_event(struct vta_backend *be, const struct hmx_msg *m)
 {
-	u8 b[VTA_HEADER_SIZE + 4];
+	u8 b[HMX_VTA_HEADER_SIZE + 4];
 	struct vta_device *dev;
 	u16 dev_num, state;
 
@@ -65,11 +65,11 @@ static void bus_event(struct vta_backend *be, const struct hmx_msg *m)
 	hmx_msg_copy(m, 0, b, sizeof(b));
 	dev_num = get_unaligned_le16(b + 16);
 	state = get_unaligned_le16(b + 18);
-	if (state == VTA_DEVICE_READY) {
+	if (state == HMX_VTA_DEVICE_READY) {
 		schedule_work(&be->scan_work);
 		return;
 	}
-	if (state != VTA_DEVICE_REMOVED)
+	if (state != HMX_VTA_DEVICE_REMOVED)
 		return;
 	/* Runs in the notification: the list is only read here, under the bus lock's shadow. */
 	list_for_each_entry(dev, &be->devices, link)
@@ -85,7 +85,7 @@ static void bus_message(struct hmx_kring *ring, void *ctx)
 	struct hmx_msg m;
 	struct vta_hdr h;
 	bool wake = false;
-	u8 b[VTA_HEADER_SIZE];
+	u8 b[HMX_VTA_HEADER_SIZE];
 	int r;
 
 	for (;;) {
@@ -96,11 +96,11 @@ static void bus_message(struct hmx_kring *ring, void *ctx)
 			hmx_ring_discard(ring);
 			break;
 		}
-		if (m.source_domain == be->domain && m.message_type == VTA_MESSAGE_TYPE &&
-		    m.size >= VTA_HEADER_SIZE) {
+		if (m.source_domain == be->domain && m.message_type == HMX_VTA_MESSAGE_TYPE &&
+		    m.size >= HMX_VTA_HEADER_SIZE) {
 			hmx_msg_copy(&m, 0, b, sizeof(b));
-			if (vta_get_header(b, m.size, &h) && (h.flags & VTA_FLAG_BUS)) {
-				if (h.msg_id == VTA_BUS_EVENT_DEVICE) {
+			if (vta_get_header(b, m.size, &h) && (h.flags & HMX_VTA_FLAG_BUS)) {
+				if (h.msg_id == HMX_VTA_BUS_EVENT_DEVICE) {
 					bus_event(be, &m);
 				} else {
 					spin_lock(&be->lock);
@@ -149,7 +149,7 @@ static void bus_scan(struct vta_backend *be)
 		put_unaligned_le16(start, req);
 		put_unaligned_le16(VTA_PAGE_ENTRIES, req + 2);
 		got = 0;
-		r = vta_channel_call(&be->bus, VTA_BUS_GET_DEVICES, req, 4, resp,
+		r = vta_channel_call(&be->bus, HMX_VTA_BUS_GET_DEVICES, req, 4, resp,
 				     8 + 16 * VTA_PAGE_ENTRIES, &got);
 		/*
 		 * The device domain registers its bus ring for us once our domain exists, which may be
@@ -158,7 +158,7 @@ static void bus_scan(struct vta_backend *be)
 		 */
 		while (r == -ECONNREFUSED && time_before(jiffies, wait_until)) {
 			msleep(20);
-			r = vta_channel_call(&be->bus, VTA_BUS_GET_DEVICES, req, 4, resp,
+			r = vta_channel_call(&be->bus, HMX_VTA_BUS_GET_DEVICES, req, 4, resp,
 					     8 + 16 * VTA_PAGE_ENTRIES, &got);
 		}
 		if (r) {
@@ -177,7 +177,7 @@ static void bus_scan(struct vta_backend *be)
 			u16 dev_num = get_unaligned_le16(e);
 			bool known;
 
-			if (!dev_num || get_unaligned_le16(e + 2) != VTA_DEVICE_READY)
+			if (!dev_num || get_unaligned_le16(e + 2) != HMX_VTA_DEVICE_READY)
 				continue;
 			mutex_lock(&be->devices_mutex);
 			known = find_device(be, dev_num) != NULL;
@@ -232,12 +232,12 @@ static struct vta_backend *backend_start(u16 domain)
 	mutex_init(&be->devices_mutex);
 	INIT_LIST_HEAD(&be->devices);
 	INIT_WORK(&be->scan_work, bus_scan_work);
-	r = vta_channel_init(&be->bus, &be->lock, domain, VTA_BUS_APORT, VTA_BUS_APORT, 0, true, 4096);
+	r = vta_channel_init(&be->bus, &be->lock, domain, HMX_VTA_BUS_APORT, HMX_VTA_BUS_APORT, 0, true, 4096);
 	if (r) {
 		kfree(be);
 		return ERR_PTR(r);
 	}
-	be->bus_ring = hmx_ring_register(VTA_BUS_APORT, domain, VTA_BUS_RING_LEN, &bus_ops, be);
+	be->bus_ring = hmx_ring_register(HMX_VTA_BUS_APORT, domain, VTA_BUS_RING_LEN, &bus_ops, be);
 	if (IS_ERR(be->bus_ring)) {
 		r = PTR_ERR(be->bus_ring);
 		pr_info("hmx-vta: domain %u: bus ring refused (%d): no devices from it\n", domain, r);

@@ -54,7 +54,7 @@ static int send_request(struct vta_channel *ch, u32 size, unsigned long deadline
 		spin_lock_irqsave(ch->lock, flags);
 		ch->space = false;
 		spin_unlock_irqrestore(ch->lock, flags);
-		r = hmx_sendv(ch->src_aport, ch->peer, ch->dst_aport, VTA_MESSAGE_TYPE, &iov, 1);
+		r = hmx_sendv(ch->src_aport, ch->peer, ch->dst_aport, HMX_VTA_MESSAGE_TYPE, &iov, 1);
 		if (r >= 0)
 			return 0;
 		if (r != -EAGAIN)
@@ -72,7 +72,7 @@ int vta_channel_call(struct vta_channel *ch, u8 msg_id, const void *payload, u32
 		     void *resp, u32 resp_cap, u32 *resp_len)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(vta_request_timeout_ms);
-	u32 size = VTA_HEADER_SIZE + len;
+	u32 size = HMX_VTA_HEADER_SIZE + len;
 	unsigned long flags;
 	u32 token;
 	int r;
@@ -96,9 +96,9 @@ int vta_channel_call(struct vta_channel *ch, u8 msg_id, const void *payload, u32
 	ch->resp_len = 0;
 	spin_unlock_irqrestore(ch->lock, flags);
 
-	vta_put_header(ch->tx, ch->bus ? VTA_FLAG_BUS : 0, msg_id, ch->dev_num, token, size);
+	vta_put_header(ch->tx, ch->bus ? HMX_VTA_FLAG_BUS : 0, msg_id, ch->dev_num, token, size);
 	if (len)
-		memcpy(ch->tx + VTA_HEADER_SIZE, payload, len);
+		memcpy(ch->tx + HMX_VTA_HEADER_SIZE, payload, len);
 	r = send_request(ch, size, deadline);
 	if (!r) {
 		long left = (long)deadline - (long)jiffies;
@@ -128,12 +128,12 @@ int vta_channel_call(struct vta_channel *ch, u8 msg_id, const void *payload, u32
 bool vta_channel_response(struct vta_channel *ch, const struct vta_hdr *h,
 			  const struct hmx_msg *m)
 {
-	u32 len = m->size - VTA_HEADER_SIZE;
+	u32 len = m->size - HMX_VTA_HEADER_SIZE;
 
 	if (!ch->token || ch->done || h->token != ch->token || h->msg_id != ch->msg_id ||
 	    len > ch->resp_cap)
 		return false;  /* not the outstanding request: ignored (HMX-VTA-011) */
-	hmx_msg_copy(m, VTA_HEADER_SIZE, ch->resp, len);
+	hmx_msg_copy(m, HMX_VTA_HEADER_SIZE, ch->resp, len);
 	ch->resp_len = len;
 	ch->done = true;
 	return true;

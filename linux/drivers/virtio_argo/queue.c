@@ -94,7 +94,7 @@ static int vta_walk(struct vta_vq *q, u16 head, vta_visit_fn visit, void *ctx)
 			u16 j = 0;
 
 			if (!q->indirect || (flags & VRING_DESC_F_NEXT) || !len || len % 16 ||
-			    len / 16 > VTA_MAX_QUEUE_SIZE || !vta_ram(addr, len))
+			    len / 16 > HMX_VTA_MAX_QUEUE_SIZE || !vta_ram(addr, len))
 				return -EPROTO;
 			table = phys_to_virt(addr);
 			n = len / 16;
@@ -227,7 +227,7 @@ void vta_vq_init(struct vta_vq *q)
 	q->active = true;
 }
 
-/* Building one AVAIL fragment: the prefix, then up to VTA_MAX_IOV - 1 readable pieces. */
+/* Building one AVAIL fragment: the prefix, then up to HMX_VTA_MAX_IOV - 1 readable pieces. */
 struct vta_gather {
 	hmx_iov_t *iov;
 	u32 n;
@@ -241,7 +241,7 @@ static bool gather_visit(void *ctx, const struct vta_seg *s)
 	struct vta_gather *g = ctx;
 	u32 take;
 
-	if (s->writable || !g->budget || g->n == VTA_MAX_IOV)
+	if (s->writable || !g->budget || g->n == HMX_VTA_MAX_IOV)
 		return false;
 	if (g->skip >= s->len) {
 		g->skip -= s->len;
@@ -269,7 +269,7 @@ static int build_fragment(struct vta_vq *q, u16 head, u32 tag, u32 offset, u32 r
 
 	if (r)
 		return r;
-	vta_put_header(prefix, 0, VTA_MSG_AVAIL, q->dev->dev_num, tag, VTA_AVAIL_PREFIX + g.len);
+	vta_put_header(prefix, 0, HMX_VTA_MSG_AVAIL, q->dev->dev_num, tag, VTA_AVAIL_PREFIX + g.len);
 	put_unaligned_le16(q->index, prefix + 16);
 	put_unaligned_le16(head, prefix + 18);
 	put_unaligned_le32(0, prefix + 20);
@@ -293,7 +293,7 @@ struct vta_planned {
 
 struct vta_pump_scratch {
 	struct vta_planned plan[VTA_BATCH];
-	hmx_iov_t iov[VTA_BATCH][VTA_MAX_IOV];
+	hmx_iov_t iov[VTA_BATCH][HMX_VTA_MAX_IOV];
 	struct hmx_send sends[VTA_BATCH];
 };
 
@@ -417,7 +417,7 @@ int vta_vq_pump(struct vta_vq *q)
 			}
 			s->sends[n] = (struct hmx_send){
 				.src_aport = dev->driver_aport, .dst_domain = dev->be->domain,
-				.dst_aport = dev->device_aport, .message_type = VTA_MESSAGE_TYPE,
+				.dst_aport = dev->device_aport, .message_type = HMX_VTA_MESSAGE_TYPE,
 				.iov = s->iov[n], .niov = niov,
 			};
 			s->plan[n] = (struct vta_planned){ head, first, tag, readable, writable, len };

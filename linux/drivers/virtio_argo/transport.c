@@ -183,7 +183,7 @@ static void vta_handle_used(struct vta_device *dev, const struct hmx_msg *m,
 
 static bool vta_handle_config_event(struct vta_device *dev, const struct hmx_msg *m)
 {
-	u8 b[VTA_HEADER_SIZE + 16];
+	u8 b[HMX_VTA_HEADER_SIZE + 16];
 	u32 status, length;
 
 	if (m->size < sizeof(b))
@@ -207,7 +207,7 @@ static bool vta_handle_config_event(struct vta_device *dev, const struct hmx_msg
 static u32 vta_largest_incoming(struct vta_device *dev)
 {
 	u32 ring_max = hmx_ring_max_message(dev->ring);
-	u32 largest = VTA_CONFIG_PREFIX + VTA_MAX_CONFIG_SIZE, i, k;
+	u32 largest = VTA_CONFIG_PREFIX + HMX_VTA_MAX_CONFIG_SIZE, i, k;
 
 	for (i = 0; i < dev->nvqs; i++) {
 		struct vta_vq *q = dev->vqs[i];
@@ -273,7 +273,7 @@ static void vta_take_messages(struct vta_device *dev, bool defer)
 	struct hmx_msg m;
 	struct vta_hdr h;
 	unsigned int i;
-	u8 b[VTA_HEADER_SIZE];
+	u8 b[HMX_VTA_HEADER_SIZE];
 	int r;
 
 	spin_lock(&dev->lock);
@@ -291,14 +291,14 @@ static void vta_take_messages(struct vta_device *dev, bool defer)
 		taken += (m.next + hmx_ring_len(ring) - m.offset) % hmx_ring_len(ring);
 		dev->last_rx = jiffies;
 		/* Only our peer can send here; anything else is dropped (HMX-VTA-008). */
-		if (m.source_domain == dev->be->domain && m.message_type == VTA_MESSAGE_TYPE &&
-		    m.size >= VTA_HEADER_SIZE && !dev->failed) {
+		if (m.source_domain == dev->be->domain && m.message_type == HMX_VTA_MESSAGE_TYPE &&
+		    m.size >= HMX_VTA_HEADER_SIZE && !dev->failed) {
 			hmx_msg_copy(&m, 0, b, sizeof(b));
-			if (vta_get_header(b, m.size, &h) && !(h.flags & VTA_FLAG_BUS) &&
+			if (vta_get_header(b, m.size, &h) && !(h.flags & HMX_VTA_FLAG_BUS) &&
 			    h.dev_num == dev->dev_num) {
-				if (h.msg_id == VTA_MSG_USED)
+				if (h.msg_id == HMX_VTA_MSG_USED)
 					vta_handle_used(dev, &m, &h, &interrupt);
-				else if (h.msg_id == VTA_MSG_EVENT_CONFIG)
+				else if (h.msg_id == HMX_VTA_MSG_EVENT_CONFIG)
 					config |= vta_handle_config_event(dev, &m);
 				else
 					wake |= vta_channel_response(&dev->ctl, &h, &m);
@@ -463,7 +463,7 @@ static int vta_read_config(struct vta_device *dev, u32 offset, u32 len)
 
 			put_unaligned_le32(pos, req);
 			put_unaligned_le32(n, req + 4);
-			r = vta_call(dev, VTA_MSG_GET_CONFIG, req, 8, resp, chunk + 12, &got);
+			r = vta_call(dev, HMX_VTA_MSG_GET_CONFIG, req, 8, resp, chunk + 12, &got);
 			if (r)
 				break;
 			if (got != 12 + n || get_unaligned_le32(resp + 4) != pos ||
@@ -523,7 +523,7 @@ static void vta_set(struct virtio_device *vdev, unsigned int offset, const void 
 			put_unaligned_le32(offset + pos, req + 4);
 			put_unaligned_le32(n, req + 8);
 			memcpy(req + 12, (const u8 *)buf + pos, n);
-			if (vta_call_exact(dev, VTA_MSG_SET_CONFIG, req, 12 + n, resp, 12))
+			if (vta_call_exact(dev, HMX_VTA_MSG_SET_CONFIG, req, 12 + n, resp, 12))
 				goto out;
 			dev->generation = get_unaligned_le32(resp);
 			if (get_unaligned_le32(resp + 8) == n)
@@ -555,12 +555,12 @@ static void vta_set_status(struct virtio_device *vdev, u8 status)
 	if (READ_ONCE(dev->failed))
 		return;
 	put_unaligned_le32(status, req);
-	if (vta_call_exact(dev, VTA_MSG_SET_DEVICE_STATUS, req, 4, resp, 4))
+	if (vta_call_exact(dev, HMX_VTA_MSG_SET_DEVICE_STATUS, req, 4, resp, 4))
 		return;
 	dev->status = get_unaligned_le32(resp);
 	/* HMX-VTA-013: confirm that FEATURES_OK stuck. */
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
-	    !vta_call_exact(dev, VTA_MSG_GET_DEVICE_STATUS, NULL, 0, resp, 4))
+	    !vta_call_exact(dev, HMX_VTA_MSG_GET_DEVICE_STATUS, NULL, 0, resp, 4))
 		dev->status = get_unaligned_le32(resp);
 }
 
@@ -579,7 +579,7 @@ static void vta_reset(struct virtio_device *vdev)
 		if (dev->vqs[i])
 			vta_vq_fail_outstanding(dev->vqs[i], false);
 	spin_unlock_irqrestore(&dev->lock, flags);
-	if (!failed && !vta_call_exact(dev, VTA_MSG_SET_DEVICE_STATUS, req, 4, resp, 4))
+	if (!failed && !vta_call_exact(dev, HMX_VTA_MSG_SET_DEVICE_STATUS, req, 4, resp, 4))
 		dev->status = get_unaligned_le32(resp);
 	else if (!failed)
 		dev->status = 0;
@@ -595,7 +595,7 @@ static u64 vta_get_features(struct virtio_device *vdev)
 
 	put_unaligned_le32(0, req);
 	put_unaligned_le32(blocks, req + 4);
-	if (vta_call_exact(dev, VTA_MSG_GET_DEVICE_FEATURES, req, 8, resp, 8 + 4 * blocks) ||
+	if (vta_call_exact(dev, HMX_VTA_MSG_GET_DEVICE_FEATURES, req, 8, resp, 8 + 4 * blocks) ||
 	    get_unaligned_le32(resp) != 0 || get_unaligned_le32(resp + 4) != blocks)
 		return 0;
 	f = get_unaligned_le32(resp + 8);
@@ -620,7 +620,7 @@ static int vta_finalize_features(struct virtio_device *vdev)
 	put_unaligned_le32(2, req + 4);
 	put_unaligned_le32((u32)f, req + 8);
 	put_unaligned_le32((u32)(f >> 32), req + 12);
-	return vta_call_exact(dev, VTA_MSG_SET_DRIVER_FEATURES, req, 16, NULL, 0);
+	return vta_call_exact(dev, HMX_VTA_MSG_SET_DRIVER_FEATURES, req, 16, NULL, 0);
 }
 
 static const char *vta_bus_name(struct virtio_device *vdev)
@@ -760,13 +760,13 @@ static struct vta_vq *vta_setup_vq(struct vta_device *dev, unsigned int index,
 	int r;
 
 	put_unaligned_le32(index, req);
-	r = vta_call_exact(dev, VTA_MSG_GET_VQUEUE, req, 4, info, 24);
+	r = vta_call_exact(dev, HMX_VTA_MSG_GET_VQUEUE, req, 4, info, 24);
 	if (r)
 		return ERR_PTR(r);
 	max_size = get_unaligned_le32(info + 4);
 	max_in_flight = get_unaligned_le32(info + 12);
 	max_request_bytes = get_unaligned_le32(info + 16);
-	if (get_unaligned_le32(info) != index || !max_size || max_size > VTA_MAX_QUEUE_SIZE ||
+	if (get_unaligned_le32(info) != index || !max_size || max_size > HMX_VTA_MAX_QUEUE_SIZE ||
 	    !max_in_flight)
 		return ERR_PTR(-ENOENT);
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
@@ -796,7 +796,7 @@ static struct vta_vq *vta_setup_vq(struct vta_device *dev, unsigned int index,
 	put_unaligned_le32(q->num, req + 4);
 	put_unaligned_le32(0, req + 8);
 	put_unaligned_le32(0, req + 12);
-	r = vta_call_exact(dev, VTA_MSG_SET_VQUEUE, req, 16, res, 16);
+	r = vta_call_exact(dev, HMX_VTA_MSG_SET_VQUEUE, req, 16, res, 16);
 	if (r)
 		goto fail;
 	granted = get_unaligned_le32(res + 8);
@@ -895,7 +895,7 @@ static int vta_connect(struct vta_device *dev)
 	put_unaligned_le32(dev->driver_aport, req + 4);
 	put_unaligned_le32(hmx_ring_max_message(dev->ring), req + 8);
 	put_unaligned_le32(0, req + 12);
-	r = vta_channel_call(&be->bus, VTA_BUS_CONNECT, req, 16, resp, 16, &got);
+	r = vta_channel_call(&be->bus, HMX_VTA_BUS_CONNECT, req, 16, resp, 16, &got);
 	if (r)
 		return r;
 	if (got != 16 || get_unaligned_le16(resp) != dev->dev_num)
@@ -905,8 +905,8 @@ static int vta_connect(struct vta_device *dev)
 		return -(int)min_t(u32, error, 4095);
 	dev->device_aport = get_unaligned_le32(resp + 8);
 	dev->device_max_message = get_unaligned_le32(resp + 12);
-	if (dev->device_max_message < VTA_MIN_MESSAGE_SIZE ||
-	    dev->device_max_message > VTA_MAX_MESSAGE_SIZE)
+	if (dev->device_max_message < HMX_VTA_MIN_MESSAGE_SIZE ||
+	    dev->device_max_message > HMX_VTA_MAX_MESSAGE_SIZE)
 		return -EPROTO;
 	dev->ctl.dst_aport = dev->device_aport;
 	dev->connected = true;
@@ -916,7 +916,7 @@ static int vta_connect(struct vta_device *dev)
 static int vta_device_info(struct vta_device *dev)
 {
 	u8 info[24];
-	int r = vta_call_exact(dev, VTA_MSG_GET_DEVICE_INFO, NULL, 0, info, 24);
+	int r = vta_call_exact(dev, HMX_VTA_MSG_GET_DEVICE_INFO, NULL, 0, info, 24);
 
 	if (r)
 		return r;
@@ -924,9 +924,9 @@ static int vta_device_info(struct vta_device *dev)
 	dev->config_size = get_unaligned_le32(info + 12);
 	dev->max_virtqueues = get_unaligned_le32(info + 16);
 	if (get_unaligned_le32(info) != dev->device_id || dev->num_feature_bits % 32 ||
-	    dev->num_feature_bits > 32 * VTA_MAX_FEATURE_BLOCKS ||
-	    dev->config_size > VTA_MAX_CONFIG_SIZE || !dev->max_virtqueues ||
-	    dev->max_virtqueues > VTA_MAX_QUEUES)
+	    dev->num_feature_bits > 32 * HMX_VTA_MAX_FEATURE_BLOCKS ||
+	    dev->config_size > HMX_VTA_MAX_CONFIG_SIZE || !dev->max_virtqueues ||
+	    dev->max_virtqueues > HMX_VTA_MAX_QUEUES)
 		return -EPROTO;
 	dev->config = kzalloc(max_t(u32, dev->config_size, 1), GFP_KERNEL);
 	return dev->config ? 0 : -ENOMEM;
@@ -953,7 +953,7 @@ int vta_device_add(struct vta_backend *be, u16 dev_num, u32 device_id, u32 vendo
 	timer_setup(&dev->liveness, vta_liveness, 0);
 	dev->last_rx = jiffies;
 	r = vta_channel_init(&dev->ctl, &dev->lock, be->domain, dev->driver_aport, 0, dev_num,
-			     false, VTA_MAX_CONFIG_SIZE + 64);
+			     false, HMX_VTA_MAX_CONFIG_SIZE + 64);
 	if (r)
 		goto fail;
 	/* HMX-VTA-004: our ring exists, partner the device domain, before CONNECT. */
@@ -1018,7 +1018,7 @@ void vta_device_remove(struct vta_device *dev)
 	if (dev->connected && !READ_ONCE(dev->failed)) {
 		put_unaligned_le16(dev->dev_num, req);
 		put_unaligned_le16(0, req + 2);
-		(void)vta_channel_call(&dev->be->bus, VTA_BUS_DISCONNECT, req, 4, NULL, 0, NULL);
+		(void)vta_channel_call(&dev->be->bus, HMX_VTA_BUS_DISCONNECT, req, 4, NULL, 0, NULL);
 	}
 	hmx_ring_unregister(dev->ring);
 	dev->ring = NULL;

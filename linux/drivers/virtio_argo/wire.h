@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * virtio-argo wire format (spec/transport.adoc "Message format", "Bus messages", "Data path"):
- * constants, the 16-byte common header and the data-message prefixes. Every multi-byte field is
+ * the 16-byte common header and the data-message prefixes. Every multi-byte field is
  * little-endian (HMX-VTA-006); decoders check sizes exactly and reserved fields for zero
  * (HMX-VTA-008) and read nothing outside the bytes received.
  */
@@ -10,48 +10,16 @@
 
 #include <linux/types.h>
 #include <asm/unaligned.h>
+/*
+ * The transport's numbers (version, message type, bus aport, limits, flags, message ids, device
+ * states) come from the generated ABI header, unchanged (compat/ supplies <stdint.h>).
+ */
+#include <hmx/abi/vta.h>
 
-#define VTA_VERSION 1
-#define VTA_MESSAGE_TYPE 0x56544131u      /* "VTA1" */
-#define VTA_BUS_APORT 0x56544100u
-#define VTA_HEADER_SIZE 16u
-#define VTA_MIN_MESSAGE_SIZE 256u
-#define VTA_MAX_MESSAGE_SIZE 16777184u
-#define VTA_MAX_IOV 8u
-#define VTA_MAX_CONFIG_SIZE 4096u
-#define VTA_MAX_FEATURE_BLOCKS 4u
-#define VTA_MAX_QUEUE_SIZE 32768u
-#define VTA_MAX_QUEUES 1024u
-
-#define VTA_FLAG_RESPONSE 0x01
-#define VTA_FLAG_BUS 0x02
-#define VTA_FLAGS_DEFINED 0x03
-
-/* Transport messages. */
-#define VTA_MSG_GET_DEVICE_INFO 0x02
-#define VTA_MSG_GET_DEVICE_FEATURES 0x03
-#define VTA_MSG_SET_DRIVER_FEATURES 0x04
-#define VTA_MSG_GET_CONFIG 0x05
-#define VTA_MSG_SET_CONFIG 0x06
-#define VTA_MSG_GET_DEVICE_STATUS 0x07
-#define VTA_MSG_SET_DEVICE_STATUS 0x08
-#define VTA_MSG_GET_VQUEUE 0x09
-#define VTA_MSG_SET_VQUEUE 0x0A
-#define VTA_MSG_RESET_VQUEUE 0x0B
-#define VTA_MSG_EVENT_CONFIG 0x40
-#define VTA_MSG_AVAIL 0x43
-#define VTA_MSG_USED 0x44
-
-/* Bus messages. */
-#define VTA_BUS_GET_DEVICES 0x02
-#define VTA_BUS_PING 0x03
-#define VTA_BUS_CONNECT 0x04
-#define VTA_BUS_DISCONNECT 0x05
-#define VTA_BUS_EVENT_DEVICE 0x40
-
-#define VTA_DEVICE_READY 1
-#define VTA_DEVICE_REMOVED 2
-
+/*
+ * Fixed prefixes of the data and config messages (spec/transport.adoc "Data path",
+ * "Configuration"): byte counts of layouts the spec gives as field lists, not as numbers.
+ */
 #define VTA_AVAIL_PREFIX 40u   /* header + vq, head, reserved, readable, writable, offset, reserved */
 #define VTA_USED_PREFIX 32u    /* header + vq, head, reserved, written_total, offset */
 #define VTA_CONFIG_PREFIX 28u  /* header + generation, offset, length */
@@ -73,7 +41,7 @@ struct vta_used {
 
 static inline void vta_put_header(u8 *p, u8 flags, u8 msg_id, u16 dev_num, u32 token, u32 size)
 {
-	p[0] = VTA_VERSION;
+	p[0] = HMX_VTA_VERSION;
 	p[1] = flags;
 	p[2] = msg_id;
 	p[3] = 0;
@@ -92,7 +60,7 @@ static inline bool vta_get_header(const u8 *p, u32 len, struct vta_hdr *h)
 {
 	bool bus, response;
 
-	if (len < VTA_HEADER_SIZE || p[0] != VTA_VERSION || p[3] != 0 ||
+	if (len < HMX_VTA_HEADER_SIZE || p[0] != HMX_VTA_VERSION || p[3] != 0 ||
 	    get_unaligned_le16(p + 6) != 0)
 		return false;
 	h->flags = p[1];
@@ -100,20 +68,20 @@ static inline bool vta_get_header(const u8 *p, u32 len, struct vta_hdr *h)
 	h->dev_num = get_unaligned_le16(p + 4);
 	h->token = get_unaligned_le32(p + 8);
 	h->size = get_unaligned_le32(p + 12);
-	if (h->flags & ~VTA_FLAGS_DEFINED || h->size != len)
+	if (h->flags & ~HMX_VTA_FLAGS_DEFINED || h->size != len)
 		return false;
-	bus = h->flags & VTA_FLAG_BUS;
-	response = h->flags & VTA_FLAG_RESPONSE;
+	bus = h->flags & HMX_VTA_FLAG_BUS;
+	response = h->flags & HMX_VTA_FLAG_RESPONSE;
 	if (bus) {
 		if (h->dev_num != 0)
 			return false;
-		if (h->msg_id == VTA_BUS_EVENT_DEVICE)
+		if (h->msg_id == HMX_VTA_BUS_EVENT_DEVICE)
 			return !response;
-		return response && h->msg_id >= VTA_BUS_GET_DEVICES && h->msg_id <= VTA_BUS_DISCONNECT;
+		return response && h->msg_id >= HMX_VTA_BUS_GET_DEVICES && h->msg_id <= HMX_VTA_BUS_DISCONNECT;
 	}
-	if (h->msg_id == VTA_MSG_EVENT_CONFIG || h->msg_id == VTA_MSG_USED)
+	if (h->msg_id == HMX_VTA_MSG_EVENT_CONFIG || h->msg_id == HMX_VTA_MSG_USED)
 		return !response;
-	return response && h->msg_id >= VTA_MSG_GET_DEVICE_INFO && h->msg_id <= VTA_MSG_RESET_VQUEUE;
+	return response && h->msg_id >= HMX_VTA_MSG_GET_DEVICE_INFO && h->msg_id <= HMX_VTA_MSG_RESET_VQUEUE;
 }
 
 #endif /* HMX_VTA_WIRE_H */
