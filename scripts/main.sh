@@ -69,4 +69,5 @@ if [[ -x scripts/main-arm.sh ]]; then
   echo "== demo on Arm: the same exchange in the EL2 monitor under qemu-system-aarch64"
   scripts/main-arm.sh
 fi
+if [[ -x scripts/main-linux.sh ]]; then scripts/main-linux.sh || rc=$?; fi
 exit $rc
