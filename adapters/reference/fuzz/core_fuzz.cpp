@@ -32,6 +32,7 @@
 // to a vCPU it has, with the vector its register holds (and, for a SEND, only to the
 // destination); and no byte of another domain's memory changed outside its rings' frames and its
 // event page (the caller's own memory is exempt: the core writes results where it names).
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -88,6 +89,17 @@ class Script {
   const uint8_t* p_;
   const uint8_t* end_;
 };
+
+// What the runs exercised, printed when the fuzzer exits (scripts/test.sh sums them).
+struct Counters {
+  std::atomic<uint64_t> messages_checked{0}, ebusy{0}, eagain{0};
+  ~Counters() {
+    __builtin_printf("core_fuzz counters: messages_checked=%llu ebusy=%llu eagain=%llu\n",
+                     static_cast<unsigned long long>(messages_checked.load()),
+                     static_cast<unsigned long long>(ebusy.load()),
+                     static_cast<unsigned long long>(eagain.load()));
+  }
+} counters;
 
 [[noreturn]] void violation(const char* what, int64_t value) {
   __builtin_printf("core_fuzz: invariant violated: %s (%lld)\n", what, static_cast<long long>(value));
@@ -347,7 +359,7 @@ void step_crowd(World& w, Script& s) {
     std::memcpy(m.data() + 32, &addr, sizeof(addr));
     const int64_t rc = w.core.argo_op(kCrowdBase + i, 0, HMX_OP_SENDV, 32, 0, 1, 0);
     check_result(rc);
-    if (rc == -HMX_EBUSY) ++busy;
+    if (rc == -HMX_EBUSY) ++busy, ++counters.ebusy;
     if (rc == -HMX_EAGAIN) ++waiting;
   }
   // Each EAGAIN is a queued (or refreshed) wait of its own sender; EBUSY only when the list is full.
@@ -462,6 +474,71 @@ void check_writes(World& w, const Before& before, int caller) {
   }
 }
 
+// A message the core delivered, read back from the destination ring: the header names the real
+// sender, its length and type, and the payload is the sender's bytes (nothing lost or torn).
+struct Delivery {
+  bool watch = false;
+  uint32_t tx = 0, len = 0;
+  std::vector<const std::byte*> frames;
+  std::vector<std::byte> payload;
+
+  void read(uint32_t at, void* dst, uint32_t n) const {
+    auto* out = static_cast<std::byte*>(dst);
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint64_t abs = 64 + uint64_t{(at + i) % len};
+      out[i] = frames[abs / 4096][abs % 4096];
+    }
+  }
+};
+
+Delivery watch_send(World& w, int sender, DomainId dst, uint32_t aport, const hmx_iov_t* iovs, uint32_t niov) {
+  Delivery d;
+  int dst_index = -1;
+  for (int i = 0; i < 3; ++i)
+    if (kDom[i] == dst) dst_index = i;
+  if (dst_index < 0 || dst_index == sender) return d;  // a self-send may copy from its own ring
+  struct Find {
+    uint32_t aport;
+    DomainId sender;
+    Delivery* d;
+    int rank = 0;
+  } find{aport, kDom[sender], &d};
+  w.core.visit_rings(
+      dst,
+      [](void* ctx, const RingInfo& info, const std::byte* const* frames, uint32_t n) {
+        auto* f = static_cast<Find*>(ctx);
+        const int rank = info.aport != f->aport ? 0 : info.partner == f->sender ? 2 : info.partner == HMX_DOMID_ANY ? 1 : 0;
+        if (rank <= f->rank) return;
+        f->rank = rank;
+        f->d->tx = info.tx_ptr;
+        f->d->len = info.len;
+        f->d->frames.assign(frames, frames + n);
+      },
+      &find);
+  if (find.rank == 0) return d;
+  // Frames aliasing one another overwrite their own bytes: such a ring cannot be read back.
+  std::vector<const std::byte*> sorted = d.frames;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return d;
+  for (uint32_t i = 0; i < niov; ++i)
+    for (uint32_t b = 0; b < iovs[i].iov_len; ++b) d.payload.push_back(*w.host(sender, iovs[i].iov_hnd + b));
+  d.watch = true;
+  return d;
+}
+
+void check_delivery(const Delivery& d, int64_t rc, DomainId sender, uint32_t type) {
+  if (!d.watch || rc < 0) return;
+  if (static_cast<uint64_t>(rc) != d.payload.size()) violation("torn message: sendv's count is not the payload's", rc);
+  hmx_ring_message_header_t h;
+  d.read(d.tx, &h, sizeof h);
+  if (h.len != rc + 16 || h.source.domain_id != sender || h.message_type != type)
+    violation("torn message: header", h.len);
+  std::vector<std::byte> got(d.payload.size());
+  d.read(d.tx + 16, got.data(), static_cast<uint32_t>(got.size()));
+  if (got != d.payload) violation("torn message: payload", rc);
+  counters.messages_checked.fetch_add(1, std::memory_order_relaxed);
+}
+
 void step(World& w, Script& s) {
   const int kind = s.u8() % 13;
   // The caller of the step: its own memory may change anywhere it points the core to.
@@ -495,7 +572,11 @@ void step(World& w, Script& s) {
         const uint16_t off = s.u16();
         iovs[i] = {off, s.u16(), 0};
       }
-      send(w, caller, send_dst, aport, iovs, niov, s.u32());
+      const uint32_t type = s.u32();
+      const Delivery d = watch_send(w, caller, send_dst, aport, iovs, niov);
+      const int64_t rc = send(w, caller, send_dst, aport, iovs, niov, type);
+      if (rc == -HMX_EAGAIN) counters.eagain.fetch_add(1, std::memory_order_relaxed);
+      check_delivery(d, rc, kDom[caller], type);
       break;
     }
     case 5: {

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Writes the seed corpus of device_fuzz.cpp into corpus-device/ (see the script format there):
+the findings of issue 14 as scripts (a driver that never drains its small ring while it fills
+its queue, control and PING floods against a full ring, a CONNECT claiming more than the ring
+takes) and well-formed virtio-blk and console traffic, so the fuzzer starts past the checks."""
+import os
+import struct
+
+here = os.path.dirname(os.path.abspath(__file__))
+out = os.path.join(here, "corpus-device")
+os.makedirs(out, exist_ok=True)
+
+BUS, HOST = 0, 1
+RING_256, RING_4032, RING_16K, RING_64K = 0, 2, 4, 6
+NO_INIT, BLK = 8, 16
+
+
+def u8(v): return struct.pack("<B", v & 0xFF)
+def u16(v): return struct.pack("<H", v & 0xFFFF)
+def u32(v): return struct.pack("<I", v & 0xFFFFFFFF)
+
+
+def msg(flags, msg_id, token, payload, dev=1):
+    return struct.pack("<BBBBHHII", 1, flags, msg_id, 0, dev, 0, token, 16 + len(payload)) + payload
+
+
+def raw(m): return u8(0) + u16(len(m)) + m
+def drain(): return u8(1)
+def eagain(n): return u8(2) + u8(n)
+def poll(): return u8(5)
+def gone(): return u8(7)
+# bus
+def get_devices(start, count, repeat=0): return u8(3) + u8(0 | repeat << 4) + u8(0) + u16(start) + u16(count)
+def ping(data, repeat=0): return u8(3) + u8(1 | repeat << 4) + u8(0) + u32(data)
+def connect(dev, aport, max_message): return u8(3) + u8(2) + u8(dev) + u32(aport) + u32(max_message)
+def disconnect(dev): return u8(3) + u8(3) + u8(dev)
+def add(dev): return u8(4) + u8(dev - 1) + u8(1)
+def remove(dev): return u8(4) + u8(dev - 1) + u8(0)
+# device host
+def avail(vq, head, readable, writable, offset=0, n=0, burst=0):
+    return u8(3) + u8(vq) + u8(head) + u16(readable) + u32(writable) + u16(offset) + u16(n) + u8(burst)
+def status(s, repeat=0): return u8(4) + u8(0 | repeat << 5) + u8(s)
+def get_config(off, n, repeat=0): return u8(4) + u8(1 | repeat << 5) + u8(off) + u8(n)
+def features(sel): return u8(4) + u8(2) + u8(sel)
+def get_vqueue(q): return u8(4) + u8(3) + u8(q)
+def set_vqueue(q, log2): return u8(4) + u8(4) + u8(q) + u8(log2)
+def reset_vqueue(q): return u8(4) + u8(5) + u8(q)
+def input_bytes(n): return u8(6) + u8(n & ~1)
+def resize(n): return u8(6) + u8(n | 1)
+
+
+def blk_avail(tag, head, req_type, sector, data=b"", writable=1):
+    body = struct.pack("<IIQ", req_type, 0, sector) + data
+    return raw(msg(0, 0x43, tag, struct.pack("<HHIIIII", 0, head, 0, len(body), writable, 0, 0) + body))
+
+
+seeds = {
+    "bus_ping_flood": u8(BUS | RING_256) + b"".join(ping(i, 15) for i in range(8)) + get_devices(0, 8)
+                      + drain() + get_devices(0, 8) + drain() + eagain(5) + ping(1, 3) + poll() + drain(),
+    "bus_connect": u8(BUS | RING_4032) + get_devices(0, 2) + get_devices(2, 16) + connect(1, 0x100, 4064)
+                   + connect(1, 0x100, 4064) + connect(9, 0x100, 4064) + connect(2, 0x101, 8) + drain()
+                   + disconnect(1) + disconnect(1) + remove(2) + add(4) + remove(3) + drain() + gone() + ping(0),
+    "host_never_drains": u8(HOST | RING_4032) + avail(0, 0, 0, (1 << 20) + 4096, burst=63)
+                         + avail(1, 0, 16, 0, 0, 16, burst=8) + get_config(0, 8) + get_config(0, 8, 7)
+                         + input_bytes(200) + resize(7) + eagain(9) + poll() + drain() + poll() + drain(),
+    "host_control_flood": u8(HOST | RING_256) + status(0x0F, 7) + get_config(0, 12, 7) + features(0) + features(1)
+                          + get_vqueue(0) + get_vqueue(2) + set_vqueue(0, 4) + reset_vqueue(1) + drain()
+                          + status(0) + drain() + gone() + status(1),
+    "host_init_by_hand": u8(HOST | RING_64K | NO_INIT) + status(1) + status(3) + features(0) + set_vqueue(0, 3)
+                         + set_vqueue(1, 9) + status(0x0B) + get_vqueue(1) + status(0x0F) + avail(1, 3, 5, 0, 0, 5)
+                         + drain(),
+    "host_blk": u8(HOST | RING_64K | BLK) + blk_avail(1, 0, 1, 0, b"w" * 512) + blk_avail(2, 1, 0, 0, writable=513)
+                + blk_avail(3, 2, 4, 0) + blk_avail(4, 3, 8, 0, writable=21) + blk_avail(5, 4, 0, 1 << 40, writable=513)
+                + blk_avail(6, 5, 1, 127, b"z" * 1024) + blk_avail(7, 6, 99, 0) + drain() + avail(1, 9, 16, 512)
+                + get_config(0, 60) + drain(),
+    "host_blk_full_ring": u8(HOST | RING_256 | BLK) + b"".join(blk_avail(10 + i, i, 0, i, writable=513) for i in range(30))
+                          + eagain(15) + poll() + drain() + poll() + drain(),
+}
+for name, data in seeds.items():
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+    print(f"corpus-device/{name}: {len(data)} bytes")
