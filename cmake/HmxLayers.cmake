@@ -23,6 +23,8 @@ hmx_folder(tools/hostlib      0)
 hmx_folder(tools/specgen      0)
 hmx_folder(spec               1)
 hmx_folder(abi                2)
+# Xen guests from Xen's public headers only: beside abi/, so that nothing of HMX is below them.
+hmx_folder(xen-guests          2)
 hmx_folder(libhmx             3)
 hmx_folder(guest-runtime      4)
 hmx_folder(adapters/reference 4)

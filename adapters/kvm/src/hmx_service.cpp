@@ -82,6 +82,7 @@ void hmx_service::add_domains(monitor& mon, std::vector<domain_config> configs, 
     auto d = std::make_unique<service_domain>();
     d->id = directory[i].second;
     d->name = configs[i].name;
+    d->abi = configs[i].abi;
     domain_config config = std::move(configs[i]);
     config.service_params = fmt::format("domid={} name={} domains={}", d->id, d->name, peers);
     domain_hooks hooks = hooks_for(*d);
@@ -96,7 +97,8 @@ void hmx_service::add_domains(monitor& mon, std::vector<domain_config> configs, 
     sd.memory = std::make_unique<core_guest_memory>(sd.vm->memory());
     sd.notifier = std::make_unique<core_notifier>(*sd.vm);
     // A new domain starts with no rings, masked vectors and no event page (HMX-DOM-004).
-    int rc = core_.create_domain(sd.id, sd.name, *sd.memory, sd.vm->vcpu_count(), *sd.notifier);
+    ref::Notifier& notifier = sd.core_notifier_override ? *sd.core_notifier_override : *sd.notifier;
+    int rc = core_.create_domain(sd.id, sd.name, *sd.memory, sd.vm->vcpu_count(), notifier);
     if (rc != 0)
       throw std::runtime_error(fmt::format("HMX core refused domain {} (id {}): error {}", sd.name, sd.id, rc));
     sd.in_core = true;

@@ -118,8 +118,22 @@ void domain::handle_io(unsigned index, kvm_vcpu& vcpu) {
     finish({domain_state::exited, status, {}});
     return;
   }
+  if (hooks_.on_io && run.io.count == 1 && (run.io.size == 1 || run.io.size == 2 || run.io.size == 4)) {
+    io_access access{index, out, port, uint8_t(run.io.size), 0};
+    if (out) std::memcpy(&access.value, data, run.io.size);
+    if (hooks_.on_io(*this, vcpu, access)) {
+      if (!out) std::memcpy(data, &access.value, run.io.size);
+      return;
+    }
+  }
   // No other device: reads float high, writes are dropped.
   if (!out) std::memset(data, 0xff, bytes);
+}
+
+void domain::exit_with_status(uint32_t status) { finish({domain_state::exited, status, {}}); }
+
+void domain::crash_vcpu(unsigned vcpu, std::string reason, std::vector<std::string> details) {
+  if (vcpu < vcpus_.size()) crash(vcpu, vcpus_[vcpu], std::move(reason), std::move(details));
 }
 
 void domain::handle_msr(unsigned index, kvm_vcpu& vcpu, bool write) {

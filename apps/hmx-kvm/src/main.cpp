@@ -11,6 +11,7 @@
 #include "hmx/kvm/kvm_system.h"
 #include "hmx/kvm/monitor.h"
 #include "hosted_services.h"
+#include "xen_abi/xen_domains.h"
 
 namespace {
 
@@ -33,9 +34,10 @@ int main(int argc, char** argv) {
   bool stats = false;
   std::vector<std::string> service_specs;
   app.add_option("--domain", specs,
-                 "NAME=IMAGE[,vcpus=N][,mem=SIZE][,arg=TEXT]...: one VM (repeatable); vcpus default 2, "
-                 "mem default 64M (K/M/G suffix, MiB without); arg=TEXT appends TEXT (no commas) to the "
-                 "guest command line")
+                 "NAME=IMAGE[,vcpus=N][,mem=SIZE][,abi=hmx|xen][,arg=TEXT]...: one VM (repeatable); vcpus "
+                 "default 2, mem default 64M (K/M/G suffix, MiB without); abi=xen: the guest sees Xen 4.17 "
+                 "(CPUID leaves, hypercall page, Argo as hypercall 39) instead of HMX; arg=TEXT appends TEXT "
+                 "(no commas) to the guest command line")
       ->required()
       ->type_name("SPEC");
   app.add_option("--timeout", timeout_seconds, "stop every domain after SECONDS (0: no limit)")
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
     return kExitSetupError;
   }
   service.set_hosted_names(hosted->names());
+  xen_abi::xen_domains xen(configs, service.core(), out);
   if (!policy.empty()) {
     std::string error;
     if (!service.load_policy_file(policy, &error)) {
@@ -90,7 +93,9 @@ int main(int argc, char** argv) {
     monitor mon(system, out);
     core_domains_guard guard(service);  // before the monitor unmaps the domains' memory
     try {
-      service.add_domains(mon, std::move(configs));
+      service.add_domains(mon, std::move(configs),
+                          [&xen](service_domain& d, domain_hooks& hooks) { xen.customize(d, hooks); });
+      xen.attach(service);
       hosted->start(service.core(), service.first_hosted_id(), service.vm_ids());
     } catch (const std::exception& e) {
       std::cerr << "hmx-kvm: " << e.what() << '\n';
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
     hosted->stop();  // every VM has stopped: end the hosted device domains too
     if (stats) {
       for (const auto& line : service.stats_lines()) out.monitor_message("hmx", line);
+      for (const auto& line : xen.stats_lines()) out.monitor_message("hmx", "stats: " + line);
       for (const auto& line : hosted->stats_lines()) out.monitor_message("hmx", "stats: " + line);
     }
     return rc;

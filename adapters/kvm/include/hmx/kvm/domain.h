@@ -45,6 +45,20 @@ struct msr_access {
 // and domain.inject_interrupt(). Return false to refuse the access (the guest gets #GP).
 using msr_handler = std::function<bool(domain&, msr_access&)>;
 
+// A port I/O exit on a port outside the guest contract's (serial, exit port), for domain_hooks::on_io.
+struct io_access {
+  unsigned vcpu = 0;
+  bool out = false;
+  uint16_t port = 0;
+  uint8_t size = 0;    // 1, 2 or 4
+  uint32_t value = 0;  // the value written, or the value to return for a read
+};
+
+// Runs on the vCPU's thread while that vCPU is stopped in userspace; may read and write the
+// vCPU's registers (KVM completes the instruction afterwards: leave RIP alone). Return false
+// when the port is not the hook's (a read then floats high, a write is dropped).
+using io_handler = std::function<bool(domain&, kvm_vcpu&, io_access&)>;
+
 struct msr_range {
   uint32_t base = 0;
   uint32_t count = 0;
@@ -57,6 +71,7 @@ struct domain_hooks {
   std::function<std::vector<cpuid_leaf>(unsigned vcpu)> vcpu_cpuid;
   std::optional<msr_range> msr_exits;
   msr_handler on_msr;  // without one, every access in msr_exits raises #GP
+  io_handler on_io;    // port I/O beyond the contract's ports (abi=xen: the hypercall port)
   // Runs once when the domain has stopped for good (exit, crash, time limit, host error), on the
   // thread of its last vCPU, after every vCPU thread left KVM_RUN and before the monitor hears of
   // it: the HMX service tears the domain down there (HMX-DOM-001/002). The domain's memory stays
@@ -90,6 +105,11 @@ class domain {
   // Deliver `vector` to vCPU `vcpu` as an edge MSI to its LAPIC (APIC ID == vCPU index). Safe from
   // any thread. Returns false if the vCPU index is out of range or the LAPIC refused it.
   bool inject_interrupt(unsigned vcpu, uint8_t vector);
+
+  // End the domain from a hook as the guest asked: exited with `status`, or crashed with a report
+  // of vCPU `vcpu` (call crash_vcpu only on that vCPU's thread, inside its hook).
+  void exit_with_status(uint32_t status);
+  void crash_vcpu(unsigned vcpu, std::string reason, std::vector<std::string> details = {});
 
   // Starts one thread per vCPU; on_finished runs once, on the thread of the last vCPU to stop.
   void start(std::function<void(domain&)> on_finished);

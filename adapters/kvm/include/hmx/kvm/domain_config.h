@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // What one domain is made of, and the command-line form that describes it:
-//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,arg=TEXT]...
+//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen][,arg=TEXT]...
 //     SIZE: a number with an optional unit (K, M, G, KiB, MB, ...; hmx/host/size.h), MiB if none
 //     CPU:  pin vCPU i's thread to host CPU (CPU + i) mod the number of host CPUs
+//     abi:  what the guest sees of its hypervisor: HMX's CPUID leaves and MSR block (hmx, the
+//           default), or Xen 4.17's CPUID leaves, hypercall page and hypercalls (xen)
 //     TEXT: appended to the guest's command line (repeatable, in order; no commas)
 #pragma once
 
@@ -22,12 +24,15 @@ inline constexpr uint64_t kMinMemory = 8ull << 20;
 // unbacked addresses there must stay unbacked.
 inline constexpr uint64_t kMaxMemory = 3ull << 30;
 
+enum class guest_abi { hmx, xen };
+
 struct domain_config {
   std::string name;
   std::string image;
   unsigned vcpus = kDefaultVcpus;
   uint64_t memory = kDefaultMemory;
   std::optional<unsigned> pin_cpu;  // first host CPU of the vCPU threads (pin=CPU)
+  guest_abi abi = guest_abi::hmx;
   // Set by the HMX service (hmx_service.h): "domid=D name=NAME domains=alpha:1,beta:2,...".
   std::string service_params;
   // User words from `arg=TEXT`, appended last.

@@ -43,6 +43,10 @@ struct service_domain {
   domain* vm = nullptr;
   std::unique_ptr<core_guest_memory> memory;
   std::unique_ptr<core_notifier> notifier;
+  // Set by a hook customizer when the core is to raise this domain's events through another
+  // notifier (abi=xen: event channels instead of the HMX vector); it must outlive the domain.
+  ref::Notifier* core_notifier_override = nullptr;
+  guest_abi abi = guest_abi::hmx;
   std::atomic<bool> in_core{false};
   std::atomic<uint64_t> calls{0};          // CALL writes that ran a call
   std::atomic<uint64_t> register_msrs{0};  // VECTOR / EVENT_PAGE accesses served
@@ -52,7 +56,7 @@ struct service_domain {
 class hmx_service {
  public:
   // Lets a caller (hmx-bench) adjust a domain's hooks before its VM is created.
-  using hook_customizer = std::function<void(const service_domain&, domain_hooks&)>;
+  using hook_customizer = std::function<void(service_domain&, domain_hooks&)>;
 
   explicit hmx_service(console& out);
   ~hmx_service();  // remove_all_domains()
