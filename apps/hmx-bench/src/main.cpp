@@ -4,11 +4,13 @@
 // VMs under the HMX service in this process, parses the timings the guests print, measures the
 // host baselines (memcpy, the reference core without exits) and prints figures and ratios.
 //   hmx-bench [--json FILE] [--iterations N] [--runs N] [--image FILE] [--timeout SECONDS]
-//             [--virtio-argo]
+//             [--virtio-argo] [--linux]
 // --virtio-argo then runs hmx-vta-bench (apps/hmx-vta-bench, installed beside this program) for
 // the isolation-cost ratio of virtio-blk over virtio-argo vs shared-memory virtqueues. It is a
 // separate program because it links the virtio device library, which adapters/kvm does not need.
-// Exit codes: 0 measured; 1 a VM run failed; 4 usage or setup error; 77 no /dev/kvm.
+// --linux then runs hmx-linux-bench (apps/hmx-hostd): Linux's own virtio_blk in a UML guest over
+// virtio-argo vs virtio_uml to the same back-end; it needs no /dev/kvm, so without KVM only it runs.
+// Exit codes: 0 measured; 1 a run failed; 4 usage or setup error; 77 no /dev/kvm (nor --linux).
 #include <CLI/CLI.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,21 +27,23 @@
 
 namespace {
 
-// Runs hmx-vta-bench from this program's directory, its JSON beside ours; returns its exit code.
-int run_virtio_argo_bench(const std::string& json_path) {
+// A program installed beside this one (apps/hmx-vta-bench, apps/hmx-hostd's hmx-linux-bench), run
+// through hostlib's run_process for its report, which goes straight to our stdout; returns its
+// exit code (4: not built).
+int run_sibling_bench(const std::string& name, const std::string& title, std::vector<std::string> args) {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const std::string vta = (ec ? std::filesystem::path(".") : self.parent_path()) / "hmx-vta-bench";
-  if (::access(vta.c_str(), X_OK) != 0) {
-    std::cerr << "hmx-bench: " << vta << " is not built (apps/hmx-vta-bench); no isolation-cost ratio\n";
+  const std::string program = (ec ? std::filesystem::path(".") : self.parent_path()) / name;
+  if (::access(program.c_str(), X_OK) != 0) {
+    std::cerr << "hmx-bench: " << program << " is not built; no " << title << '\n';
     return 4;
   }
   hmx::host::process_options run;
-  run.argv = {vta};
-  if (!json_path.empty()) run.argv.insert(run.argv.end(), {"--json", json_path + ".virtio-argo.json"});
-  run.capture = false;                      // its report goes straight to our stdout
-  run.timeout_s = hmx::host::kNoTimeLimit;  // each of its VM runs has its own --timeout
-  std::cout << "\n== virtio-argo isolation cost (" << vta << ")\n" << std::flush;
+  run.argv = {program};
+  run.argv.insert(run.argv.end(), args.begin(), args.end());
+  run.capture = false;
+  run.timeout_s = hmx::host::kNoTimeLimit;  // each of its VM or UML runs has its own time limit
+  std::cout << "\n== " << title << " (" << program << ")\n" << std::flush;
   const hmx::host::process_result r = hmx::host::run_process(run);
   if (!r.started) return 4;
   return r.exited ? r.exit_code : 1;
@@ -66,12 +70,27 @@ int main(int argc, char** argv) {
   app.add_flag("--virtio-argo", virtio_argo,
                "then run hmx-vta-bench (beside this program): virtio-blk over virtio-argo vs shared-memory "
                "virtqueues, the isolation-cost ratio");
+  bool linux_guest = false;
+  app.add_flag("--linux", linux_guest,
+               "then run hmx-linux-bench (beside this program): Linux's virtio-blk in User-Mode Linux over "
+               "virtio-argo vs virtio_uml to the same back-end, the Linux isolation cost (needs no /dev/kvm)");
   CLI11_PARSE(app, argc, argv);
 
   struct stat st {};
-  if (::stat("/dev/kvm", &st) != 0 || ::access("/dev/kvm", R_OK | W_OK) != 0) {
+  const bool have_kvm = ::stat("/dev/kvm", &st) == 0 && ::access("/dev/kvm", R_OK | W_OK) == 0;
+  if (!have_kvm && !linux_guest) {
     std::cout << "SKIPPED: /dev/kvm not available\n";
     return 77;
+  }
+  const std::vector<std::string> runs_arg{"--runs", std::to_string(runs)};
+  auto run_linux = [&] {
+    std::vector<std::string> args = runs_arg;
+    if (!json_path.empty()) args.insert(args.end(), {"--json", json_path + ".linux.json"});
+    return run_sibling_bench("hmx-linux-bench", "Linux isolation cost (virtio_blk in User-Mode Linux)", args);
+  };
+  if (!have_kvm) {
+    std::cout << "SKIPPED: the KVM figures and --virtio-argo: /dev/kvm not available\n";
+    return run_linux();
   }
 
   bench_data data;
@@ -130,6 +149,15 @@ int main(int argc, char** argv) {
       return 4;
     }
   }
-  if (virtio_argo) return run_virtio_argo_bench(json_path);
-  return 0;
+  int rc = 0;
+  if (virtio_argo) {
+    std::vector<std::string> args = runs_arg;
+    if (!json_path.empty()) args.insert(args.end(), {"--json", json_path + ".virtio-argo.json"});
+    rc = run_sibling_bench("hmx-vta-bench", "virtio-argo isolation cost", args);
+  }
+  if (linux_guest) {
+    const int lrc = run_linux();
+    if (rc == 0 || rc == 77) rc = lrc;
+  }
+  return rc;
 }

@@ -7,22 +7,20 @@
 //         domain -> its vhost-user bridge -> qemu-storage-daemon (which sees the device domain's
 //         memory only)
 //   shm   virtio_blk -> virtio_uml -> qemu-storage-daemon (the guest's memory shared with it)
-// Runs alternate the two paths; it prints MB/s per path (medians) and the isolation cost, the
-// median of the paired ratios argo/shm, per block size and direction, and the conduit round trips
-// (socket exits) per request of the argo path. A program, never a timed test.
+// Runs alternate the two paths; it prints MB/s per path and the isolation cost (argo/shm of the
+// same run) per block size and direction as median [min..max] over the runs, and the counters
+// that explain them: conduit round trips (socket exits), notifications and bytes the reference
+// core copied, per request or per byte of the argo path. A program, never a timed test.
+// Every process runs through hostlib's run_process with a time limit.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -32,62 +30,56 @@
 #include <thread>
 #include <vector>
 
+#include "hmx/host/process.h"
+
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string output;
-};
+using hmx::host::process_options;
+using hmx::host::process_result;
+using hmx::host::run_process;
 
-// Runs argv with stdout and stderr captured, killed (with its process group) after `seconds`.
-run_result run(const std::vector<std::string>& argv, double seconds) {
-  int p[2];
-  if (pipe(p) != 0) throw std::runtime_error("pipe");
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    const int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(p[1], 1);
-    dup2(p[1], 2);
-    close(p[0]);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  close(p[1]);
-  run_result r;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(seconds * 1000));
-  char buf[4096];
-  for (;;) {
-    pollfd pfd{p[0], POLLIN, 0};
-    const int ms = static_cast<int>(std::max<long>(
-        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
-    if (poll(&pfd, 1, ms) <= 0) {
-      kill(-pid, SIGKILL);
-      break;
-    }
-    const ssize_t n = read(p[0], buf, sizeof buf);
-    if (n <= 0) break;
-    r.output.append(buf, static_cast<size_t>(n));
-  }
-  close(p[0]);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  kill(-pid, SIGKILL);  // UML's helper processes
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
+process_result run(const std::vector<std::string>& argv, double seconds) {
+  process_options o;
+  o.argv = argv;
+  o.timeout_s = seconds;
+  return run_process(o);
 }
 
-// "blk-bench: DIR bs=N ... MBps=X" lines: (dir, bs) -> MB/s.
-std::map<std::pair<std::string, long>, double> parse_bench(const std::string& out) {
-  std::map<std::pair<std::string, long>, double> m;
-  static const std::regex re(R"(blk-bench: (\w+) bs=(\d+) bytes=\d+ seconds=[\d.]+ MBps=([\d.]+))");
+// A program running beside the measured one (the back-end), stopped when this object goes.
+class background {
+ public:
+  explicit background(std::vector<std::string> argv) {
+    thread_ = std::thread([this, argv = std::move(argv)] {
+      process_options o;
+      o.argv = argv;
+      o.timeout_s = 600;
+      o.on_output = [](std::string_view) {};
+      o.stop_now = [this] { return stop_.load(); };
+      run_process(o);
+    });
+  }
+  ~background() {
+    stop_ = true;
+    thread_.join();
+  }
+  background(const background&) = delete;
+  background& operator=(const background&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// "blk-bench: DIR bs=N bytes=B ... MBps=X requests=R" lines: (dir, bs) -> {MB/s, bytes, requests}.
+struct phase {
+  double mbps = 0, bytes = 0, requests = 0;
+};
+std::map<std::pair<std::string, long>, phase> parse_bench(const std::string& out) {
+  std::map<std::pair<std::string, long>, phase> m;
+  static const std::regex re(R"(blk-bench: (\w+) bs=(\d+) bytes=(\d+) seconds=[\d.]+ MBps=([\d.]+) requests=(\d+))");
   for (std::sregex_iterator it(out.begin(), out.end(), re), end; it != end; ++it)
-    m[{(*it)[1].str(), std::stol((*it)[2].str())}] = std::stod((*it)[3].str());
+    m[{(*it)[1].str(), std::stol((*it)[2].str())}] = {std::stod((*it)[4].str()), std::stod((*it)[3].str()),
+                                                      std::stod((*it)[5].str())};
   return m;
 }
 
@@ -114,10 +106,25 @@ std::string find_linux_dir(const std::string& build) {
   return best;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
+struct spread {
+  double median = 0, min = 0, max = 0;
+  std::size_t n = 0;
+};
+spread summarize(std::vector<double> v) {
+  spread s;
+  s.n = v.size();
+  if (v.empty()) return s;
   std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  s.min = v.front();
+  s.max = v.back();
+  s.median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return s;
+}
+nlohmann::json to_json(const spread& s) {
+  return {{"value", s.median}, {"min", s.min}, {"max", s.max}, {"runs", s.n}};
+}
+std::string show(const spread& s, int precision) {
+  return fmt::format("{:.{}f} [{:.{}f}..{:.{}f}]", s.median, precision, s.min, precision, s.max, precision);
 }
 
 }  // namespace
@@ -130,9 +137,10 @@ int main(int argc, char** argv) {
   const std::string linux_dir = find_linux_dir(build);
   std::string kernel = linux_dir + "/um/linux", gen = linux_dir + "/um/usr/gen_init_cpio";
   std::string modules = linux_dir + "/modules-um", json_file, qsd = "/usr/bin/qemu-storage-daemon";
-  int runs = 3;
+  int runs = 5;
   long mib_small = 8, mib_large = 32;
-  app.add_option("--runs", runs, "paired runs (each path once per run)")->check(CLI::Range(1, 50));
+  app.add_option("--runs", runs, "paired runs (each path once per run); figures are median [min..max] (default 5)")
+      ->check(CLI::Range(1, 50));
   app.add_option("--small-mib", mib_small, "MiB moved at 4 KiB per direction")->check(CLI::Range(1, 48));
   app.add_option("--large-mib", mib_large, "MiB moved at 1 MiB per direction")->check(CLI::Range(1, 48));
   app.add_option("--kernel", kernel, "the UML kernel");
@@ -142,8 +150,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (access(qsd.c_str(), X_OK) != 0 || access(kernel.c_str(), X_OK) != 0) {
-    fmt::print(stderr, "hmx-linux-bench: needs {} and the UML kernel (build the hmx-linux-kernel target): {}\n",
-               qsd, kernel);
+    fmt::print("SKIPPED: hmx-linux-bench needs {} and the UML kernel (build the hmx-linux-kernel target): {}\n", qsd,
+               kernel);
     return 77;
   }
   const std::string dir = build + "/linux-bench";
@@ -164,81 +172,107 @@ int main(int argc, char** argv) {
     if (kind == "argo")
       for (const char* m : {"hmx", "hmx_virtio_argo"})
         a.insert(a.end(), {"--file", modules + "/" + m + ".ko:/lib/hmx/" + m + ".ko"});
-    if (run(a, 30).status != 0) {
-      fmt::print(stderr, "hmx-linux-bench: building the {} initramfs failed\n", kind);
+    const process_result r = run(a, 30);
+    if (!r.exited || r.exit_code != 0) {
+      fmt::print(stderr, "hmx-linux-bench: building the {} initramfs failed ({}):\n{}\n", kind, r.describe(), r.output);
       return 1;
     }
   }
-  const std::string image = "/dev/shm/hmx-linux-bench.img", sock = dir + "/qsd.sock";
-  if (run({"/usr/bin/truncate", "-s", "64M", image}, 10).status != 0) return 1;
+  const std::string image = fmt::format("/dev/shm/hmx-linux-bench-{}.img", getpid()), sock = dir + "/qsd.sock";
+  {
+    std::ofstream(image).close();
+    std::error_code ec;
+    std::filesystem::resize_file(image, 64u << 20, ec);
+    if (ec) {
+      fmt::print(stderr, "hmx-linux-bench: cannot make {}: {}\n", image, ec.message());
+      return 1;
+    }
+  }
 
-  std::map<std::pair<std::string, long>, std::vector<double>> argo, shm, ratio;
-  std::vector<double> calls_per_request, events_per_request;
+  using key = std::pair<std::string, long>;
+  std::map<key, std::vector<double>> argo, shm, ratio;
+  std::vector<double> calls_per_request, events_per_request, core_bytes_per_byte;
   for (int r = 0; r < runs; ++r) {
     for (const std::string kind : {"argo", "shm"}) {
       unlink(sock.c_str());
-      // A fresh back-end per run: the export serves one front-end connection at a time.
-      const pid_t q = fork();
-      if (q == 0) {
-        const int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl(qsd.c_str(), qsd.c_str(), "--blockdev",
-              ("driver=file,node-name=disk,filename=" + image).c_str(), "--export",
-              ("type=vhost-user-blk,id=exp0,node-name=disk,writable=on,addr.type=unix,addr.path=" + sock).c_str(),
-              nullptr);
-        _exit(127);
+      process_result res;
+      {
+        // A fresh back-end per run: the export serves one front-end connection at a time.
+        background daemon({qsd, "--blockdev", "driver=file,node-name=disk,filename=" + image, "--export",
+                           "type=vhost-user-blk,id=exp0,node-name=disk,writable=on,addr.type=unix,addr.path=" + sock});
+        for (int i = 0; i < 250 && access(sock.c_str(), F_OK) != 0; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (kind == "argo") {
+          res = run({build + "/bin/hmx-hostd", "--uml", "uml-1=" + kernel + ",initrd=" + dir + "/argo.cpio",
+                     "--service", "vta-blk=vhost-user-blk,socket=" + sock, "--policy",
+                     source + "/linux/tests/vta.policy", "--timeout", "240", "--stats"},
+                    270);
+        } else {
+          res = run({kernel, "mem=256M", "initrd=" + dir + "/shm.cpio", "rdinit=/init", "con=null", "con0=null,fd:1",
+                     "ssl=null", "virtio_uml.device=" + sock + ":2"},
+                    240);
+        }
       }
-      for (int i = 0; i < 100 && access(sock.c_str(), F_OK) != 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      run_result res;
-      if (kind == "argo") {
-        res = run({build + "/bin/hmx-hostd", "--uml", "uml-1=" + kernel + ",initrd=" + dir + "/argo.cpio",
-                   "--service", "vta-blk=vhost-user-blk,socket=" + sock, "--policy",
-                   source + "/linux/tests/vta.policy", "--timeout", "240", "--stats"},
-                  270);
-      } else {
-        res = run({kernel, "mem=256M", "initrd=" + dir + "/shm.cpio", "rdinit=/init", "con=null", "con0=null,fd:1",
-                   "ssl=null", "virtio_uml.device=" + sock + ":2"},
-                  240);
-      }
-      kill(q, SIGTERM);
-      waitpid(q, nullptr, 0);
       const auto m = parse_bench(res.output);
       if (m.size() != 4 || res.output.find("hmx-exit: 0") == std::string::npos) {
-        fmt::print(stderr, "hmx-linux-bench: the {} run failed (status {}); its output:\n{}\n", kind, res.status,
+        fmt::print(stderr, "hmx-linux-bench: the {} run failed ({}); its output:\n{}\n", kind, res.describe(),
                    res.output.substr(res.output.size() > 4000 ? res.output.size() - 4000 : 0));
+        std::filesystem::remove(image);
         return 1;
       }
-      for (const auto& [k, v] : m) (kind == "argo" ? argo : shm)[k].push_back(v);
+      for (const auto& [k, v] : m) (kind == "argo" ? argo : shm)[k].push_back(v.mbps);
       if (kind == "argo") {
+        double payload = 0;
+        for (const auto& [k, v] : m) payload += v.bytes;
         const auto calls = number_after(res.output, R"(\[uml-1\] stats: (\d+) calls)");
-        const auto events = number_after(res.output, R"(\[uml-1\] stats: \d+ calls, \d+ refused calls, (\d+) notifications)");
+        const auto events =
+            number_after(res.output, R"(\[uml-1\] stats: \d+ calls, \d+ refused calls, (\d+) notifications)");
         const auto requests = number_after(res.output, R"(vta-blk.*?, 1 connection\(s\), (\d+) requests)");
+        const auto core_bytes = number_after(res.output, R"(core: \d+ calls, \d+ ops, \d+ batches, \d+ messages, (\d+) bytes)");
         if (calls && requests && *requests > 0) calls_per_request.push_back(*calls / *requests);
         if (events && requests && *requests > 0) events_per_request.push_back(*events / *requests);
+        if (core_bytes && payload > 0) core_bytes_per_byte.push_back(*core_bytes / payload);
       }
     }
     for (const auto& [k, v] : argo) ratio[k].push_back(v.back() / shm[k].back());
-    fmt::print(stderr, "run {}/{} done\n", r + 1, runs);
+    fmt::print(stderr, "hmx-linux-bench: run {}/{} done\n", r + 1, runs);
   }
-  unlink(image.c_str());
+  std::filesystem::remove(image);
 
   nlohmann::json j;
-  fmt::print("hmx-linux-bench: Linux virtio_blk in UML, O_DIRECT sequential, one request in flight, {} paired runs\n",
+  j["runs"] = runs;
+  j["parameters"] = {{"small_mib", mib_small}, {"large_mib", mib_large}, {"kernel", kernel}};
+  fmt::print("hmx-linux-bench: Linux virtio_blk in UML, O_DIRECT sequential, one request in flight; median [min..max] "
+             "of {} paired run(s)\n",
              runs);
-  fmt::print("{:<6} {:>8} {:>12} {:>12} {:>16}\n", "dir", "block", "argo MB/s", "shm MB/s", "isolation cost");
+  fmt::print("{:<6} {:>6} {:>26} {:>26} {:>22}\n", "dir", "block", "argo MB/s", "shm MB/s", "isolation cost");
   for (const auto& [k, v] : ratio) {
-    const double a = median(argo[k]), s = median(shm[k]), c = median(v);
-    fmt::print("{:<6} {:>8} {:>12.2f} {:>12.2f} {:>16.2f}\n", k.first, k.second == 4096 ? "4 KiB" : "1 MiB", a, s, c);
-    j["results"].push_back({{"direction", k.first}, {"block", k.second}, {"argo_MBps", a}, {"shm_MBps", s},
-                            {"isolation_cost", c}});
+    const spread a = summarize(argo[k]), s = summarize(shm[k]), c = summarize(v);
+    const std::string block = k.second == 4096 ? "4k" : k.second == 1048576 ? "1m" : std::to_string(k.second);
+    fmt::print("{:<6} {:>6} {:>26} {:>26} {:>22}\n", k.first, block, show(a, 1), show(s, 1), show(c, 2));
+    const std::string name = k.first + "_" + block;
+    j["isolation"][name] = to_json(c);
+    j["isolation"][name]["definition"] =
+        fmt::format("Linux virtio_blk {} MB/s at {} B blocks over virtio-argo / over virtio_uml (shared memory), "
+                    "same back-end, paired per run",
+                    k.first, k.second);
+    j["throughput_MBps"][name] = {{"argo", to_json(a)}, {"shm", to_json(s)}};
   }
-  fmt::print("argo: {:.2f} conduit round trips (socket exits) and {:.2f} notifications per request (medians)\n",
-             median(calls_per_request), median(events_per_request));
-  j["calls_per_request"] = median(calls_per_request);
-  j["notifications_per_request"] = median(events_per_request);
-  if (!json_file.empty()) std::ofstream(json_file) << j.dump(2) << '\n';
+  const spread calls = summarize(calls_per_request), events = summarize(events_per_request),
+               copies = summarize(core_bytes_per_byte);
+  fmt::print("argo counters: conduit round trips (socket exits) per request {}, notifications per request {},\n"
+             "  bytes the reference core copied per byte of block I/O {} (headers included)\n",
+             show(calls, 2), show(events, 2), show(copies, 3));
+  j["counters"]["exits_per_request"] = to_json(calls);
+  j["counters"]["notifications_per_request"] = to_json(events);
+  j["counters"]["core_bytes_per_byte"] = to_json(copies);
+  if (!json_file.empty()) {
+    std::ofstream f(json_file);
+    f << j.dump(2) << '\n';
+    if (!f) {
+      fmt::print(stderr, "hmx-linux-bench: cannot write {}\n", json_file);
+      return 4;
+    }
+  }
   return 0;
 }

@@ -93,6 +93,7 @@ uml_domain_stats uml_domain::stats() const {
   s.notifications = notifications_.load();
   s.connected = in_core_.load();
   s.ended = ended_.load();
+  s.memory_revoked = revoked_.load();
   return s;
 }
 
@@ -193,8 +194,20 @@ void uml_domain::serve() {
       (void)core_.call(id_, 0, c.call_block_gpa);
       calls_.fetch_add(1, std::memory_order_relaxed);
     }
+    // The guest shrank its memory file under the mapping (sigbus_guard.h): its memory is gone
+    // for good, so is its domain. The call's result went nowhere: the conduit says -EFAULT, then
+    // closes.
+    const bool revoked = memory_->revoked();
+    if (revoked) reply.status = -HMX_EFAULT;
     if (reply.status != 0) refused_.fetch_add(1, std::memory_order_relaxed);
     if (!write_exact(conn_fd_, &reply, sizeof reply)) return;
+    if (revoked) {
+      log_("domain " + std::to_string(id_) + ": the guest's memory file shrank under its mapping; memory revoked, "
+           "domain ended");
+      revoked_ = true;
+      ::shutdown(conn_fd_, SHUT_RDWR);  // stop() closes the descriptor
+      return;
+    }
   }
 }
 

@@ -29,6 +29,7 @@ struct uml_domain_stats {
   uint64_t notifications = 0;  // bytes written to the event socket
   bool connected = false;      // HELLO accepted, domain in the core
   bool ended = false;          // the guest closed its socket; the domain left the core
+  bool memory_revoked = false; // the guest truncated its memory file; the domain was ended
 };
 
 class uml_domain final : public ref::Notifier {
@@ -74,6 +75,7 @@ class uml_domain final : public ref::Notifier {
   std::atomic<bool> in_core_{false};
   std::atomic<uint64_t> calls_{0}, refused_{0}, notifications_{0};
   std::atomic<bool> ended_{false};
+  std::atomic<bool> revoked_{false};
 };
 
 }  // namespace hmx::hostd

@@ -23,15 +23,23 @@ uml_memory::uml_memory(int fd, uint64_t start, uint64_t size) : fd_(fd), start_(
     throw std::runtime_error("guest memory file: mmap failed");
   }
   base_ = static_cast<std::byte*>(p);
+  try {
+    guard_ = std::make_unique<sigbus_guard>(p, size_);
+  } catch (...) {
+    munmap(p, size_);
+    ::close(fd_);
+    throw;
+  }
 }
 
 uml_memory::~uml_memory() {
+  guard_.reset();
   munmap(base_, size_);
   ::close(fd_);
 }
 
 std::span<std::byte> uml_memory::map(uint64_t gpa, uint64_t len) {
-  if (len == 0 || gpa < start_ || gpa >= size_ || len > size_ - gpa) return {};
+  if (len == 0 || guard_->revoked() || gpa < start_ || gpa >= size_ || len > size_ - gpa) return {};
   return {base_ + gpa, static_cast<size_t>(len)};
 }
 

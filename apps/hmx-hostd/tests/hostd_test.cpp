@@ -4,6 +4,7 @@
 // switch's forwarding.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,6 +12,7 @@
 
 #include <array>
 #include <cstring>
+#include <span>
 #include <filesystem>
 #include <vector>
 
@@ -78,6 +80,42 @@ TEST(UmlMemory, RefusesAFileShorterThanAnnounced) {
   EXPECT_THROW(uml_memory(memfd_of(4096), 4096, 4096), std::runtime_error);  // start >= size
 }
 
+// A guest truncating its memory file under hmx-hostd's mapping (sigbus_guard.h): the host's
+// copies finish on zero pages instead of dying of SIGBUS, and the memory is revoked.
+TEST(UmlMemory, ATruncatedFileRevokesTheMemoryInsteadOfKillingTheHost) {
+  const int fd = memfd_of(1 << 20);
+  const int guest_fd = dup(fd);  // the guest keeps its own descriptor of the file
+  uml_memory m(fd, 0, 1 << 20);
+  std::span<std::byte> page = m.map(0x2000, 4096);
+  ASSERT_EQ(page.size(), 4096u);
+  std::memset(page.data(), 0x5a, page.size());
+  EXPECT_FALSE(m.revoked());
+
+  ASSERT_EQ(ftruncate(guest_fd, 0), 0);
+  std::array<std::byte, 4096> copy{};
+  std::memcpy(copy.data(), page.data(), copy.size());  // SIGBUS without the guard
+  EXPECT_TRUE(m.revoked());
+  EXPECT_EQ(copy[0], std::byte{0});   // the guest's bytes are out of reach: zero pages
+  std::memset(page.data(), 0x11, 64);  // writes land in private memory, not in the file
+  EXPECT_EQ(page[0], std::byte{0x11});
+  EXPECT_TRUE(m.map(0x2000, 16).empty());  // the core is refused from now on
+  close(guest_fd);
+}
+
+// The guard is no blanket: a SIGBUS outside every guest mapping still ends the process.
+TEST(UmlMemoryDeathTest, ASigbusOutsideGuestMemoryStillKills) {
+  uml_memory guarded(memfd_of(1 << 20), 0, 1 << 20);  // the handler is installed
+  EXPECT_EXIT(
+      {
+        const int fd = memfd_of(1 << 16);
+        auto* p = static_cast<volatile char*>(mmap(nullptr, 1 << 16, PROT_READ, MAP_SHARED, fd, 0));
+        (void)ftruncate(fd, 0);
+        (void)p[100];
+        _exit(0);
+      },
+      ::testing::KilledBySignal(SIGBUS), "");
+}
+
 // A fake UML guest: its memory is a memfd, it speaks the conduit protocol on a socket.
 class FakeGuest {
  public:
@@ -124,6 +162,12 @@ class FakeGuest {
     EXPECT_EQ(recv(sock_, &w, sizeof w, MSG_WAITALL), static_cast<ssize_t>(sizeof w));
     return w;
   }
+  void truncate_memory() { EXPECT_EQ(ftruncate(memfd_, 0), 0); }
+  // After the reply, the conduit closed (recv sees the end of the stream).
+  bool conduit_closed() {
+    char b;
+    return recv(sock_, &b, 1, 0) == 0;
+  }
   int64_t call(uint64_t gpa) {
     hmx_uml_call c{gpa};
     EXPECT_EQ(send(sock_, &c, sizeof c, 0), static_cast<ssize_t>(sizeof c));
@@ -153,7 +197,7 @@ struct ConduitFixture : ::testing::Test {
 
 // The UML conduit runs each call block once from the guest's memory and writes its result before
 // the reply (the MSR conduit's contract over a socket).
-// covers: HMX-MECH-005
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023
 TEST_F(ConduitFixture, HelloCreatesTheDomainAndCallsRunInItsMemory) {
   uml_domain d(core, 7, "uml-test", path, [](const std::string&) {});
   d.start();
@@ -198,6 +242,25 @@ TEST_F(ConduitFixture, AGuestThatLeavesTakesItsDomainAlong) {
   for (int i = 0; i < 100 && core.has_domain(3); ++i) usleep(10000);
   EXPECT_FALSE(core.has_domain(3));
   EXPECT_TRUE(d.stats().ended);
+}
+
+// A hostile guest truncates its memory file and then calls: hmx-hostd survives, the call is
+// answered -EFAULT, the conduit closes and the domain leaves the core.
+TEST_F(ConduitFixture, AGuestThatTruncatesItsMemoryLosesItsDomainNotTheHost) {
+  uml_domain d(core, 5, "uml-trunc", path, [](const std::string&) {});
+  d.start();
+  FakeGuest g(1 << 20);
+  ASSERT_TRUE(g.connect_to(path));
+  ASSERT_EQ(g.hello().status, 0);
+  *g.block(0x1000) = hmx_call_block_t{HMX_OP_NULL, 0, -1, {0, 0, 0, 0}};
+  ASSERT_EQ(g.call(0x1000), 0);
+
+  g.truncate_memory();
+  EXPECT_EQ(g.call(0x1000), -HMX_EFAULT);  // the core's read of the block faulted on the host
+  EXPECT_TRUE(g.conduit_closed());
+  for (int i = 0; i < 100 && core.has_domain(5); ++i) usleep(10000);
+  EXPECT_FALSE(core.has_domain(5));
+  EXPECT_TRUE(d.stats().memory_revoked);
 }
 
 TEST_F(ConduitFixture, AMalformedHelloIsRefused) {
