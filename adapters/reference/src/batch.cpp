@@ -26,17 +26,30 @@ int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags
   // returns (HMX-BATCH-006): one KVM_SIGNAL_MSI instead of up to 64.
   DeferredIrqs deferred;
   CallCtx inner{ctx.core, ctx.caller, ctx.vcpu, &deferred};
+  const auto result_gpa = [&](uint64_t i) {
+    return list_gpa + i * sizeof(hmx_call_block_t) + offsetof(hmx_call_block_t, result);
+  };
   int64_t ran = 0;
   for (uint64_t i = 0; i < count; ++i) {
     // Each entry as if issued alone through the same conduit; a nested batch gets EINVAL
     // (HMX-BATCH-003). Only its result field is written (HMX-BATCH-004).
+    // Every entry but the first is subject to the call's byte budget (HMX-BATCH-007, HMX-BATCH-008).
+    inner.budget_applies = i > 0;
     const int64_t r = run_block(inner, list[i], /*in_batch=*/true);
-    self.mem.write(list_gpa + i * sizeof(hmx_call_block_t) + offsetof(hmx_call_block_t, result), r);
+    if (r == kStoppedByBudget) {
+      // This entry and every later one did not run: -EAGAIN in each result (HMX-BATCH-009),
+      // whatever BATCH_FLAG_STOP_ON_ERROR says (the stop is not an entry's failure).
+      for (uint64_t j = i; j < count; ++j) self.mem.write(result_gpa(j), err(HMX_EAGAIN));
+      ctx.core.stats.budget_stops.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+    self.mem.write(result_gpa(i), r);
     ++ran;
     if (r < 0 && (flags & HMX_BATCH_FLAG_STOP_ON_ERROR) != 0) break;  // HMX-BATCH-005
   }
+  ctx.copied = inner.copied;
   flush_deferred(ctx.core, deferred);
-  // Entries after a stop are not run and their result fields are left untouched.
+  // Entries after a STOP_ON_ERROR stop are not run and their result fields are left untouched.
   return ran;
 }
 

@@ -31,6 +31,7 @@ namespace {
 bool fits_u32(uint64_t v) { return v <= UINT32_MAX; }
 
 int64_t count_result(CoreState& core, int64_t result) {
+  if (result == kStoppedByBudget) return result;  // the entry did not run
   core.stats.ops.fetch_add(1, std::memory_order_relaxed);
   if (result < 0) core.stats.errors.fetch_add(1, std::memory_order_relaxed);
   return result;
@@ -113,6 +114,7 @@ int64_t Core::call(DomainId dom, uint32_t vcpu, uint64_t call_block_gpa) {
   if (!d->mem.read_once(call_block_gpa, block)) return err(HMX_EFAULT);
   CallCtx ctx{*st_, *d, vcpu};
   const int64_t result = run_block(ctx, block, /*in_batch=*/false);
+  note_call_bytes(*st_, ctx.copied);
   // Only result is written back; the range was checked by the read above.
   d->mem.write(call_block_gpa + offsetof(hmx_call_block_t, result), result);
   return result;
@@ -127,7 +129,9 @@ int64_t Core::argo_op(DomainId dom, uint32_t vcpu, uint32_t cmd, uint64_t arg1, 
   if (vcpu >= d->vcpus) return err(HMX_EINVAL);
   CallCtx ctx{*st_, *d, vcpu};
   const uint64_t arg[4] = {arg1, arg2, arg3, arg4};
-  return run_op(ctx, cmd, arg, /*argo_conduit=*/true, /*in_batch=*/false);
+  const int64_t result = run_op(ctx, cmd, arg, /*argo_conduit=*/true, /*in_batch=*/false);
+  note_call_bytes(*st_, ctx.copied);
+  return result;
 }
 
 int Core::set_vector(DomainId dom, uint32_t vcpu, uint64_t value) {
@@ -171,6 +175,12 @@ uint32_t Core::features() const {
 
 uint32_t Core::max_batch() const { return HMX_MAX_BATCH_ENTRIES; }
 
+void note_call_bytes(CoreState& core, uint64_t bytes) {
+  uint64_t seen = core.stats.max_call_bytes.load(std::memory_order_relaxed);
+  while (bytes > seen && !core.stats.max_call_bytes.compare_exchange_weak(seen, bytes, std::memory_order_relaxed)) {
+  }
+}
+
 CoreStats Core::stats() const {
   const AtomicStats& s = st_->stats;
   CoreStats out;
@@ -184,6 +194,8 @@ CoreStats Core::stats() const {
   out.interrupts = s.interrupts.load(std::memory_order_relaxed);
   out.denials = s.denials.load(std::memory_order_relaxed);
   out.errors = s.errors.load(std::memory_order_relaxed);
+  out.budget_stops = s.budget_stops.load(std::memory_order_relaxed);
+  out.max_call_bytes = s.max_call_bytes.load(std::memory_order_relaxed);
   return out;
 }
 

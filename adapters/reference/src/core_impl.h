@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 
 #include <hmx/abi/hmx.h>
 
@@ -21,7 +22,7 @@ namespace hmx::ref {
 
 struct AtomicStats {
   std::atomic<uint64_t> calls{0}, ops{0}, batches{0}, messages{0}, bytes{0}, eagain{0},
-      wakeups{0}, interrupts{0}, denials{0}, errors{0};
+      wakeups{0}, interrupts{0}, denials{0}, errors{0}, budget_stops{0}, max_call_bytes{0};
 };
 
 struct CoreState {
@@ -60,7 +61,19 @@ struct CallCtx {
   Domain& caller;
   uint32_t vcpu;
   DeferredIrqs* deferred = nullptr;  // set while a batch runs
+  // The per-call byte budget (spec batching-budget): payload bytes the entries of this call
+  // copied so far, and whether the entry now running may be stopped by the budget (an entry of a
+  // batch after the first, HMX-BATCH-007/008).
+  uint64_t copied = 0;
+  bool budget_applies = false;
 };
+
+// What an operation returns when CALL_BYTE_BUDGET stops it before it runs: never a guest-visible
+// value; op_batch turns it into -EAGAIN for this entry and every later one (HMX-BATCH-009).
+inline constexpr int64_t kStoppedByBudget = std::numeric_limits<int64_t>::min();
+
+// A call that copied `bytes` of payload: the largest any call copied, for the core's statistics.
+void note_call_bytes(CoreState& core, uint64_t bytes);
 
 // Bookkeeping allocations call this first: under the test switch set_allocation_failure they fail
 // the way an exhausted allocator would (test_switches.h), so ENOMEM is provable, not assumed.

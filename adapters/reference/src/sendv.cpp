@@ -70,6 +70,15 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
   if (!self.mem.read_bytes(iovs_gpa, iovs, uint64_t{niov} * sizeof(hmx_iov_t))) {
     return err(HMX_EFAULT);
   }
+  // The per-call byte budget (spec batching-budget, HMX-BATCH-007): an entry of a batch after the
+  // first does not run when its payload bytes would take the call past CALL_BYTE_BUDGET. Judged
+  // here, on the one copy of the iov array (rows 1-3 only read the arguments; nothing has run),
+  // so a guest rewriting its iovs cannot pass one size to the budget and another to the copy.
+  if (ctx.budget_applies) {
+    uint64_t payload = 0;
+    for (uint32_t i = 0; i < niov; ++i) payload += iovs[i].iov_len;
+    if (ctx.copied + payload > HMX_CALL_BYTE_BUDGET) return kStoppedByBudget;
+  }
   if (addr.src.pad != 0 || addr.dst.pad != 0) return err(HMX_EINVAL);
 
   // 5-7. Identity and permission: nobody sends on behalf of another domain (HMX-SEND-002), and
@@ -145,6 +154,7 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
     announce = mark_ring_pending(*dst, ring->event_index);
     notify_vcpu = ring->notify_vcpu;
   }
+  ctx.copied += total;
   ctx.core.stats.messages.fetch_add(1, std::memory_order_relaxed);
   ctx.core.stats.bytes.fetch_add(total, std::memory_order_relaxed);
   // Argo raises VIRQ_ARGO on every successful send (Xen argo.c sendv); HMX injects the ring's vector,

@@ -38,6 +38,9 @@ struct CoreStats {
   uint64_t interrupts = 0; // Notifier::raise calls
   uint64_t denials = 0;    // policy denials seen by this core
   uint64_t errors = 0;     // operations that returned a negative result
+  uint64_t budget_stops = 0;  // batches stopped by CALL_BYTE_BUDGET (HMX-BATCH-007)
+  uint64_t max_call_bytes = 0;  // most payload bytes one call copied (at most
+                                // max(CALL_BYTE_BUDGET, MAX_MESSAGE_SIZE))
 };
 
 // A snapshot of one ring, for tests, adapters' debug output and tools.
