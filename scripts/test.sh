@@ -5,6 +5,8 @@
 #   2. ASan+UBSan tree (host unit tests)
 #   3. TSan tree (host unit tests)
 #   4. libFuzzer over everything a guest controls, for a bounded time, from the committed corpus
+#   5. fuzz coverage: line coverage of adapters/reference and guest-transport/src/device reached
+#      by the fuzz corpora (scripts/coverage.sh), then one line of robustness figures
 # Idempotent: a second run installs nothing and rebuilds incrementally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +79,28 @@ stage_end "fuzz build"
 stage_start "fuzz run (${FUZZ_SECONDS} s per target)"
 HMX_FUZZ_SECONDS=$FUZZ_SECONDS run_ctest fuzz build-fuzz -L fuzz
 stage_end "fuzz run"
+
+stage_start "fuzz coverage"
+# The fuzzers again with clang's source-based coverage, over the committed seeds and what the fuzz
+# run above found (scripts/coverage.sh; HMX_COVERAGE_ENFORCE=1 makes a missed target fail).
+HMX_FUZZ_BUILD=build-fuzz scripts/coverage.sh build-cov 2>&1 | tee "$LOG_DIR/coverage.log" || failed_stages+=("coverage")
+stage_end "fuzz coverage"
+
+# Robustness figures (issue 14), each counted from this run's logs: the fuzzers' executions and
+# their exit counters (fuzz/*_fuzz.cpp), the hostile-guest ctests that passed in every tree.
+robustness_line() {
+  local fuzz_log=build-fuzz/Testing/Temporary/LastTest.log
+  [[ -f $fuzz_log ]] || fuzz_log=/dev/null
+  local execs budget crashes torn checked hostile
+  execs=$(grep -oE '^Done [0-9]+ runs' "$fuzz_log" | awk '{s += $2} END {print s + 0}')
+  budget=$(grep -oE '(budget_hits|bus_dropped|ebusy|budget_stops)=[0-9]+' "$fuzz_log" | awk -F= '{s += $2} END {print s + 0}')
+  checked=$(grep -oE 'messages_checked=[0-9]+' "$fuzz_log" | awk -F= '{s += $2} END {print s + 0}')
+  crashes=$(grep -cE 'deadly signal|ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|invariant violated|bound violated' "$fuzz_log" || true)
+  torn=$(grep -cE 'torn message' "$fuzz_log" || true)
+  hostile=$(cat "$LOG_DIR"/{main,asan,tsan}.log 2>/dev/null | grep -E 'Test +#[0-9]+: .*(Hostile|hostile|Budget|NeverDrains|Flood|ClaimingALarger|FailureOnTheServiceThread|Race).* Passed' | wc -l)
+  echo "hmx-robustness: fuzz executions $execs, hostile scenarios run $hostile, budgets hit $budget, crashes $crashes, lost or torn messages $torn (of $checked read back)"
+}
+robustness_line | tee "$LOG_DIR/robustness.log"
 
 echo
 echo "== summary: stages failed: ${failed_stages[*]:-none}"

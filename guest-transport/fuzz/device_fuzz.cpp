@@ -5,7 +5,7 @@
 // script says so, while the device's own sends may be refused with EAGAIN. The servers must keep
 // every host allocation inside their bounds (spec "Security considerations"): the bus server's
 // outbox within outbox_bound(), the device host's outbox within its bound and the requests it
-// holds within the budget of bytes and entries fixed at start (HMX-VTA-011, -023, -024).
+// holds within the budget of bytes and entries fixed at start (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061, -023, -024).
 //
 // Input: byte 0 picks the server (bit 0: bus / device host), the driver ring's size (bits 2:1)
 // and, for the device host, whether the harness first brings it to DRIVER_OK (bit 3) and which
@@ -253,7 +253,7 @@ void fuzz_host(Script& s, uint32_t driver_ring, bool init, bool blk) {
       case 4: {
         const uint8_t kind = s.u8();
         uint32_t n = 0;
-        switch (kind % 8) {
+        switch (kind % 10) {
           case 0: n = vta::encode_u32(x.b, sizeof x.b, x.h(vta::VTA_MSG_SET_DEVICE_STATUS), s.u8()); break;
           case 1: n = vta::encode(x.b, sizeof x.b, x.h(vta::VTA_MSG_GET_CONFIG), vta::config_request{s.u8(), s.u8()}); break;
           case 2: n = vta::encode_u32(x.b, sizeof x.b, x.h(vta::VTA_MSG_GET_DEVICE_FEATURES), s.u8() % 3); break;
@@ -261,9 +261,22 @@ void fuzz_host(Script& s, uint32_t driver_ring, bool init, bool blk) {
           case 4: n = vta::encode(x.b, sizeof x.b, x.h(vta::VTA_MSG_SET_VQUEUE), vta::set_vqueue{s.u8() % 3u, 1u << (s.u8() % 8), 0, 0}); break;
           case 5: n = vta::encode_u32(x.b, sizeof x.b, x.h(vta::VTA_MSG_RESET_VQUEUE), s.u8() % 3); break;
           case 6: n = vta::encode_empty(x.b, sizeof x.b, x.h(vta::VTA_MSG_GET_DEVICE_STATUS)); break;
-          default: n = vta::encode_empty(x.b, sizeof x.b, x.h(vta::VTA_MSG_GET_DEVICE_INFO)); break;
+          case 7: n = vta::encode_empty(x.b, sizeof x.b, x.h(vta::VTA_MSG_GET_DEVICE_INFO)); break;
+          case 8: {
+            // SET_CONFIG of `len` bytes at `offset` in the generation the driver believes in.
+            const vta::config_data cd{s.u8(), s.u8(), s.u8() % 16u};
+            const uint8_t data[16] = {s.u8(), s.u8(), s.u8(), s.u8()};
+            n = vta::encode(x.b, sizeof x.b, x.h(vta::VTA_MSG_SET_CONFIG), cd, data);
+            break;
+          }
+          default: {
+            // SET_DRIVER_FEATURES of two blocks: VERSION_1 and whatever the script offers.
+            const uint32_t words[2] = {s.u32(), s.u32()};
+            n = vta::encode(x.b, sizeof x.b, x.h(vta::VTA_MSG_SET_DRIVER_FEATURES), vta::features_block{0, 2}, words);
+            break;
+          }
         }
-        // A flood of control requests without waiting for the answers (HMX-VTA-011).
+        // A flood of control requests without waiting for the answers (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061).
         const int repeat = kind >> 5;
         for (int i = 0; i <= repeat; ++i) x.send(n);
         break;

@@ -46,6 +46,8 @@ def features(sel): return u8(4) + u8(2) + u8(sel)
 def get_vqueue(q): return u8(4) + u8(3) + u8(q)
 def set_vqueue(q, log2): return u8(4) + u8(4) + u8(q) + u8(log2)
 def reset_vqueue(q): return u8(4) + u8(5) + u8(q)
+def set_config(gen, off, data): return u8(4) + u8(8) + u8(gen) + u8(off) + u8(len(data)) + (data + bytes(4))[:4]
+def set_features(lo, hi): return u8(4) + u8(9) + u32(lo) + u32(hi)
 def input_bytes(n): return u8(6) + u8(n & ~1)
 def resize(n): return u8(6) + u8(n | 1)
 
@@ -70,6 +72,10 @@ seeds = {
     "host_init_by_hand": u8(HOST | RING_64K | NO_INIT) + status(1) + status(3) + features(0) + set_vqueue(0, 3)
                          + set_vqueue(1, 9) + status(0x0B) + get_vqueue(1) + status(0x0F) + avail(1, 3, 5, 0, 0, 5)
                          + drain(),
+    "host_config_reset": u8(HOST | RING_16K | NO_INIT) + status(1) + status(3) + set_features(0x7, 1) + status(0x0B)
+                         + set_vqueue(0, 6) + set_vqueue(1, 6) + status(0x0F) + set_config(0, 8, b"\x01") + get_config(0, 12)
+                         + avail(0, 1, 0, 64) + input_bytes(30) + reset_vqueue(0) + reset_vqueue(1) + set_vqueue(0, 2)
+                         + status(0) + drain() + status(1) + avail(0, 2, 0, 64) + gone() + input_bytes(8),
     "host_blk": u8(HOST | RING_64K | BLK) + blk_avail(1, 0, 1, 0, b"w" * 512) + blk_avail(2, 1, 0, 0, writable=513)
                 + blk_avail(3, 2, 4, 0) + blk_avail(4, 3, 8, 0, writable=21) + blk_avail(5, 4, 0, 1 << 40, writable=513)
                 + blk_avail(6, 5, 1, 127, b"z" * 1024) + blk_avail(7, 6, 99, 0) + drain() + avail(1, 9, 16, 512)

@@ -24,6 +24,10 @@
 //                d1's wildcard ring on aport (more waiters than MAX_PENDING_PER_RING: EBUSY)
 //  12 PARALLEL   u8:rounds (u8 op, u8 aport, u16 len)*8  two threads run the ops as d1 and d2
 //                while this thread destroys and recreates d2 `rounds` times
+//  13 POLICY     u8:kind u16:len bytes[len]           a policy of its own from text (kind even) or
+//                from a compiled table (odd), asked every hook about d1/d2/crowd names
+//  14 ARENA      u8:n (u8 kind, u16 size, u8 align)*n  a monitor's RegionArena: allocate/free;
+//                blocks in the region, aligned, disjoint, and all free coalescing into one
 // An arg is a kind byte then: 0 u8 small | 1 u16 offset into the domain's memory | 2 u64 raw |
 // 3 u8 index into a table of special values.
 //
@@ -39,6 +43,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,6 +53,7 @@
 #include <hmx/abi/hmx.h>
 
 #include "hmx/reference/reference.h"
+#include "hmx/reference/region_arena.h"
 
 using namespace hmx::ref;
 
@@ -92,12 +98,13 @@ class Script {
 
 // What the runs exercised, printed when the fuzzer exits (scripts/test.sh sums them).
 struct Counters {
-  std::atomic<uint64_t> messages_checked{0}, ebusy{0}, eagain{0};
+  std::atomic<uint64_t> messages_checked{0}, ebusy{0}, eagain{0}, budget_stops{0};
   ~Counters() {
-    __builtin_printf("core_fuzz counters: messages_checked=%llu ebusy=%llu eagain=%llu\n",
+    __builtin_printf("core_fuzz counters: messages_checked=%llu ebusy=%llu eagain=%llu budget_stops=%llu\n",
                      static_cast<unsigned long long>(messages_checked.load()),
                      static_cast<unsigned long long>(ebusy.load()),
-                     static_cast<unsigned long long>(eagain.load()));
+                     static_cast<unsigned long long>(eagain.load()),
+                     static_cast<unsigned long long>(budget_stops.load()));
   }
 } counters;
 
@@ -168,6 +175,7 @@ struct World {
   World() {
     for (int d = 0; d < 3; ++d) spawn(d);
   }
+  ~World();
   void spawn(int d) {
     // Guest RAM is allocated once and zeroed per domain life: fresh mappings every run would
     // spend the fuzzer's time in mmap and page faults.
@@ -222,6 +230,8 @@ struct World {
     return pages;
   }
 };
+
+World::~World() { counters.budget_stops.fetch_add(core.stats().budget_stops, std::memory_order_relaxed); }
 
 int dom_of(Script& s) { return s.u8() % 3; }
 
@@ -417,6 +427,64 @@ void step_parallel(World& w, Script& s) {
   t2.join();
 }
 
+// POLICY: the rules a host administrator writes (text) or a monitor loads (a compiled table),
+// never a guest's; fuzzed here too because one corrupt file must not take a monitor down.
+void step_policy(Script& s) {
+  const uint8_t kind = s.u8();
+  std::string bytes(s.u16() % 2048, '\0');
+  for (char& c : bytes) c = static_cast<char>(s.u8());
+  Policy p;
+  uint64_t logged = 0;
+  p.set_log_sink([](void* ctx, std::string_view) { ++*static_cast<uint64_t*>(ctx); }, &logged);
+  p.set_log_rate(kind, 2);
+  std::string error;
+  const bool loaded = (kind & 1) ? p.load_table(std::as_bytes(std::span(bytes.data(), bytes.size())))
+                                 : p.load_text(bytes, &error, "fuzz");
+  if (!loaded && p.rule_count() != 0) violation("a refused policy left rules", static_cast<int64_t>(p.rule_count()));
+  static const PolicySubject subjects[] = {{1, "d1"}, {2, "d2"}, {100, "crowd-1"}, {7, "web-x"}};
+  int denied = 0;
+  for (const auto& a : subjects)
+    for (const auto& b : subjects) {
+      for (const int rc : {p.send(a, b, kind), p.register_single_source(a, b, kind), p.register_any_source(a, kind)}) {
+        if (rc != 0 && rc != -HMX_EACCES && rc != -HMX_EPERM) violation("policy answer outside the defined set", rc);
+        denied += rc != 0;
+      }
+      (void)p.evaluate(PolicyHook::kSend, a.name, b.name);
+    }
+  if (p.denials() != static_cast<uint64_t>(denied)) violation("denials miscounted", static_cast<int64_t>(p.denials()));
+  (void)p.denial_table();
+  p.reset_counters();
+}
+
+// ARENA: the first-fit allocator a bare-metal monitor's Platform serves the core's rings from.
+void step_arena(Script& s) {
+  alignas(4096) static std::byte region[64 * 1024];
+  RegionArena arena(region, sizeof region);
+  const size_t total = arena.bytes_total();
+  std::vector<std::pair<std::byte*, size_t>> live;
+  const int n = s.u8();
+  for (int i = 0; i < n; ++i) {
+    const uint8_t kind = s.u8();
+    const size_t size = s.u16();
+    const size_t align = size_t{1} << (s.u8() % 13);
+    if ((kind & 3) == 0 && !live.empty()) {
+      const size_t k = kind % live.size();
+      arena.deallocate(live[k].first);
+      live.erase(live.begin() + static_cast<long>(k));
+      continue;
+    }
+    auto* p = static_cast<std::byte*>(arena.allocate(size, align));
+    if (p == nullptr) continue;
+    if (p < region || p + size > region + sizeof region) violation("arena block outside the region", size);
+    if (reinterpret_cast<uintptr_t>(p) % align != 0) violation("arena block misaligned", static_cast<int64_t>(align));
+    for (const auto& [q, qn] : live)
+      if (p < q + qn && q < p + size) violation("arena blocks overlap", size);
+    live.emplace_back(p, size);
+  }
+  for (const auto& [q, qn] : live) arena.deallocate(q);
+  if (arena.bytes_free() != total || arena.free_blocks() != 1) violation("arena did not coalesce", arena.free_blocks());
+}
+
 // The state the checks compare against, taken before a step.
 struct Before {
   uint64_t vectors[3][kVcpus];
@@ -453,7 +521,7 @@ void check_interrupts(World& w, const Before& before, int kind, DomainId send_ds
     if (!unmasked_vector_is(before.vectors[d][r.vcpu], r.vector) && !unmasked_vector_is(now, r.vector))
       violation("interrupt with a vector the register never held", r.vector);
     if (kind == 4 && r.dom != send_dst) violation("a send interrupted a domain other than its destination", r.dom);
-    if (kind == 0 || kind == 6) violation("an interrupt without a call", r.dom);
+    if (kind == 0 || kind == 6 || kind >= 13) violation("an interrupt without a call", r.dom);
   }
 }
 
@@ -540,7 +608,7 @@ void check_delivery(const Delivery& d, int64_t rc, DomainId sender, uint32_t typ
 }
 
 void step(World& w, Script& s) {
-  const int kind = s.u8() % 13;
+  const int kind = s.u8() % 15;
   // The caller of the step: its own memory may change anywhere it points the core to.
   int caller = -1;
   DomainId send_dst = 0;
@@ -657,6 +725,12 @@ void step(World& w, Script& s) {
     case 11:
       caller = 0;  // wakes d1's waiters: the crowd's memory is not watched
       step_crowd(w, s);
+      break;
+    case 13:
+      step_policy(s);
+      break;
+    case 14:
+      step_arena(s);
       break;
     default:
       step_parallel(w, s);

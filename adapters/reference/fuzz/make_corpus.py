@@ -37,6 +37,8 @@ def regs(dom, vcpu, vector, page, enable): return u8(8) + u8(dom) + u8(vcpu) + u
 def respawn(): return u8(9)
 def unregister(dom, aport, partner, pad=0): return u8(10) + u8(dom) + u8(aport) + u8(partner) + u8(pad)
 def crowd(aport, length): return u8(11) + u8(aport) + u16(length)
+def policy(kind, text): return u8(13) + u8(kind) + u16(len(text)) + text
+def arena(ops): return u8(14) + u8(len(ops)) + b''.join(u8(k) + u16(n) + u8(a) for k, n, a in ops)
 def parallel(rounds, ops): return u8(12) + u8(rounds) + b''.join(u8(o) + u8(a) + u16(n) for o, a, n in ops)
 def arg_small(v): return u8(0) + u8(v)
 def arg_off(v): return u8(1) + u16(v)
@@ -88,6 +90,20 @@ seeds = {
     'parallel_teardown': register(D1, 1, P_D2, 4032, 8) + register(D2, 1, P_D1, 4032, 9)
                  + parallel(4, [(0, 1, 100), (2, 1, 500), (2, 1, 3000), (1, 1, 0), (3, 0, 0), (0, 2, 7), (2, 2, 40), (1, 2, 0)])
                  + send(D1, P_D2, 1, [(0, 16)]),
+    'policy_text': policy(0, b'rule { action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "d*" destination: "d2" name: "x" }\n'
+                          b'rule { action: DENY hook: SEND source: "crowd-*" destination: "*" }\n'
+                          b'rule { action: ALLOW hook: REGISTER_ANY_SOURCE destination: "web-*" }\n')
+                   + policy(2, b'rule { action: ALLOW hook: REGISTER_ANY_SOURCE source: "d1" destination: "d1" }')
+                   + policy(4, b'rule { action: ALLOW hook: SEND source: "we*b" destination: "*" }')
+                   + policy(1, b'HMXPOLT1' + u32(3) + b'\x01\x01\x01\x00r1\x00d*\x00d2\x00' + b'\x00\x07\x02\x00r2\x00*\x00*\x00'
+                            + b'\x01\x04\x03\x00r3\x00*\x00d1\x00')
+                   + policy(3, b'HMXPOLT1' + u32(1) + b'\x01\x09\x01\x00r\x00a*b\x00d2'),
+    'arena': arena([(1, 100, 4), (1, 4000, 12), (2, 17, 0), (0, 0, 0), (1, 60000, 3), (3, 5000, 6), (4, 0, 0), (1, 1, 1)] * 3),
+    'budget_stop': register(D1, 9, P_D2, 0, 3, 0x20)
+                   + poke(D2, 0x1000, b''.join(struct.pack('<QII', 0x2000 + 0x1000 * i, 0xF000, 0) for i in range(8)))
+                   + poke(D2, 0x1100, struct.pack('<IHHIHH', 0, 0x7FF4, 0, 9, 1, 0))
+                   + batch(D2, 0, [(2, [arg_off(0x1100), arg_off(0x1000), arg_small(8), arg_small(0)])] * 12)
+                   + batch(D2, 1, [(2, [arg_off(0x1100), arg_off(0x1000), arg_small(8), arg_small(0)])] * 3),
     'raw_calls': b''.join(call(D1, v % 3, op, [arg_special(op + v), arg_raw(0x1000 * v), arg_small(v), arg_special(v)])
                           for op in range(8) for v in range(4))
                  + b''.join(call(D2, 0, op, [arg_special(i) for i in range(4)], argo=True) for op in range(8)),
