@@ -2,6 +2,7 @@
 #include "figures.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "hmx/host/key_value.h"
 
@@ -43,6 +44,29 @@ std::vector<guest_figure> median_figures(const std::vector<std::vector<guest_fig
     out.push_back(same[same.size() / 2]);
   }
   return out;
+}
+
+spread spread_of(std::vector<double> values) {
+  spread s;
+  if (values.empty()) return s;
+  std::sort(values.begin(), values.end());
+  s.min = values.front();
+  s.max = values.back();
+  const std::size_t n = values.size();
+  s.median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  return s;
+}
+
+bool meets(double value, const std::string& target) {
+  const std::size_t space = target.find(' ');
+  if (space == std::string::npos) return false;
+  const std::string op = target.substr(0, space);
+  const double bound = std::strtod(target.c_str() + space + 1, nullptr);
+  if (op == "<=") return value <= bound;
+  if (op == ">=") return value >= bound;
+  if (op == "<") return value < bound;
+  if (op == ">") return value > bound;
+  return false;
 }
 
 }  // namespace hmx::kvm::bench

@@ -44,12 +44,25 @@ struct host_figure {
 // Median of each guest figure over several runs (by name; cycles per op).
 std::vector<guest_figure> median_figures(const std::vector<std::vector<guest_figure>>& runs);
 
+// A ratio over the runs: `value` is the median of the per-run ratios, `min` and `max` their range.
 struct ratio {
   std::string name;
   std::string definition;
   double value = 0;
   std::string target;  // e.g. "<= 1.15"
-  bool met = false;
+  bool met = false;    // the median meets the target
+  double min = 0, max = 0;
+  std::size_t runs = 0;
+  std::string note;    // e.g. what stands in for a figure that has no path of its own yet
 };
+
+// Median, min and max of `values` (empty: zeros).
+struct spread {
+  double median = 0, min = 0, max = 0;
+};
+spread spread_of(std::vector<double> values);
+
+// Whether `value` meets a target written as "<= X", ">= X", "< X" or "> X".
+bool meets(double value, const std::string& target);
 
 }  // namespace hmx::kvm::bench

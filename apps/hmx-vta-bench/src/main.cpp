@@ -47,6 +47,8 @@ struct figure {
   std::string op;     // "write", "read"
   uint32_t size = 0;
   std::vector<double> mbps;  // one per run
+  std::vector<double> exits_per_request;  // VM runs, one per run
+  std::vector<double> core_bytes_per_byte;  // virtio-argo VM runs: bytes the core copied per payload byte
   json detail;               // the last run's counters
   double median() const {
     std::vector<double> v = mbps;
@@ -59,7 +61,7 @@ figure& slot(std::vector<figure>& figs, const std::string& where, const std::str
              uint32_t size) {
   for (auto& f : figs)
     if (f.where == where && f.path == path && f.op == op && f.size == size) return f;
-  figs.push_back({where, path, op, size, {}, {}});
+  figs.push_back({where, path, op, size, {}, {}, {}, {}});
   return figs.back();
 }
 
@@ -85,7 +87,7 @@ int main(int argc, char** argv) {
                "(the isolation cost of docs/ARCHITECTURE.md)"};
   std::string json_path, image = HMX_VTA_BENCH_IMAGE, dir = "/dev/shm";
   std::vector<uint32_t> sizes{4096, 65536};
-  uint32_t mib = 32, depth = 8, queues = 1, runs = 3, completion_batch = 0, kick_batch = 1;
+  uint32_t mib = 32, depth = 8, queues = 1, runs = 5, completion_batch = 0, kick_batch = 1;
   std::vector<uint32_t> polls{0, 50};
   double timeout = 180;
   bool pin = false, no_vm = false, no_inproc = false;
@@ -105,7 +107,7 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_option("--kick-batch", kick_batch,
                  "virtio-argo driver: kick coalescing (argo_driver_config::kick_batch; 1: off)");
-  app.add_option("--runs", runs, "runs per figure; the median is reported")->check(CLI::Range(1u, 20u));
+  app.add_option("--runs", runs, "runs per figure; the median is reported, with min and max (default 5)")->check(CLI::Range(1u, 20u));
   app.add_option("--image", image, "the driver image (vta_blk_bench.elf)");
   app.add_option("--dir", dir, "where the scratch backing file goes (default /dev/shm: no writeback noise)")
       ->check(CLI::ExistingDirectory);
@@ -162,12 +164,17 @@ int main(int argc, char** argv) {
                         << r.exit_code << ")\n";
               return 1;
             }
+            double payload = 0;  // both phases of the run
+            for (const guest_result& g : r.results) payload += std::stod(g.at("bytes"));
             for (const guest_result& g : r.results) {
               const double cycles = std::stod(g.at("cycles"));
               const double bytes = std::stod(g.at("bytes"));
               figure& f = slot(figs, where, path, g.at("op"), size);
               f.mbps.push_back(bytes / (cycles / r.tsc_hz) / 1e6);
               const double n = std::stod(g.at("requests"));
+              f.exits_per_request.push_back(
+                  (std::stod(g.at("calls")) + std::stod(g.at("notifies")) + std::stod(g.at("doorbells"))) / n);
+              if (argo && payload > 0) f.core_bytes_per_byte.push_back(double(r.core_bytes) / payload);
               f.detail = {{"requests", n},
                           {"poll_us", poll_us},
                           {"sendv_per_request", std::stod(g.at("sends")) / n},
@@ -232,6 +239,8 @@ int main(int argc, char** argv) {
                               {"size", f.size},
                               {"mbps_median", f.median()},
                               {"mbps_runs", f.mbps},
+                              {"exits_per_request_runs", f.exits_per_request},
+                              {"core_bytes_per_byte_runs", f.core_bytes_per_byte},
                               {"last_run", f.detail}});
   }
   fmt::print("isolation cost = virtio-argo throughput / shared-memory throughput, median of paired runs\n"
@@ -245,6 +254,10 @@ int main(int argc, char** argv) {
     for (uint32_t size : sizes) {
       double argo_bytes_s = 0, shm_bytes_s = 0;  // both phases: harmonic combination
       bool any = false;
+      // Per run: the same bytes per phase, so both phases together is the inverted ratio of the
+      // summed times of the run's own write and read.
+      std::vector<double> argo_time(runs, 0.0), shm_time(runs, 0.0);
+      uint32_t phases = 0;
       for (const std::string op : {"write", "read"}) {
         const figure* a = nullptr;
         const figure* s = nullptr;
@@ -264,6 +277,11 @@ int main(int argc, char** argv) {
         const double ratio = paired.empty() ? 0 : paired[paired.size() / 2];
         argo_bytes_s += 1 / a->median();
         shm_bytes_s += 1 / s->median();
+        ++phases;
+        for (size_t i = 0; i < runs && i < a->mbps.size() && i < s->mbps.size(); ++i) {
+          argo_time[i] += 1 / a->mbps[i];
+          shm_time[i] += 1 / s->mbps[i];
+        }
         fmt::print("  {:<8}{:<9}{:>7} {:<6} {:.3f}   (ratio of medians {:.3f}; paired runs {:.2f}..{:.2f})\n", backend,
                    where, size, op, ratio, a->median() / s->median(), paired.front(), paired.back());
         out["ratios"].push_back({{"backend", backend}, {"where", where}, {"size", size}, {"op", op}, {"argo_over_shm", ratio},
@@ -273,9 +291,28 @@ int main(int argc, char** argv) {
         const double both = shm_bytes_s / argo_bytes_s;  // same bytes per phase: time ratio inverted
         fmt::print("  {:<8}{:<9}{:>7} {:<6} {:.3f}   (write and read together, from the medians)\n", backend, where, size,
                    "both", both);
-        out["ratios"].push_back({{"backend", backend}, {"where", where}, {"size", size}, {"op", "both"}, {"argo_over_shm", both}});
+        std::vector<double> paired;
+        if (phases == 2)
+          for (size_t i = 0; i < runs; ++i)
+            if (argo_time[i] > 0) paired.push_back(shm_time[i] / argo_time[i]);
+        std::sort(paired.begin(), paired.end());
+        out["ratios"].push_back({{"backend", backend}, {"where", where}, {"size", size}, {"op", "both"},
+                                 {"argo_over_shm", both}, {"paired", paired}});
       }
     }
+  }
+  // The counters that explain the ratios, per VM figure over the runs: exits (conduit calls,
+  // notifies alone and doorbells) per request, and for virtio-argo the bytes the reference core
+  // copied per payload byte (message headers included; the device's own file I/O not counted).
+  fmt::print("counters, median [min..max] over the runs:\n");
+  auto spread = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? std::string("-") : fmt::format("{:.3f} [{:.3f}..{:.3f}]", v[v.size() / 2], v.front(), v.back());
+  };
+  for (const figure& f : figs) {
+    if (f.exits_per_request.empty()) continue;
+    fmt::print("  {:<8}{:<9}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}\n", f.where, f.path, f.op, f.size,
+               spread(f.exits_per_request), spread(f.core_bytes_per_byte));
   }
   // Where qsd ran without its shared-memory baseline (--paths argo): what the daemon costs against
   // the built-in device over the same virtio-argo path.

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: Apache-2.0
+# ctest bench.json_shape: hmx-bench (a program, never a timed test) runs once, small, with
+# --virtio-argo, and its JSON carries issue 15's figures under their stable names, each with value,
+# min, max, target and met; no figure's value is asserted.
+#   cmake -DBENCH=hmx-bench -DOUT=FILE -P check_json.cmake
+execute_process(COMMAND ${BENCH} --runs 1 --iterations 200 --virtio-argo --json ${OUT}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 77)
+  message("SKIPPED: ${out}")
+  return()
+endif()
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "hmx-bench exited ${rc}:\n${out}\n${err}")
+endif()
+file(READ ${OUT} json)
+set(problems 0)
+foreach(name ratios.R_copy ratios.async_gain isolation.vm_64k isolation.vm_poll_64k isolation.inproc_64k
+             isolation.inproc_4k virtio.exits_per_request virtio.copies_per_byte)
+  string(REPLACE "." ";" path ${name})
+  foreach(field value min max target met)
+    string(JSON type ERROR_VARIABLE e TYPE "${json}" ${path} ${field})
+    if(e)
+      message("${name}.${field}: missing (${e})")
+      math(EXPR problems "${problems} + 1")
+    elseif(field MATCHES "^(value|min|max)$" AND NOT type STREQUAL "NUMBER")
+      message("${name}.${field}: ${type}, not a number (measured in this run)")
+      math(EXPR problems "${problems} + 1")
+    elseif(field STREQUAL "met" AND NOT type STREQUAL "BOOLEAN")
+      message("${name}.met: ${type}, not a boolean")
+      math(EXPR problems "${problems} + 1")
+    endif()
+  endforeach()
+endforeach()
+string(JSON note ERROR_VARIABLE e GET "${json}" ratios async_gain note)
+if(e OR NOT note MATCHES "batching")
+  message("ratios.async_gain.note does not say that it is the batching gain")
+  math(EXPR problems "${problems} + 1")
+endif()
+if(problems GREATER 0)
+  message(FATAL_ERROR "bench.json_shape: ${problems} problem(s) in ${OUT}")
+endif()
+message(STATUS "bench.json_shape: every stable figure present in ${OUT}")
