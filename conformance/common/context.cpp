@@ -41,11 +41,11 @@ context::context(platform& p, role r) noexcept : p_(p), role_(r) {
 }
 
 bool context::start() noexcept {
-  // hmx::probe_x86 reads CPUID.1:ECX[31] before any hypervisor leaf (HMX-LIB-001).
+  // hmx::probe_x86 reads CPUID.1:ECX[31] before any hypervisor leaf (HMX-LIB-015 HMX-LIB-016).
   probe_ = hmx::probe_x86(*envs_[0]);
   // Without an HMX block, Xen's Argo through Xen's hypercall (spec 3.2): the platform finds Xen
   // (x86: the CPUID leaves above; Arm, where the platform's CPUID reads zeros: the device tree),
-  // installs the hypercall conduit and runs the Argo probe (HMX-LIB-004).
+  // installs the hypercall conduit and runs the Argo probe (HMX-LIB-017 HMX-LIB-018).
   conduit_ok_ = p_.configure(probe_);
   if (!conduit_ok_ || !probe_.present()) return false;
   // Registers as the domain found them, before this suite changes anything (HMX-DOM-004).

@@ -31,7 +31,7 @@ class agent {
       events_ = static_cast<hmx_event_page_t*>(ctx_.pages(1));
       if (events_ != nullptr && !c_.set_event_page(events_).ok()) events_ = nullptr;
     }
-    // With its vector registered the agent sleeps until a message arrives (HMX-EVENT-005).
+    // With its vector registered the agent sleeps until a message arrives (HMX-EVENT-022 HMX-EVENT-023).
     if (ctx_.has_feature(HMX_FEATURE_VECTOR))
       ctx_.plat().idle_by_interrupt(c_.set_vector(0, hmx::vector_reg::unmasked(ctx_.vector(peer::agent_vector))).ok());
     send_buffer_ = static_cast<unsigned char*>(ctx_.pages(kSendBufferBytes / 4096));
@@ -51,7 +51,7 @@ class agent {
     platform& p = ctx_.plat();
     while (!p.stop_requested()) {
       p.poll();
-      // Clear the pending bits before consuming (HMX-EVENT-009): a hypervisor may skip the
+      // Clear the pending bits before consuming (HMX-EVENT-030 HMX-EVENT-031): a hypervisor may skip the
       // interrupt for a bit that is still set (HMX-EVENT-008), and the agent sleeps until one.
       if (events_ != nullptr) (void)hmx::take_ring_pending(events_, [](uint32_t) {});
       unsigned handled = 0;

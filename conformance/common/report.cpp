@@ -55,7 +55,7 @@ void context::line(const char* fmt, ...) noexcept {
 void context::begin_test(const test_case& t) noexcept {
   test_ = &t;
   nreqs_ = 0;
-  cur_req_ = -1;
+  cur_reqs_ = 0;
   checkpoint_ = 0;
   reported_fails_ = 0;
   first_fail_[0] = '\0';
@@ -87,18 +87,36 @@ int context::find_req(const char* id) const noexcept {
   return -1;
 }
 
-void context::req(const char* id) noexcept {
-  if (id == nullptr) {
-    cur_req_ = -1;
-    return;
+// Calls fn(index) for each declared requirement named in `ids` ("HMX-A-001 HMX-A-002": a check
+// may bear on the several conditions one 0.1 requirement bundled); false when one is undeclared.
+template <class Fn>
+bool context::for_each_named(const char* ids, Fn&& fn) noexcept {
+  bool all = true;
+  for (const char* s = ids; *s != '\0';) {
+    while (*s == ' ') ++s;
+    char id[24];
+    unsigned k = 0;
+    for (; *s != '\0' && *s != ' '; ++s)
+      if (k + 1 < sizeof id) id[k++] = *s;
+    id[k] = '\0';
+    if (k == 0) continue;
+    const int i = find_req(id);
+    if (i < 0) {
+      all = false;
+      check(false, "harness: %s is not declared by this test", id);
+      continue;
+    }
+    fn(static_cast<unsigned>(i), id);
   }
-  const int i = find_req(id);
-  if (i < 0) {
-    cur_req_ = -1;
-    check(false, "harness: %s is not declared by this test", id);
-    return;
-  }
-  cur_req_ = i;
+  return all;
+}
+
+void context::req(const char* ids) noexcept {
+  cur_reqs_ = 0;
+  if (ids == nullptr) return;
+  uint32_t mask = 0;
+  for_each_named(ids, [&](unsigned i, const char*) { mask |= uint32_t{1} << i; });
+  cur_reqs_ = mask;
 }
 
 void context::fail_line(int req, const char* msg) noexcept {
@@ -118,9 +136,12 @@ void context::fail_line(int req, const char* msg) noexcept {
 
 bool context::vcheck(bool ok, const char* fmt, va_list ap) noexcept {
   ++checkpoint_;
-  if (cur_req_ >= 0) {
-    ++reqs_[cur_req_].checks;
-    if (!ok) ++reqs_[cur_req_].fails;
+  if (cur_reqs_ != 0) {
+    for (unsigned i = 0; i < nreqs_; ++i) {
+      if ((cur_reqs_ & (uint32_t{1} << i)) == 0) continue;
+      ++reqs_[i].checks;
+      if (!ok) ++reqs_[i].fails;
+    }
   } else {
     for (unsigned i = 0; i < nreqs_; ++i) {
       ++reqs_[i].checks;
@@ -131,7 +152,9 @@ bool context::vcheck(bool ok, const char* fmt, va_list ap) noexcept {
     char msg[200];
     vformat(msg, sizeof msg, fmt, ap);
     if (test_ == nullptr) ++totals_.fail;  // a check outside any test: setup failed
-    fail_line(cur_req_, msg);
+    if (cur_reqs_ == 0) fail_line(-1, msg);
+    for (unsigned i = 0; i < nreqs_; ++i)
+      if ((cur_reqs_ & (uint32_t{1} << i)) != 0) fail_line(static_cast<int>(i), msg);
   }
   return ok;
 }
@@ -194,24 +217,18 @@ void context::skip(const char* fmt, ...) noexcept {
   if (skip_reason_[0] == '\0') copy(skip_reason_, sizeof skip_reason_, msg);
 }
 
-void context::skip_req(const char* id, const char* reason) noexcept {
-  const int i = find_req(id);
-  if (i < 0) {
-    check(false, "harness: %s is not declared by this test", id);
-    return;
-  }
-  reqs_[i].forced = req_outcome::skip;
-  if (skip_reason_[0] == '\0') format(skip_reason_, sizeof skip_reason_, "%s: %s", id, reason);
+void context::skip_req(const char* ids, const char* reason) noexcept {
+  for_each_named(ids, [&](unsigned i, const char* id) {
+    reqs_[i].forced = req_outcome::skip;
+    if (skip_reason_[0] == '\0') format(skip_reason_, sizeof skip_reason_, "%s: %s", id, reason);
+  });
 }
 
-void context::untestable(const char* id, const char* reason) noexcept {
-  const int i = find_req(id);
-  if (i < 0) {
-    check(false, "harness: %s is not declared by this test", id);
-    return;
-  }
-  reqs_[i].forced = req_outcome::untested;
-  if (skip_reason_[0] == '\0') copy(skip_reason_, sizeof skip_reason_, reason);
+void context::untestable(const char* ids, const char* reason) noexcept {
+  for_each_named(ids, [&](unsigned i, const char*) {
+    reqs_[i].forced = req_outcome::untested;
+    if (skip_reason_[0] == '\0') copy(skip_reason_, sizeof skip_reason_, reason);
+  });
 }
 
 bool context::failed() const noexcept {

@@ -21,7 +21,7 @@ void hex12(char* out, const hmx::cpuid_regs& r) {
 }
 
 // The hypervisor's identity (CPUID 0x40000000) and HMX's. Hypervisor leaves are read only when
-// CPUID.1:ECX[31] says a hypervisor is there (HMX-LIB-001).
+// CPUID.1:ECX[31] says a hypervisor is there (HMX-LIB-015 HMX-LIB-016).
 void ident_line(context& ctx, bool present) {
   platform& p = ctx.plat();
   const bool hv = (p.cpuid(0, 1, 0).ecx & hmx::cpuid1_ecx_hypervisor_bit) != 0;

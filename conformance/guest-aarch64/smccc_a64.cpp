@@ -2,7 +2,7 @@
 // The aarch64 platform with HMX's own conduit: SMCCC (spec 3.3 "discovery-arm" and 4.4
 // "mech-arm-smccc", mechanism arm_smccc_hvc), as the HMX EL2 monitor (adapters/arm-smccc) offers
 // it. libhmx's probe finds it first (PSCI_FEATURES, SMCCC_VERSION, HMX's CALL_UID and REVISION,
-// VERSION, FEATURES: HMX-LIB-005); a CALL is HVC #0 with the call block's address in X1.
+// VERSION, FEATURES: HMX-LIB-019 HMX-LIB-020); a CALL is HVC #0 with the call block's address in X1.
 // Xen's Argo (xen_argo_a64.cpp) is the conduit when this probe finds no HMX.
 #include <hmx/conduit/smccc.h>
 #include <hmx/env/identity_cpl0.h>

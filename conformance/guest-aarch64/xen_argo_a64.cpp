@@ -3,7 +3,7 @@
 // number in X16 (spec 3.2 and 4.5, mechanism xen_hypercall; libhmx's env::identity_cpl0, since
 // the images run at EL1 on an identity map). Xen is found by its device tree node
 // (`compatible = "xen,xen"`, which Xen writes for a dom0less domU whose node says
-// `xen,enhanced = "no-xenstore"`), then the Argo probe decides (HMX-LIB-004).
+// `xen,enhanced = "no-xenstore"`), then the Argo probe decides (HMX-LIB-017 HMX-LIB-018).
 //
 // As on x86 (guest/xen_argo.cpp) the tests' call blocks are only the image's way of handing an
 // operation to the platform: op and arguments become the hypercall's as they are (handles are

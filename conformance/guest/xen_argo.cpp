@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The guest platform on Xen: Argo through Xen's hypercall (spec 3.2 and 4.5, mechanism
 // xen_hypercall). The hypercall page is installed through the MSR that CPUID Xen-base+2 names,
-// the Argo probe (HMX-LIB-004) decides, and every operation the tests' clients marshal is made
+// the Argo probe (HMX-LIB-017 HMX-LIB-018) decides, and every operation the tests' clients marshal is made
 // as hypercall 39 at CPL0 through the runtime's gate (Xen answers CPL3 callers with -EPERM).
 //
 // The tests' clients marshal into call blocks (conformance::conduit). On this conduit a call

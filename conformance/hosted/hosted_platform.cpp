@@ -69,7 +69,7 @@ hmx::cpuid_regs hosted_platform::cpuid(unsigned vcpu, uint32_t leaf, uint32_t) {
   return {};
 }
 
-// The MSR block (spec msrs, HMX-MECH-001): CALL is write-only and faults on a block that is
+// The MSR block (spec msrs, HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016): CALL is write-only and faults on a block that is
 // misaligned or not in RAM; VECTOR and EVENT_PAGE fault where set_vector / set_event_page
 // would fail; every other index of the block faults.
 bool hosted_platform::rdmsr(unsigned vcpu, uint32_t index, uint64_t* value) {

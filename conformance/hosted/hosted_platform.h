@@ -3,8 +3,8 @@
 // (adapters/reference, hmx::ref::Core) with ArenaGuestMemory RAM at GPA 0. The tests' conduit is
 // a loopback into Core::call (libhmx's loopback conduit idea, bound per vCPU). CPUID and MSRs are
 // simulated here, the way an x86 adapter such as hmx-kvm presents the core to a guest: the HMX
-// leaf block at the default base and the MSR block with the #GP rules of HMX-MECH-001,
-// HMX-EVENT-001 and HMX-EVENT-003. Other vCPUs are host threads.
+// leaf block at the default base and the MSR block with the #GP rules of HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016,
+// HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013 and HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019. Other vCPUs are host threads.
 #pragma once
 
 #include <atomic>

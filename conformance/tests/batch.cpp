@@ -31,17 +31,20 @@ bool none_run(const hmx_call_block_t* l, uint32_t n) {
 
 }  // namespace
 
-// covers: HMX-BATCH-001 HMX-BATCH-004
-HMX_GUEST_TEST(batch_errors, "HMX-BATCH-001 HMX-BATCH-004") {
+// covers: HMX-BATCH-010 HMX-BATCH-011 HMX-BATCH-012 HMX-BATCH-013 HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018
+HMX_GUEST_TEST(batch_errors, "HMX-BATCH-010 HMX-BATCH-011 HMX-BATCH-012 HMX-BATCH-013 HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018") {
   if (!ctx.has_feature(HMX_FEATURE_BATCH)) return ctx.skip("feature BATCH is not offered");
   hmx_call_block_t* l = list(ctx, HMX_MAX_BATCH_ENTRIES + 2);
   if (l == nullptr) return;
-  ctx.req("HMX-BATCH-001");
+  ctx.req("HMX-BATCH-010");
   ctx.expect_rc(run(ctx, l, HMX_MAX_BATCH_ENTRIES + 1), -HMX_E2BIG, "count MAX_BATCH_ENTRIES + 1");
   ctx.expect_rc(run(ctx, l, 0xffffffffu), -HMX_E2BIG, "count 0xffffffff");
+  ctx.req("HMX-BATCH-011");
   ctx.expect_rc(run(ctx, l, 0), -HMX_EINVAL, "count 0");
+  ctx.req("HMX-BATCH-012");
   ctx.expect_rc(run(ctx, l, 1, 2), -HMX_EINVAL, "flags bit 1");
   ctx.expect_rc(run(ctx, l, 1, 0x80000000u), -HMX_EINVAL, "flags bit 31");
+  ctx.req("HMX-BATCH-013");
   ctx.expect_rc(ctx.call(HMX_OP_BATCH, ctx.gpa(l) + 8, 1, 0), -HMX_EINVAL, "entries 8 bytes off alignment");
   ctx.expect_rc(ctx.call(HMX_OP_BATCH, ctx.plat().non_ram_gpa(), 1, 0), -HMX_EFAULT, "entries not in RAM");
   if (auto* tail = static_cast<hmx_call_block_t*>(ctx.ram_tail(sizeof(hmx_call_block_t)))) {
@@ -49,14 +52,15 @@ HMX_GUEST_TEST(batch_errors, "HMX-BATCH-001 HMX-BATCH-004") {
     tail->op = HMX_OP_NOTIFY;
     ctx.expect_rc(ctx.call(HMX_OP_BATCH, ctx.gpa(tail), 2, 0), -HMX_EFAULT, "a list running past the end of RAM");
   }
-  ctx.req("HMX-BATCH-004");
+  ctx.req("HMX-BATCH-018");
   ctx.check(none_run(l, HMX_MAX_BATCH_ENTRIES + 2), "a batch that failed as a whole ran or wrote an entry");
+  ctx.req("HMX-BATCH-016 HMX-BATCH-017");
   ctx.expect_rc(run(ctx, l, HMX_MAX_BATCH_ENTRIES), HMX_MAX_BATCH_ENTRIES, "count MAX_BATCH_ENTRIES");
   ctx.check(l[HMX_MAX_BATCH_ENTRIES].result == kUnrun, "an entry past count was written");
 }
 
-// covers: HMX-BATCH-003 HMX-BATCH-004 HMX-BATCH-005
-HMX_GUEST_TEST(batch_semantics, "HMX-BATCH-003 HMX-BATCH-004 HMX-BATCH-005") {
+// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018 HMX-BATCH-019 HMX-BATCH-020
+HMX_GUEST_TEST(batch_semantics, "HMX-BATCH-014 HMX-BATCH-015 HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018 HMX-BATCH-019 HMX-BATCH-020") {
   if (!ctx.has_feature(HMX_FEATURE_BATCH)) return ctx.skip("feature BATCH is not offered");
   const uint16_t me = ctx.domid();
   ring* r = ctx.new_ring(0x90001, me, 512);
@@ -66,7 +70,7 @@ HMX_GUEST_TEST(batch_semantics, "HMX-BATCH-003 HMX-BATCH-004 HMX-BATCH-005") {
   for (int i = 0; i < 64; ++i) payload[i] = pattern_byte(5, i);
 
   // In order, each complete before the next: register, send twice, query, unregister.
-  ctx.req("HMX-BATCH-003");
+  ctx.req("HMX-BATCH-014 HMX-BATCH-015");
   const hmx::buffer buf{payload, 20};
   hmx_ring_data_ent_t q{};
   q.ring = hmx::make_addr(0x90001, me);
@@ -100,8 +104,8 @@ HMX_GUEST_TEST(batch_semantics, "HMX-BATCH-003 HMX-BATCH-004 HMX-BATCH-005") {
   ctx.expect_rc(l[1].result, -HMX_EINVAL, "entry with arg4 = 2^32");
   ctx.expect_rc(l[2].result, -HMX_EOPNOTSUPP, "entry with op 999");
 
-  // Only result fields are written (HMX-BATCH-004).
-  ctx.req("HMX-BATCH-004");
+  // Only result fields are written (HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018).
+  ctx.req("HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018");
   hmx_call_block_t* w = list(ctx, 4);
   if (w == nullptr) return;
   for (uint32_t i = 0; i < 4; ++i) w[i].arg[1] = 0;  // notify(0): arg2..4 zero
@@ -116,8 +120,8 @@ HMX_GUEST_TEST(batch_semantics, "HMX-BATCH-003 HMX-BATCH-004 HMX-BATCH-005") {
   ctx.check(only_results, "the batch wrote more than the result fields");
   ctx.check(w[0].result == 0 && w[2].result == 0 && w[3].result == kUnrun, "results of entries 0..2 only");
 
-  // STOP_ON_ERROR (HMX-BATCH-005).
-  ctx.req("HMX-BATCH-005");
+  // STOP_ON_ERROR (HMX-BATCH-019 HMX-BATCH-020).
+  ctx.req("HMX-BATCH-019 HMX-BATCH-020");
   hmx_call_block_t* s = list(ctx, 4);
   if (s == nullptr) return;
   s[1].op = 999;

@@ -16,8 +16,8 @@ constexpr uint32_t kKnownFeatures = HMX_FEATURE_BATCH_BIT | HMX_FEATURE_EVENT_PA
                                     HMX_FEATURE_VECTOR_BIT | HMX_FEATURE_RING_VCPU_BIT |
                                     HMX_FEATURE_NULL_OP_BIT;
 
-// Arm has no CPUID: HMX is found through its SMCCC functions (HMX-DISC-009).
-constexpr const char* kArm = "Arm: no CPUID leaf block; discovery is the SMCCC service (HMX-DISC-009)";
+// Arm has no CPUID: HMX is found through its SMCCC functions (HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020).
+constexpr const char* kArm = "Arm: no CPUID leaf block; discovery is the SMCCC service (HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020)";
 
 // Xen offers Argo without an HMX leaf block: discovery there is the Argo probe (spec 3.2).
 constexpr const char* kNoBlock = "no HMX CPUID leaf block: HMX is reached through Xen's Argo (spec 3.2)";
@@ -79,8 +79,8 @@ HMX_GUEST_TEST(disc_version_leaf, "HMX-DISC-004") {
     ctx.expect_eq(leaf(ctx, HMX_CPUID_LEAF_VERSION, v).ecx, v, "VERSION ECX (vCPU index) on vCPU %u", v);
 }
 
-// covers: HMX-DISC-005
-HMX_GUEST_TEST(disc_mechanisms_leaf, "HMX-DISC-005") {
+// covers: HMX-DISC-010 HMX-DISC-011 HMX-DISC-012
+HMX_GUEST_TEST(disc_mechanisms_leaf, "HMX-DISC-010 HMX-DISC-011 HMX-DISC-012") {
   if (ctx.arm()) return ctx.skip("%s", kArm);
   if (!ctx.probe().hmx_present()) return ctx.skip("%s", kNoBlock);
   const hmx::cpuid_regs r = leaf(ctx, HMX_CPUID_LEAF_MECHANISMS);
@@ -106,12 +106,12 @@ HMX_GUEST_TEST(disc_mechanisms_leaf, "HMX-DISC-005") {
                   (r.ebx & HMX_FEATURE_RING_VCPU_BIT) ? 0 : -HMX_EINVAL, "register_ring with NOTIFY_VCPU, vCPU 0");
 }
 
-// covers: HMX-DISC-006 HMX-DISC-007
-HMX_GUEST_TEST(disc_msr_leaf, "HMX-DISC-006 HMX-DISC-007") {
+// covers: HMX-DISC-013 HMX-DISC-014 HMX-DISC-015 HMX-DISC-016
+HMX_GUEST_TEST(disc_msr_leaf, "HMX-DISC-013 HMX-DISC-014 HMX-DISC-015 HMX-DISC-016") {
   if (ctx.arm()) return ctx.skip("%s", kArm);
   if (!ctx.probe().hmx_present()) return ctx.skip("%s", kNoBlock);
   const hmx::cpuid_regs r = leaf(ctx, HMX_CPUID_LEAF_MSR);
-  ctx.req("HMX-DISC-006");
+  ctx.req("HMX-DISC-013 HMX-DISC-014");
   if (ctx.msr_conduit()) {
     const uint64_t first = r.eax, last = uint64_t{r.eax} + HMX_MSR_COUNT - 1;
     ctx.expect_eq(r.eax % HMX_MSR_ALIGNMENT, 0, "MSR base alignment");
@@ -123,7 +123,7 @@ HMX_GUEST_TEST(disc_msr_leaf, "HMX-DISC-006 HMX-DISC-007") {
     ctx.expect_eq(r.eax, 0, "MSR leaf EAX without x86_msr");
     ctx.expect_eq(r.ebx, 0, "MSR leaf EBX without x86_msr");
   }
-  ctx.req("HMX-DISC-007");
+  ctx.req("HMX-DISC-015 HMX-DISC-016");
   if (ctx.has_mech(HMX_MECH_X86_VMCALL) || ctx.has_mech(HMX_MECH_X86_VMMCALL)) {
     ctx.check(r.ecx != 0, "vmcall/vmmcall offered with hypercall number 0");
     // KVM's own hypercall numbers are small; HMX's must not collide with the host's interface.
@@ -169,12 +169,12 @@ constexpr uint64_t kHmxFunctionCount = 6;
 
 }  // namespace
 
-// covers: HMX-DISC-009
-HMX_GUEST_TEST(disc_arm_smccc, "HMX-DISC-009") {
+// covers: HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020
+HMX_GUEST_TEST(disc_arm_smccc, "HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020") {
   if (!ctx.has_mech(HMX_MECH_ARM_SMCCC_HVC)) return ctx.skip("arm_smccc_hvc is not offered");
   hmx::smccc_regs r;
   if (!smccc_call(ctx, 0, false, 0x80000000u, r))
-    return ctx.untestable("HMX-DISC-009", "this platform cannot issue an SMCCC call");
+    return ctx.untestable("HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020", "this platform cannot issue an SMCCC call");
   const hmx::probe_result& p = ctx.probe();
   for (bool smc : {false, true}) {
     const char* how = smc ? "SMC #0" : "HVC #0";

@@ -24,8 +24,8 @@ HMX_GUEST_TEST(lifecycle_initial_state, "HMX-DOM-004") {
   if (!ctx.msr_conduit()) ctx.info("registers not readable without the MSR conduit");
 }
 
-// covers: HMX-DOM-003
-HMX_GUEST_TEST(lifecycle_domain_ids, "HMX-DOM-003") {
+// covers: HMX-DOM-009 HMX-DOM-010
+HMX_GUEST_TEST(lifecycle_domain_ids, "HMX-DOM-009 HMX-DOM-010") {
   ctx.check(ctx.domid() < HMX_DOMID_SELF_ASSIGNED_LIMIT, "our domain id %#x", ctx.domid());
   if (ctx.peer_id() != no_domain)
     ctx.check(ctx.peer_id() < HMX_DOMID_SELF_ASSIGNED_LIMIT && ctx.peer_id() != ctx.domid(), "peer domain id %#x",
@@ -36,12 +36,12 @@ HMX_GUEST_TEST(lifecycle_domain_ids, "HMX-DOM-003") {
   ctx.info("id reuse after teardown needs domain creation, which a guest cannot do: not tested");
 }
 
-// covers: HMX-DOM-001 HMX-DOM-002
-HMX_GUEST_TEST(teardown_peer_domain, "HMX-DOM-001 HMX-DOM-002") {
-  if (!util::need_peer(ctx, "HMX-DOM-001") | !util::need_peer(ctx, "HMX-DOM-002")) return;
+// covers: HMX-DOM-005 HMX-DOM-006 HMX-DOM-007 HMX-DOM-008
+HMX_GUEST_TEST(teardown_peer_domain, "HMX-DOM-005 HMX-DOM-006 HMX-DOM-007 HMX-DOM-008") {
+  if (!util::need_peer(ctx, "HMX-DOM-005 HMX-DOM-006") | !util::need_peer(ctx, "HMX-DOM-007 HMX-DOM-008")) return;
   if (const char* why = ctx.plat().exit_keeps_domain(); why[0] != '\0') {
-    ctx.untestable("HMX-DOM-001", why);
-    return ctx.untestable("HMX-DOM-002", why);
+    ctx.untestable("HMX-DOM-005 HMX-DOM-006", why);
+    return ctx.untestable("HMX-DOM-007 HMX-DOM-008", why);
   }
   const uint16_t me = ctx.domid(), peer_id = ctx.peer_id();
   // Before: a ring of ours for the peer, a ring of the peer's for us, and a space wait of the
@@ -71,7 +71,7 @@ HMX_GUEST_TEST(teardown_peer_domain, "HMX-DOM-001 HMX-DOM-002") {
       20000);
   if (!ctx.check(gone, "the peer domain still receives 20 s after its exit")) return;
 
-  ctx.req("HMX-DOM-001");
+  ctx.req("HMX-DOM-005 HMX-DOM-006");
   hmx_ring_data_t* rd = static_cast<hmx_ring_data_t*>(ctx.pages(1));
   if (rd == nullptr) return;
   rd->nent = 2;
@@ -83,7 +83,7 @@ HMX_GUEST_TEST(teardown_peer_domain, "HMX-DOM-001 HMX-DOM-002") {
   ctx.expect_eq(rd->data[0].flags, 0, "the destroyed domain's ring for us");
   ctx.expect_eq(rd->data[1].flags, 0, "the destroyed domain's command ring");
 
-  ctx.req("HMX-DOM-002");
+  ctx.req("HMX-DOM-007 HMX-DOM-008");
   ctx.expect_rc(ctx.unregister_ring(mine), -HMX_ENOENT, "our ring with the destroyed partner was removed");
   ctx.expect_rc(ctx.unregister_ring(waited), -HMX_ENOENT, "our waited-on ring with the destroyed partner was removed");
   mine->registered = waited->registered = false;

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// The limits (spec 11-limits; HMX-LIMIT-001, HMX-LIMIT-002) and the ring count rules that
-// depend on them (HMX-RING-004, HMX-RING-009, HMX-EVENT-004).
+// The limits (spec 11-limits; HMX-LIMIT-003 HMX-LIMIT-004, HMX-LIMIT-002) and the ring count rules that
+// depend on them (HMX-RING-004, HMX-RING-035 HMX-RING-036, HMX-EVENT-020 HMX-EVENT-021).
 #include "util.h"
 
 namespace {
 using namespace conformance;
 }  // namespace
 
-// covers: HMX-RING-004 HMX-LIMIT-001 HMX-LIMIT-002 HMX-RING-009 HMX-EVENT-004
-HMX_GUEST_TEST(limits_rings_per_domain, "HMX-RING-004 HMX-LIMIT-001 HMX-LIMIT-002 HMX-RING-009 HMX-EVENT-004") {
+// covers: HMX-RING-004 HMX-LIMIT-003 HMX-LIMIT-004 HMX-LIMIT-002 HMX-RING-035 HMX-RING-036 HMX-EVENT-020 HMX-EVENT-021
+HMX_GUEST_TEST(limits_rings_per_domain, "HMX-RING-004 HMX-LIMIT-003 HMX-LIMIT-004 HMX-LIMIT-002 HMX-RING-035 HMX-RING-036 HMX-EVENT-020 HMX-EVENT-021") {
   const uint16_t me = ctx.domid();
   const unsigned have = ctx.persistent_rings();
   const unsigned room = HMX_MAX_RINGS_PER_DOMAIN - have;
   ring* rings[HMX_MAX_RINGS_PER_DOMAIN] = {};
-  ctx.req("HMX-LIMIT-001");
+  ctx.req("HMX-LIMIT-003 HMX-LIMIT-004");
   unsigned n = 0;
   for (; n < room; ++n) {
     rings[n] = ctx.new_ring(0xc0000 + n, me, 64);
@@ -29,7 +29,7 @@ HMX_GUEST_TEST(limits_rings_per_domain, "HMX-RING-004 HMX-LIMIT-001 HMX-LIMIT-00
   ctx.expect_rc(ctx.send_pattern(me, 0xc0000, 8, 1), 8, "the rings at the limit work");
 
   if (ctx.has_feature(HMX_FEATURE_EVENT_PAGE)) {
-    ctx.req("HMX-EVENT-004");
+    ctx.req("HMX-EVENT-020 HMX-EVENT-021");
     uint64_t seen[2] = {0, 0};
     bool unique = true;
     for (unsigned i = 0; i < n; ++i) {
@@ -38,24 +38,24 @@ HMX_GUEST_TEST(limits_rings_per_domain, "HMX-RING-004 HMX-LIMIT-001 HMX-LIMIT-00
       if (x < HMX_MAX_RINGS_PER_DOMAIN) seen[x / 64] |= uint64_t{1} << (x % 64);
     }
     ctx.check(unique, "event indices of %u rings are not unique in 0..127", n);
-    // Freed on unregister (HMX-RING-009): with every other index taken, a new ring must get
+    // Freed on unregister (HMX-RING-035 HMX-RING-036): with every other index taken, a new ring must get
     // exactly the index just released.
-    ctx.req("HMX-RING-009");
+    ctx.req("HMX-RING-035 HMX-RING-036");
     const uint32_t freed = rings[n / 2]->header()->event_index;
     ctx.expect_rc(ctx.unregister_ring(rings[n / 2]), 0, "unregister one ring");
     extra->header()->event_index = 0xffffffffu;
     ctx.expect_rc(ctx.register_ring(extra), 0, "register a new one in its place");
     ctx.expect_eq(extra->header()->event_index, freed, "event_index of the new ring (the only free one)");
   } else {
-    ctx.req("HMX-RING-009");
+    ctx.req("HMX-RING-035 HMX-RING-036");
     ctx.expect_rc(ctx.unregister_ring(rings[n / 2]), 0, "unregister one ring");
     ctx.expect_rc(ctx.register_ring(extra), 0, "register a new one in its place");
-    ctx.skip_req("HMX-EVENT-004", "feature EVENT_PAGE is not offered");
+    ctx.skip_req("HMX-EVENT-020 HMX-EVENT-021", "feature EVENT_PAGE is not offered");
   }
 }
 
-// covers: HMX-LIMIT-001
-HMX_GUEST_TEST(limits_largest_requests, "HMX-LIMIT-001") {
+// covers: HMX-LIMIT-003 HMX-LIMIT-004
+HMX_GUEST_TEST(limits_largest_requests, "HMX-LIMIT-003 HMX-LIMIT-004") {
   const uint16_t me = ctx.domid();
   // MAX_RING_LEN, when the domain has the memory (16 MiB + a header page).
   if (ctx.pages_left() > hmx::ring_npages(HMX_MAX_RING_LEN) + 64) {

@@ -8,8 +8,8 @@ namespace {
 using namespace conformance;
 }  // namespace
 
-// covers: HMX-MAC-001 HMX-MAC-004
-HMX_GUEST_TEST(mac_register_hooks, "HMX-MAC-001 HMX-MAC-004") {
+// covers: HMX-MAC-001 HMX-MAC-010
+HMX_GUEST_TEST(mac_register_hooks, "HMX-MAC-001 HMX-MAC-010") {
   const uint16_t me = ctx.domid();
   ring* any = ctx.new_ring(0xa0001, HMX_DOMID_ANY, 256);
   if (any == nullptr) return;
@@ -25,8 +25,8 @@ HMX_GUEST_TEST(mac_register_hooks, "HMX-MAC-001 HMX-MAC-004") {
   }
   ring* self = ctx.new_ring(0xa0001, me, 256);
   if (self != nullptr) ctx.expect_rc(ctx.register_ring(self), 0, "partner: ourselves");
-  ctx.req("HMX-MAC-004");
-  if (util::need_peer(ctx, "HMX-MAC-004")) {
+  ctx.req("HMX-MAC-010");
+  if (util::need_peer(ctx, "HMX-MAC-010")) {
     // The peer has a REGISTER_ANY_SOURCE rule: its command ring is a wildcard ring.
     const peer::reply r = ctx.peer()->simple(peer::op_register_ring, 0xa0002, HMX_DOMID_ANY, 256);
     ctx.expect_rc(r.result, 0, "peer: wildcard ring with an allowing rule");
@@ -34,19 +34,20 @@ HMX_GUEST_TEST(mac_register_hooks, "HMX-MAC-001 HMX-MAC-004") {
   }
 }
 
-// covers: HMX-MAC-002 HMX-MAC-003 HMX-MAC-004
-HMX_GUEST_TEST(mac_send_hook, "HMX-MAC-002 HMX-MAC-003 HMX-MAC-004") {
+// covers: HMX-MAC-002 HMX-MAC-008 HMX-MAC-009 HMX-MAC-011
+HMX_GUEST_TEST(mac_send_hook, "HMX-MAC-002 HMX-MAC-008 HMX-MAC-009 HMX-MAC-011") {
   const uint16_t me = ctx.domid();
   ring* self = ctx.make_ring(0xa0010, me, 256);
   if (self == nullptr) return;
-  ctx.req("HMX-MAC-003");
+  ctx.req("HMX-MAC-009");
   ctx.expect_rc(ctx.send_pattern(me, 0xa0010, 8, 1), 8, "within one domain: allowed without a rule");
-  if (!util::need_denied(ctx, "HMX-MAC-002") | !util::need_denied(ctx, "HMX-MAC-003") |
-      !util::need_denied(ctx, "HMX-MAC-004"))
+  if (!util::need_denied(ctx, "HMX-MAC-002") | !util::need_denied(ctx, "HMX-MAC-008") |
+      !util::need_denied(ctx, "HMX-MAC-011"))
     return;
+  ctx.req("HMX-MAC-008");
   ctx.expect_rc(ctx.send_pattern(ctx.denied_id(), 0xa0011, 8, 1), -HMX_EACCES,
                 "to the denied domain, no rule: default deny");
-  ctx.req("HMX-MAC-004");
+  ctx.req("HMX-MAC-011");
   // The denied domain's command ring is a wildcard ring: the send hook still applies.
   ctx.expect_rc(ctx.send_pattern(ctx.denied_id(), peer::cmd_port, 8, 1), -HMX_EACCES,
                 "into the denied domain's wildcard ring");

@@ -18,8 +18,8 @@ bool msr_faults_read(context& ctx, uint32_t index) {
 
 }  // namespace
 
-// covers: HMX-MECH-001
-HMX_GUEST_TEST(mech_msr_call, "HMX-MECH-001") {
+// covers: HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016
+HMX_GUEST_TEST(mech_msr_call, "HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016") {
   if (!ctx.msr_conduit()) return ctx.skip("x86_msr is not offered");
   platform& p = ctx.plat();
   const uint32_t call_msr = ctx.msr(HMX_MSR_CALL);
@@ -138,16 +138,17 @@ HMX_GUEST_TEST(mech_smccc, "HMX-MECH-003") {
               static_cast<unsigned long>(x0));
 }
 
-// covers: HMX-MECH-004
-HMX_GUEST_TEST(mech_xen, "HMX-MECH-004") {
+// covers: HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020
+HMX_GUEST_TEST(mech_xen, "HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020") {
   if (!ctx.xen_argo()) {
     if (!ctx.has_mech(HMX_MECH_XEN_HYPERCALL)) return ctx.skip("xen_hypercall is not offered");
-    return ctx.untestable("HMX-MECH-004", "the tests call through HMX's own conduit, not xen_hypercall");
+    return ctx.untestable("HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020", "the tests call through HMX's own conduit, not xen_hypercall");
   }
   // Hypercall 39 as it is, the result register unread by libhmx (platform::xen_argo_raw).
   platform& p = ctx.plat();
   const uint16_t me = ctx.domid();
   const uint32_t hmx_only[] = {HMX_OP_NULL, HMX_OP_BATCH, HMX_OP_SET_EVENT_PAGE, HMX_OP_SET_VECTOR, 20, 999};
+  ctx.req("HMX-MECH-020");
   for (uint32_t op : hmx_only)
     ctx.expect_eq(static_cast<uint64_t>(p.xen_argo_raw(op, 0, 0, 0, 0)), static_cast<uint64_t>(-HMX_EOPNOTSUPP),
                   "operation %u: result register", op);
@@ -162,12 +163,15 @@ HMX_GUEST_TEST(mech_xen, "HMX-MECH-004") {
   *sa = util::to(me, 0x20101);
   *iov = hmx_iov_t{reinterpret_cast<uintptr_t>(payload), 12, 0};
   const uint64_t sg = reinterpret_cast<uintptr_t>(sa), ig = reinterpret_cast<uintptr_t>(iov);
+  ctx.req("HMX-MECH-017 HMX-MECH-019");
   ctx.expect_eq(static_cast<uint64_t>(p.xen_argo_raw(HMX_OP_SENDV, sg, ig, 1, 0)), 12, "sendv of 12 bytes: result register");
+  ctx.req("HMX-MECH-018");
   const hmx::result<hmx::message_view> m = r->reader.peek();
   if (m.ok() && m->size == 12) m->copy_to(args + 2048);
   ctx.check(m.ok() && m->size == 12 && util::same(args + 2048, payload, 12),
             "the message did not carry the payload the iov handle names");
   // Errors are negative in the whole result register, whichever check finds them.
+  ctx.req("HMX-MECH-019");
   sa->dst = hmx::make_addr(0x20101, absent_domain);
   ctx.expect_eq(static_cast<uint64_t>(p.xen_argo_raw(HMX_OP_SENDV, sg, ig, 1, 0)), static_cast<uint64_t>(-HMX_ESRCH),
                 "sendv to an absent domain: result register");
@@ -176,11 +180,11 @@ HMX_GUEST_TEST(mech_xen, "HMX-MECH-004") {
                 static_cast<uint64_t>(-HMX_ECONNREFUSED), "sendv to an aport without a ring: result register");
 }
 
-// covers: HMX-MECH-005 HMX-SEC-002 HMX-SEC-004
-HMX_GUEST_TEST(mech_call_block_once, "HMX-MECH-005 HMX-SEC-002 HMX-SEC-004") {
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-SEC-002 HMX-SEC-004
+HMX_GUEST_TEST(mech_call_block_once, "HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-SEC-002 HMX-SEC-004") {
   if (!ctx.call_blocks()) return ctx.skip("no call blocks: Xen's hypercall carries its arguments in registers");
   // Only the result field of a block changes.
-  ctx.req("HMX-MECH-005");
+  ctx.req("HMX-MECH-021 HMX-MECH-022 HMX-MECH-023");
   auto* page = static_cast<unsigned char*>(ctx.pages(1));
   if (page == nullptr) return;
   util::fill(page, 0xa5, 4096);

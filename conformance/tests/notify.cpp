@@ -58,8 +58,8 @@ HMX_GUEST_TEST(notify_too_many, "HMX-NOTIFY-002") {
   ctx.expect_rc(notify(ctx, rd), 0, "nent MAX_NOTIFY_COUNT is accepted");
 }
 
-// covers: HMX-NOTIFY-003 HMX-NOTIFY-004 HMX-NOTIFY-005
-HMX_GUEST_TEST(notify_flags, "HMX-NOTIFY-003 HMX-NOTIFY-004 HMX-NOTIFY-005") {
+// covers: HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004 HMX-NOTIFY-009 HMX-NOTIFY-010
+HMX_GUEST_TEST(notify_flags, "HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004 HMX-NOTIFY-009 HMX-NOTIFY-010") {
   const uint16_t me = ctx.domid();
   ring* empty = ctx.make_ring(0x70010, me, 256);
   ring* busy = ctx.make_ring(0x70011, me, 256);
@@ -80,7 +80,7 @@ HMX_GUEST_TEST(notify_flags, "HMX-NOTIFY-003 HMX-NOTIFY-004 HMX-NOTIFY-005") {
   const unsigned char* before = util::snapshot(ctx, rd, 4096);
   ctx.expect_rc(notify(ctx, rd), 0, "notify with 8 entries");
 
-  ctx.req("HMX-NOTIFY-003");
+  ctx.req("HMX-NOTIFY-007 HMX-NOTIFY-008");
   ctx.expect_eq(rd->data[0].flags, 0, "entry 0 (no such domain): flags");
   ctx.expect_eq(rd->data[1].flags, 0, "entry 1 (no ring): flags");
   const uint32_t base = HMX_RING_EXISTS;
@@ -98,7 +98,7 @@ HMX_GUEST_TEST(notify_flags, "HMX-NOTIFY-003 HMX-NOTIFY-004 HMX-NOTIFY-005") {
   ctx.expect_eq(rd->data[5].flags, base, "entry 5 (177 does not fit now: a wait): flags");
   ctx.expect_eq(rd->data[6].flags, base | HMX_RING_EMPTY | HMX_RING_SUFFICIENT, "entry 6 (224 into the empty ring)");
 
-  ctx.req("HMX-NOTIFY-005");
+  ctx.req("HMX-NOTIFY-009 HMX-NOTIFY-010");
   bool only_outputs = util::same(rd, before, sizeof(hmx_ring_data_t));
   for (uint32_t i = 0; i < 8; ++i) {
     const auto* b = reinterpret_cast<const hmx_ring_data_ent_t*>(before + sizeof(hmx_ring_data_t)) + i;

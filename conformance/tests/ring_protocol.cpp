@@ -51,8 +51,8 @@ HMX_GUEST_TEST(ring_selection, "HMX-RING-011 HMX-SEND-010") {
   }
 }
 
-// covers: HMX-RING-012 HMX-SEND-008 HMX-SEND-009
-HMX_GUEST_TEST(ring_message_layout, "HMX-RING-012 HMX-SEND-008 HMX-SEND-009") {
+// covers: HMX-RING-037 HMX-RING-038 HMX-SEND-008 HMX-SEND-009
+HMX_GUEST_TEST(ring_message_layout, "HMX-RING-037 HMX-RING-038 HMX-SEND-008 HMX-SEND-009") {
   const uint16_t me = ctx.domid();
   constexpr uint32_t port = 0x50010, len = 256;
   ring* r = ctx.make_ring(port, me, len);
@@ -88,9 +88,9 @@ HMX_GUEST_TEST(ring_message_layout, "HMX-RING-012 HMX-SEND-008 HMX-SEND-009") {
   ctx.check(r->reader.peek().ok() && r->reader.peek()->size == 0, "a message of 16 bytes");
   util::drain(*r);
 
-  // Offsets and wrapping (HMX-RING-012): tx advances by 16 + roundup(len), modulo len; a payload
+  // Offsets and wrapping (HMX-RING-037 HMX-RING-038): tx advances by 16 + roundup(len), modulo len; a payload
   // reaching len continues at 0.
-  ctx.req("HMX-RING-012");
+  ctx.req("HMX-RING-037 HMX-RING-038");
   tx = r->header()->tx_ptr;
   const uint32_t sizes[] = {96, 80, 0, 64, 100, 1, 31, 150, 16, 200};
   for (uint32_t i = 0; i < sizeof sizes / sizeof sizes[0]; ++i) {

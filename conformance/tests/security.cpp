@@ -20,8 +20,8 @@ bad_ranges bad_for(context& ctx, uint64_t size) {
 
 }  // namespace
 
-// covers: HMX-SEC-001
-HMX_GUEST_TEST(hostile_ranges, "HMX-SEC-001") {
+// covers: HMX-SEC-007 HMX-SEC-008
+HMX_GUEST_TEST(hostile_ranges, "HMX-SEC-007 HMX-SEC-008") {
   const uint16_t me = ctx.domid();
   ring* r = ctx.new_ring(0xd0001, me, 256);
   auto* args = static_cast<unsigned char*>(ctx.pages(1));
@@ -100,12 +100,12 @@ void flip(context&, void* p) {
 }
 }  // namespace
 
-// covers: HMX-SEC-002 HMX-SEC-003 HMX-MECH-005
-HMX_GUEST_TEST(hostile_concurrent_rewrite, "HMX-SEC-002 HMX-SEC-003 HMX-MECH-005") {
+// covers: HMX-SEC-002 HMX-SEC-009 HMX-SEC-010 HMX-MECH-021 HMX-MECH-022 HMX-MECH-023
+HMX_GUEST_TEST(hostile_concurrent_rewrite, "HMX-SEC-002 HMX-SEC-009 HMX-SEC-010 HMX-MECH-021 HMX-MECH-022 HMX-MECH-023") {
   if (ctx.vcpus() < 2) {
     ctx.untestable("HMX-SEC-002", "needs 2 vCPUs");
-    ctx.untestable("HMX-SEC-003", "needs 2 vCPUs");
-    return ctx.untestable("HMX-MECH-005", "needs 2 vCPUs");
+    ctx.untestable("HMX-SEC-009 HMX-SEC-010", "needs 2 vCPUs");
+    return ctx.untestable("HMX-MECH-021 HMX-MECH-022 HMX-MECH-023", "needs 2 vCPUs");
   }
   const uint16_t me = ctx.domid();
   ring* r = ctx.make_ring(0xd0010, me, 65536 - 64);
@@ -143,7 +143,7 @@ HMX_GUEST_TEST(hostile_concurrent_rewrite, "HMX-SEC-002 HMX-SEC-003 HMX-MECH-005
   }
   f.stop = 1;
   ctx.check(ctx.join(1, 5000), "vCPU 1 did not stop");
-  ctx.req("HMX-SEC-003");
+  ctx.req("HMX-SEC-009 HMX-SEC-010");
   ctx.check(other == 0, "%u sendv results were neither 32 nor EINVAL", other);
   ctx.req("HMX-SEC-002");
   bool consistent = true;
@@ -152,10 +152,10 @@ HMX_GUEST_TEST(hostile_concurrent_rewrite, "HMX-SEC-002 HMX-SEC-003 HMX-MECH-005
   ctx.info("%u sent, %u refused, %u flips", sent, refused, static_cast<uint32_t>(f.flips));
 
   // 2. The call block's op flips between notify and an unknown op: notify's 0 or EOPNOTSUPP.
-  ctx.req("HMX-MECH-005");
+  ctx.req("HMX-MECH-021 HMX-MECH-022 HMX-MECH-023");
   if (!ctx.call_blocks()) {
-    ctx.skip_req("HMX-MECH-005", "no call blocks: Xen's hypercall carries its arguments in registers");
-    ctx.req("HMX-SEC-003");
+    ctx.skip_req("HMX-MECH-021 HMX-MECH-022 HMX-MECH-023", "no call blocks: Xen's hypercall carries its arguments in registers");
+    ctx.req("HMX-SEC-009 HMX-SEC-010");
     ctx.expect_rc(ctx.call(HMX_OP_NOTIFY), 0, "the hypervisor still answers");
     return;
   }
@@ -174,12 +174,12 @@ HMX_GUEST_TEST(hostile_concurrent_rewrite, "HMX-SEC-002 HMX-SEC-003 HMX-MECH-005
   f.stop = 1;
   ctx.check(ctx.join(1, 5000), "vCPU 1 did not stop");
   ctx.check(other == 0, "%u results were neither notify's 0 nor EOPNOTSUPP", other);
-  ctx.req("HMX-SEC-003");
+  ctx.req("HMX-SEC-009 HMX-SEC-010");
   ctx.expect_rc(ctx.call(HMX_OP_NOTIFY), 0, "the hypervisor still answers");
 }
 
-// covers: HMX-SEC-003
-HMX_GUEST_TEST(hostile_random_calls, "HMX-SEC-003") {
+// covers: HMX-SEC-009 HMX-SEC-010
+HMX_GUEST_TEST(hostile_random_calls, "HMX-SEC-009 HMX-SEC-010") {
   // A deterministic storm of malformed calls: every result is one the operations' error tables
   // allow, and the hypervisor keeps working. Argument structures are random bytes in a scratch
   // area; GPAs point there, past the end of RAM, at MMIO or nowhere. Frame lists are never

@@ -112,21 +112,21 @@ HMX_GUEST_TEST(sendv_emsgsize, "HMX-SEND-004") {
   ctx.expect_rc(ctx.send_pattern(me, 0x60030, len - 32, 1), len - 32, "payload len - 32 fits an empty ring");
 }
 
-// covers: HMX-SEND-005 HMX-SEND-006 HMX-SEC-006
-HMX_GUEST_TEST(sendv_full_ring, "HMX-SEND-005 HMX-SEND-006 HMX-SEC-006") {
+// covers: HMX-SEND-012 HMX-SEND-013 HMX-SEND-014 HMX-SEND-006 HMX-SEC-006
+HMX_GUEST_TEST(sendv_full_ring, "HMX-SEND-012 HMX-SEND-013 HMX-SEND-014 HMX-SEND-006 HMX-SEC-006") {
   const uint16_t me = ctx.domid();
   ring* r = ctx.make_ring(0x60040, me, 1024);
   if (r == nullptr) return;
   unsigned sent = 0;
   while (sent < 100 && ctx.send_pattern(me, 0x60040, 100, sent) == 100) ++sent;
-  ctx.req("HMX-SEND-005");
+  ctx.req("HMX-SEND-012 HMX-SEND-013 HMX-SEND-014");
   // 16 + 112 = 128 bytes each; the eighth would need 128 < 128 (HMX-RING-013).
   ctx.check(sent == 7, "%u messages of 100 bytes in a 1024-byte ring, want 7", sent);
   const ring_state full = state_of(*r);
   // A full ring: EAGAIN at once, never a suspended vCPU (HMX-SEC-006).
   for (int i = 0; i < 20; ++i) {
     const uint64_t t0 = ctx.plat().now_us();
-    ctx.req("HMX-SEND-005");
+    ctx.req("HMX-SEND-012 HMX-SEND-013 HMX-SEND-014");
     ctx.expect_rc(ctx.send_pattern(me, 0x60040, 100 + i, 50), -HMX_EAGAIN, "sendv into the full ring, try %d", i);
     ctx.req("HMX-SEC-006");
     const uint64_t us = ctx.plat().now_us() - t0;
@@ -136,7 +136,7 @@ HMX_GUEST_TEST(sendv_full_ring, "HMX-SEND-005 HMX-SEND-006 HMX-SEC-006") {
   const ring_state after = state_of(*r);
   ctx.check(after.tx == full.tx && after.sum == full.sum, "EAGAIN changed the ring");
   // The wait was queued: freeing space and calling notify signals us (the wait's observable effect).
-  ctx.req("HMX-SEND-005");
+  ctx.req("HMX-SEND-012 HMX-SEND-013 HMX-SEND-014");
   if (ctx.has_feature(HMX_FEATURE_EVENT_PAGE)) {
     auto* ev = ctx.alloc<hmx_event_page_t>();
     if (ev == nullptr) return;
@@ -169,9 +169,9 @@ void send_many(context& ctx, void* p) {
 }
 }  // namespace
 
-// covers: HMX-SEND-007
-HMX_GUEST_TEST(sendv_concurrent, "HMX-SEND-007") {
-  if (ctx.vcpus() < 2) return ctx.untestable("HMX-SEND-007", "needs 2 vCPUs");
+// covers: HMX-SEND-015 HMX-SEND-016
+HMX_GUEST_TEST(sendv_concurrent, "HMX-SEND-015 HMX-SEND-016") {
+  if (ctx.vcpus() < 2) return ctx.untestable("HMX-SEND-015 HMX-SEND-016", "needs 2 vCPUs");
   const uint16_t me = ctx.domid();
   constexpr uint32_t kCount = 300;
   ring* r = ctx.make_ring(0x60050, me, 65536 - 64);
@@ -257,9 +257,9 @@ uint32_t check_from_peer(context& ctx, ring& r, uint32_t size, uint32_t seed, un
 // Between two domains, both ways: whole messages with their sender's id and bytes (checksums
 // computed on each side), EMSGSIZE and the notify flags of a ring in another domain, and a full
 // ring that its owner drains.
-// covers: HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-003 HMX-NOTIFY-004
-HMX_GUEST_TEST(sendv_between_domains, "HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-003 HMX-NOTIFY-004") {
-  const char* reqs[] = {"HMX-SEND-004", "HMX-SEND-008", "HMX-SEND-009", "HMX-NOTIFY-003", "HMX-NOTIFY-004"};
+// covers: HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004
+HMX_GUEST_TEST(sendv_between_domains, "HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004") {
+  const char* reqs[] = {"HMX-SEND-004", "HMX-SEND-008", "HMX-SEND-009", "HMX-NOTIFY-007 HMX-NOTIFY-008", "HMX-NOTIFY-004"};
   bool have_peer = true;
   for (const char* id : reqs) have_peer &= util::need_peer(ctx, id);
   if (!have_peer) return;
@@ -298,7 +298,7 @@ HMX_GUEST_TEST(sendv_between_domains, "HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HM
   ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, len - 32, 2), len - 32, "%u bytes (the largest) into it", len - 32);
   ctx.expect_eq(ctx.peer()->simple(peer::op_drain, to_peer, me).count, 1, "peer: the largest message arrived");
   constexpr uint32_t flags = HMX_RING_EXISTS | HMX_RING_SUFFICIENT | HMX_RING_EMSGSIZE;
-  ctx.req("HMX-NOTIFY-003");
+  ctx.req("HMX-NOTIFY-007 HMX-NOTIFY-008");
   hmx::result<hmx_ring_data_ent_t> q = ctx.client(0).query(hmx::make_addr(absent_port, peer_id), 16);
   ctx.check(q.ok() && q->flags == 0, "notify: a port of the peer without a ring has flags %#x, want 0",
             q.ok() ? q->flags : 0xffffu);

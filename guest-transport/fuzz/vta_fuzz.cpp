@@ -3,9 +3,9 @@
 // victim, the rest is a list of messages, each a le16 length and that many bytes:
 //   0  the codecs: every message decoded in both roles, with every typed decoder;
 //   1  the device transport: a console device brought to DRIVER_OK, then fed the messages as
-//      if from its driver (HMX-VTA-009, -024);
+//      if from its driver (HMX-VTA-055 HMX-VTA-056, -024);
 //   2  the driver transport: a console driver with receive buffers outstanding, fed the
-//      messages as if from its device; the buffers' neighbours must stay intact (HMX-VTA-008,
+//      messages as if from its device; the buffers' neighbours must stay intact (HMX-VTA-053 HMX-VTA-054,
 //      -029).
 // Built with clang -fsanitize=fuzzer,address,undefined (HMX_BUILD_FUZZERS).
 #include <cstdint>

@@ -4,7 +4,7 @@
 //  - read its identity and the device domain's id from the command line hmx-kvm writes
 //    (`domains=`, `dev=NAME`; adapters/kvm/README.md "Guest command line");
 //  - probe HMX with libhmx through the runtime's privileged CPUID and select the MSR conduit;
-//  - enable the domain's event page and vCPU 0's vector (HMX-EVENT-010: handler first);
+//  - enable the domain's event page and vCPU 0's vector (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029: handler first);
 //  - calibrate the TSC against the LAPIC timer (KVM's counts nanoseconds at divide-by-1) and
 //    start a periodic tick, so every sleep ends within one period: time-outs and a vanished
 //    device are noticed even when no message ever comes (spec "Peer failure and removal").
@@ -151,7 +151,7 @@ inline int setup_hmx(env_t& env, const identity& id, hmx::probe_result& p, hmx_e
 // Positive error code of a result or HMX status, for exit statuses ("exited with status 13").
 inline int exit_code(hmx::virtio_argo::result r) { return -static_cast<int>(r); }
 
-// The driver's side of one connection: the bus, then the device's rings (HMX-VTA-004).
+// The driver's side of one connection: the bus, then the device's rings (HMX-VTA-046 HMX-VTA-047 HMX-VTA-048).
 struct link {
   static constexpr uint32_t kConnectionAport = 0x56544300u;  // + dev_num
 

@@ -55,7 +55,7 @@ int burst(T& t, blk_driver<T>& drv, int n, uint32_t size, uint64_t seed) {
   return good;
 }
 
-// covers: HMX-VTA-021 HMX-VTA-025
+// covers: HMX-VTA-080 HMX-VTA-081 HMX-VTA-082 HMX-VTA-086 HMX-VTA-087
 TEST(Backpressure, InjectedEagainOnBothDirections) {
   blk_fixture f(8 << 20);
   argo_rig rig(*f.dev);
@@ -72,7 +72,7 @@ TEST(Backpressure, InjectedEagainOnBothDirections) {
   EXPECT_EQ(rig.host().stats().protocol_errors, 0u);
 }
 
-// covers: HMX-VTA-021 HMX-VTA-022 HMX-VTA-025
+// covers: HMX-VTA-080 HMX-VTA-081 HMX-VTA-082 HMX-VTA-022 HMX-VTA-086 HMX-VTA-087
 TEST(Backpressure, TinyRingsBothWaysWithoutDeadlock) {
   blk_fixture f(8 << 20);
   rig_options o;
@@ -112,7 +112,7 @@ class counting_device final : public device::virtio_device {
   device::virtio_device& inner_;
 };
 
-// covers: HMX-VTA-023 HMX-VTA-024
+// covers: HMX-VTA-023 HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
 TEST(Backpressure, CreditBoundsWhatTheDeviceHolds) {
   blk_fixture f(8 << 20);
   counting_device dev(*f.dev);

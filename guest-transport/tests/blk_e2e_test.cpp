@@ -24,7 +24,7 @@ class BlkArgo : public ::testing::TestWithParam<bool> {
   }
 };
 
-// covers: HMX-VTA-013 HMX-VTA-018 HMX-VTA-019
+// covers: HMX-VTA-066 HMX-VTA-067 HMX-VTA-076 HMX-VTA-077 HMX-VTA-078 HMX-VTA-079
 TEST_P(BlkArgo, NegotiatesOverMessages) {
   blk_fixture f(4 * kMiB);
   argo_rig rig(*f.dev, opts());
@@ -47,7 +47,7 @@ TEST_P(BlkArgo, NegotiatesOverMessages) {
   EXPECT_EQ(dev & v::RING_LAYOUT_FEATURES, 0u);
 }
 
-// covers: HMX-VTA-026 HMX-VTA-028 HMX-VTA-029 HMX-VTA-038
+// covers: HMX-VTA-026 HMX-VTA-088 HMX-VTA-089 HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093 HMX-VTA-038
 TEST_P(BlkArgo, WritesAndReadsBackSeveralMiBWithChecksums) {
   constexpr uint64_t kDisk = 16 * kMiB;
   constexpr uint32_t kChunk = 256 * 1024;
@@ -86,7 +86,7 @@ TEST_P(BlkArgo, WritesAndReadsBackSeveralMiBWithChecksums) {
   EXPECT_EQ(rig.transport.queue_stats(0).requests, 2 * kBytes / kChunk);
 }
 
-// covers: HMX-VTA-028
+// covers: HMX-VTA-088 HMX-VTA-089
 TEST_P(BlkArgo, GetIdAndFlush) {
   blk_fixture f(kMiB);
   argo_rig rig(*f.dev, opts());
@@ -104,7 +104,7 @@ TEST_P(BlkArgo, GetIdAndFlush) {
   EXPECT_EQ(f.dev->stats().get_ids, 1u);
 }
 
-// covers: HMX-VTA-028 HMX-VTA-036
+// covers: HMX-VTA-088 HMX-VTA-089 HMX-VTA-036
 TEST_P(BlkArgo, InvalidRequestsGetAnErrorStatus) {
   blk_fixture f(kMiB);  // 2048 sectors
   argo_rig rig(*f.dev, opts());
@@ -130,7 +130,7 @@ TEST_P(BlkArgo, InvalidRequestsGetAnErrorStatus) {
   EXPECT_EQ(std::count(buf.begin(), buf.end(), 0), 4096);
 }
 
-// covers: HMX-VTA-028
+// covers: HMX-VTA-088 HMX-VTA-089
 TEST_P(BlkArgo, ReadOnlyDeviceRefusesWrites) {
   blk_fixture f(kMiB, 1, 64, true);
   argo_rig rig(*f.dev, opts());

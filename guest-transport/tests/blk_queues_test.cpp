@@ -74,7 +74,7 @@ bool run_mixed(T& t, blk_driver<T>& drv, uint16_t queues, int depth, int total, 
 
 class BlkQueues : public ::testing::TestWithParam<bool> {};
 
-// covers: HMX-VTA-023 HMX-VTA-026 HMX-VTA-028 HMX-VTA-039
+// covers: HMX-VTA-023 HMX-VTA-026 HMX-VTA-088 HMX-VTA-089 HMX-VTA-094 HMX-VTA-095
 TEST_P(BlkQueues, ConcurrentRequestsOnFourQueues) {
   constexpr uint16_t kQueues = 4;
   constexpr uint64_t kRegion = 2 << 20;

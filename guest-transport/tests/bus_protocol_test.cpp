@@ -13,7 +13,7 @@ message decoded(const uint8_t* b, uint32_t n, role to) {
   return m;
 }
 
-// covers: HMX-VTA-001
+// covers: HMX-VTA-042 HMX-VTA-043
 TEST(BusProtocol, GetDevicesRoundTripAndPaging) {
   uint8_t b[256];
   const message r = decoded(b, encode(b, sizeof b, 5, bus_get_devices{8, 4}), role::device);
@@ -42,7 +42,7 @@ TEST(BusProtocol, GetDevicesRoundTripAndPaging) {
   EXPECT_NE(decode(z, h, got, 4), result::ok);
 }
 
-// covers: HMX-VTA-002 HMX-VTA-004
+// covers: HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048
 TEST(BusProtocol, ConnectExchangesAportsAndMessageSizes) {
   uint8_t b[128];
   const message r = decoded(b, encode(b, sizeof b, 6, bus_connect{3, 0, 0x1000, 65536, 0}), role::device);

@@ -66,7 +66,7 @@ struct Bus : ::testing::Test {
   uint8_t rx[4096];
 };
 
-// covers: HMX-VTA-001 HMX-VTA-005
+// covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-005
 TEST_F(Bus, ListsEveryDeviceAcrossPages) {
   bus_device_entry e[32];
   uint16_t n = 0;
@@ -84,7 +84,7 @@ TEST_F(Bus, ListsEveryDeviceAcrossPages) {
   EXPECT_EQ(client.ping(0xBEEF), result::ok);
 }
 
-// covers: HMX-VTA-002 HMX-VTA-003 HMX-VTA-004
+// covers: HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-044 HMX-VTA-045 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048
 TEST_F(Bus, ConnectGivesAWorkingPairOfRings) {
   bus_connect_result c{};
   const uint32_t driver_max = 8192 - 32;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Configuration space over messages: chunked reads that retry until every chunk saw the same
-// generation, guarded writes, and the initialization rules a driver keeps (HMX-VTA-013, -015,
+// generation, guarded writes, and the initialization rules a driver keeps (HMX-VTA-066 HMX-VTA-067, -015,
 // -016, -037).
 #include <gtest/gtest.h>
 
@@ -37,7 +37,7 @@ class shifting_device final : public device::virtio_device {
   mutable int epoch_ = 0;
 };
 
-// covers: HMX-VTA-015 HMX-VTA-016
+// covers: HMX-VTA-070 HMX-VTA-071 HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075
 TEST(Config, ChunkedReadRetriesUntilConsistent) {
   shifting_device dev(2);
   rig_options o;
@@ -54,7 +54,7 @@ TEST(Config, ChunkedReadRetriesUntilConsistent) {
   EXPECT_EQ(dev.reads_, 2 + 3);
 }
 
-// covers: HMX-VTA-015
+// covers: HMX-VTA-070 HMX-VTA-071
 TEST(Config, EndlesslyChangingConfigGivesUp) {
   shifting_device dev(1000);
   argo_rig rig(dev);
@@ -71,7 +71,7 @@ TEST(Config, EndlesslyChangingConfigGivesUp) {
   EXPECT_EQ(small.transport.read_config(0, cfg.data(), 1024), result::busy);
 }
 
-// covers: HMX-VTA-016
+// covers: HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075
 TEST(Config, WriteWithAStaleGenerationIsRefused) {
   device::console_device con;
   argo_rig rig(con);
@@ -121,7 +121,7 @@ struct legacy_transport {
 };
 static_assert(virtio_transport<legacy_transport>);
 
-// covers: HMX-VTA-037 HMX-VTA-013
+// covers: HMX-VTA-037 HMX-VTA-066 HMX-VTA-067
 TEST(Config, DriverRefusesADeviceWithoutVersion1) {
   legacy_transport t;
   uint64_t f = 0;
@@ -131,7 +131,7 @@ TEST(Config, DriverRefusesADeviceWithoutVersion1) {
   EXPECT_EQ(t.accepted, ~uint64_t{0}) << "no features were accepted";
 }
 
-// covers: HMX-VTA-013 HMX-VTA-012
+// covers: HMX-VTA-066 HMX-VTA-067 HMX-VTA-062 HMX-VTA-063 HMX-VTA-064 HMX-VTA-065
 TEST(Config, InitSequenceOverMessages) {
   device::console_device con;
   argo_rig rig(con);

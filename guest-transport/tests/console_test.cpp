@@ -20,7 +20,7 @@ class Console : public ::testing::TestWithParam<bool> {
   }
 };
 
-// covers: HMX-VTA-026 HMX-VTA-028 HMX-VTA-039
+// covers: HMX-VTA-026 HMX-VTA-088 HMX-VTA-089 HMX-VTA-094 HMX-VTA-095
 TEST_P(Console, EchoThroughHeldReceiveBuffers) {
   device::console_device con;
   argo_rig rig(con, opts());
@@ -42,7 +42,7 @@ TEST_P(Console, EchoThroughHeldReceiveBuffers) {
   EXPECT_EQ(con.output(), msg);
 }
 
-// covers: HMX-VTA-020 HMX-VTA-016
+// covers: HMX-VTA-020 HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075
 TEST_P(Console, SizeChangeRaisesAConfigEvent) {
   device::console_device con;
   argo_rig rig(con, opts());
@@ -62,7 +62,7 @@ TEST_P(Console, SizeChangeRaisesAConfigEvent) {
   EXPECT_NE(gen1, gen0);
 }
 
-// covers: HMX-VTA-016
+// covers: HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075
 TEST_P(Console, EmergencyWriteThroughSetConfig) {
   device::console_device con;
   argo_rig rig(con, opts());

@@ -17,7 +17,7 @@ void write_features(device_core& c, uint64_t f) {
   c.set_feature_words(0, 2, w);
 }
 
-// covers: HMX-VTA-017 HMX-VTA-019
+// covers: HMX-VTA-017 HMX-VTA-078 HMX-VTA-079
 TEST(DeviceCore, OffersVersion1AndNoRingLayoutBits) {
   console_device con;
   device_core core(con, 0, {});
@@ -27,7 +27,7 @@ TEST(DeviceCore, OffersVersion1AndNoRingLayoutBits) {
   EXPECT_EQ(core.feature_word(1), static_cast<uint32_t>(core.offered() >> 32));
 }
 
-// covers: HMX-VTA-012
+// covers: HMX-VTA-062 HMX-VTA-063 HMX-VTA-064 HMX-VTA-065
 TEST(DeviceCore, FeaturesOkNeedsVersion1AndASubset) {
   console_device con;
   device_core core(con, 0, {});
@@ -41,7 +41,7 @@ TEST(DeviceCore, FeaturesOkNeedsVersion1AndASubset) {
   EXPECT_EQ(core.set_status(kAck | kDrv | kFok), kAck | kDrv | kFok);
 }
 
-// covers: HMX-VTA-012 HMX-VTA-014
+// covers: HMX-VTA-062 HMX-VTA-063 HMX-VTA-064 HMX-VTA-065 HMX-VTA-068 HMX-VTA-069
 TEST(DeviceCore, StatusBitsOnlyGrowAndFeaturesFreezeAtFeaturesOk) {
   console_device con;
   device_core core(con, 0, {});
@@ -62,7 +62,7 @@ TEST(DeviceCore, StatusBitsOnlyGrowAndFeaturesFreezeAtFeaturesOk) {
   EXPECT_EQ(core.negotiated(), 0u);
 }
 
-// covers: HMX-VTA-024 HMX-VTA-032
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085 HMX-VTA-032
 TEST(DeviceCore, QueueSetUpRules) {
   console_device con(true, 64);
   device_core core(con, v::bit(v::F_RING_RESET), {8, 4096});
@@ -85,7 +85,7 @@ TEST(DeviceCore, QueueSetUpRules) {
   EXPECT_EQ(core.set_queue(0, 32), 32u);
 }
 
-// covers: HMX-VTA-016 HMX-VTA-020
+// covers: HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075 HMX-VTA-020
 TEST(DeviceCore, ConfigGenerationGuardsWrites) {
   console_device con;
   device_core core(con, 0, {});

@@ -13,7 +13,7 @@ namespace {
 
 namespace v = virtio;
 
-// covers: HMX-VTA-033 HMX-VTA-034
+// covers: HMX-VTA-102 HMX-VTA-103 HMX-VTA-104 HMX-VTA-034
 TEST(Failure, DeviceDiesWhileHoldingRequests) {
   device::console_device con;
   argo_rig rig(con);
@@ -43,7 +43,7 @@ TEST(Failure, DeviceDiesWhileHoldingRequests) {
   EXPECT_EQ(failed, 5);
 }
 
-// covers: HMX-VTA-029 HMX-VTA-033 HMX-VTA-034
+// covers: HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093 HMX-VTA-102 HMX-VTA-103 HMX-VTA-104 HMX-VTA-034
 TEST(Failure, DeviceDiesHalfwayThroughACompletion) {
   blk_fixture f(4 << 20);
   rig_options o;
@@ -85,7 +85,7 @@ TEST(Failure, DeviceDiesHalfwayThroughACompletion) {
   EXPECT_TRUE(std::equal(buf.begin(), buf.begin() + static_cast<long>(written), data.begin()));
 }
 
-// covers: HMX-VTA-033
+// covers: HMX-VTA-102 HMX-VTA-103 HMX-VTA-104
 TEST(Failure, HungDeviceTimesOut) {
   blk_fixture f(1 << 20);
   rig_options o;
@@ -102,7 +102,7 @@ TEST(Failure, HungDeviceTimesOut) {
   EXPECT_EQ(rig.transport.config_generation(gen), result::no_device);
 }
 
-// covers: HMX-VTA-033
+// covers: HMX-VTA-102 HMX-VTA-103 HMX-VTA-104
 TEST(Failure, SilentDeviceWithRequestsInFlightIsProbed) {
   device::console_device con;
   rig_options o;

@@ -13,7 +13,7 @@ namespace v = virtio;
 
 class Fragments : public ::testing::TestWithParam<bool> {};
 
-// covers: HMX-VTA-027 HMX-VTA-028 HMX-VTA-029
+// covers: HMX-VTA-027 HMX-VTA-088 HMX-VTA-089 HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093
 TEST_P(Fragments, OneMiBThroughFourKiBRings) {
   blk_fixture f(4 << 20);
   rig_options o;

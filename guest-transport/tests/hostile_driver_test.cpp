@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A driver that breaks the rules, speaking raw messages to a real device host: the device
 // answers what is well-formed exactly once and in order, drops what is not, and meets every
-// data-path violation with DEVICE_NEEDS_RESET instead of acting on it (HMX-VTA-009, -010,
+// data-path violation with DEVICE_NEEDS_RESET instead of acting on it (HMX-VTA-055 HMX-VTA-056, -010,
 // -024, -028).
 #include <gtest/gtest.h>
 
@@ -95,7 +95,7 @@ struct HostileDriver : ::testing::Test {
   uint32_t token = 0;
 };
 
-// covers: HMX-VTA-010 HMX-VTA-009
+// covers: HMX-VTA-057 HMX-VTA-058 HMX-VTA-055 HMX-VTA-056
 TEST_F(HostileDriver, EachWellFormedRequestGetsOneResponseInOrder) {
   send(make([&](uint8_t* b, uint32_t c) { return encode_empty(b, c, h(VTA_MSG_GET_DEVICE_STATUS, 101)); }));
   send(make([&](uint8_t* b, uint32_t c) { return encode_u32(b, c, h(VTA_MSG_GET_DEVICE_STATUS, 102), 0); }));  // malformed
@@ -115,7 +115,7 @@ TEST_F(HostileDriver, EachWellFormedRequestGetsOneResponseInOrder) {
   EXPECT_EQ(host.stats().dropped_malformed, 2u);
 }
 
-// covers: HMX-VTA-024 HMX-VTA-020
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085 HMX-VTA-020
 TEST_F(HostileDriver, AvailBeforeDriverOkAsksForReset) {
   send(avail(0, 0, 1, 0, 16, 0, 0));
   expect_needs_reset();
@@ -126,7 +126,7 @@ TEST_F(HostileDriver, AvailBeforeDriverOkAsksForReset) {
   EXPECT_FALSE(host.core().needs_reset());
 }
 
-// covers: HMX-VTA-024
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
 TEST_F(HostileDriver, CreditOverrunAsksForReset) {
   init();
   send(avail(0, 0, 1, 0, 16, 0, 0));
@@ -138,7 +138,7 @@ TEST_F(HostileDriver, CreditOverrunAsksForReset) {
   EXPECT_EQ(con.waiting_rx(), 2u) << "the third was not acted on";
 }
 
-// covers: HMX-VTA-024 HMX-VTA-028
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085 HMX-VTA-088 HMX-VTA-089
 TEST_F(HostileDriver, FragmentGapAsksForReset) {
   init();
   send(avail(1, 0, 1, 100, 0, 0, 50));
@@ -147,14 +147,14 @@ TEST_F(HostileDriver, FragmentGapAsksForReset) {
   EXPECT_EQ(con.output(), "") << "the request was never served";
 }
 
-// covers: HMX-VTA-024
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
 TEST_F(HostileDriver, OversizedRequestAsksForReset) {
   init();
   send(avail(1, 0, 1, 4097, 0, 0, 100));
   expect_needs_reset();
 }
 
-// covers: HMX-VTA-024 HMX-VTA-028
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085 HMX-VTA-088 HMX-VTA-089
 TEST_F(HostileDriver, DuplicateHeadAsksForReset) {
   init();
   send(avail(0, 3, 1, 0, 16, 0, 0));
@@ -162,14 +162,14 @@ TEST_F(HostileDriver, DuplicateHeadAsksForReset) {
   expect_needs_reset();
 }
 
-// covers: HMX-VTA-024
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
 TEST_F(HostileDriver, ZeroTagAsksForReset) {
   init();
   send(avail(1, 0, 0, 4, 0, 0, 4));
   expect_needs_reset();
 }
 
-// covers: HMX-VTA-016 HMX-VTA-019
+// covers: HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075 HMX-VTA-078 HMX-VTA-079
 TEST_F(HostileDriver, BadQueueAndConfigRequestsAreRefusedNotObeyed) {
   set_status(v::STATUS_ACKNOWLEDGE);
   set_status(v::STATUS_ACKNOWLEDGE | v::STATUS_DRIVER);

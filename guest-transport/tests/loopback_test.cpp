@@ -15,7 +15,7 @@ result send_bytes(loopback_endpoint& e, std::vector<uint8_t> v) {
   return e.send(&iov, 1);
 }
 
-// covers: HMX-VTA-021
+// covers: HMX-VTA-080 HMX-VTA-081 HMX-VTA-082
 TEST(Loopback, OrderSizeAndSpaceAvailable) {
   loopback_link link(256, 256);
   auto& drv = link.driver();
@@ -40,7 +40,7 @@ TEST(Loopback, OrderSizeAndSpaceAvailable) {
   EXPECT_EQ(dev.receive(buf, sizeof buf).status, result::again);
 }
 
-// covers: HMX-VTA-021
+// covers: HMX-VTA-080 HMX-VTA-081 HMX-VTA-082
 TEST(Loopback, GatherAndTooSmallReceiveBuffer) {
   loopback_link link(4096, 4096);
   uint8_t a[3] = {1, 2, 3}, b[2] = {4, 5};
@@ -56,7 +56,7 @@ TEST(Loopback, GatherAndTooSmallReceiveBuffer) {
   EXPECT_EQ(big[4], 5);
 }
 
-// covers: HMX-VTA-033 HMX-VTA-035
+// covers: HMX-VTA-102 HMX-VTA-103 HMX-VTA-104 HMX-VTA-035
 TEST(Loopback, KilledPeerRefusesAndIsReported) {
   loopback_link link(4096, 4096);
   ASSERT_EQ(send_bytes(link.device(), {9}), result::ok);
@@ -68,7 +68,7 @@ TEST(Loopback, KilledPeerRefusesAndIsReported) {
   EXPECT_EQ(link.driver().wait(1000), result::conn_refused);
 }
 
-// covers: HMX-VTA-021
+// covers: HMX-VTA-080 HMX-VTA-081 HMX-VTA-082
 TEST(Loopback, InjectedEagainStillRaisesSpaceAvailable) {
   loopback_link link(4096, 4096);
   link.driver().inject_eagain(2);

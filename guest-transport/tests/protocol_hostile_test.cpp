@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Hostile decoding: every field from the peer is an attack (HMX-VTA-008, -009). Buffers are
+// Hostile decoding: every field from the peer is an attack (HMX-VTA-053 HMX-VTA-054, -009). Buffers are
 // exact-size heap vectors, so an over-read is an ASan failure in the sanitizer trees.
 #include <gtest/gtest.h>
 
@@ -146,12 +146,12 @@ std::vector<sample> corpus() {
 
 void set_size(bytes& b) { wire::store_le32(b.data() + 12, static_cast<uint32_t>(b.size())); }
 
-// covers: HMX-VTA-008 HMX-VTA-009
+// covers: HMX-VTA-053 HMX-VTA-054 HMX-VTA-055 HMX-VTA-056
 TEST(ProtocolHostile, CorpusDecodes) {
   for (const auto& s : corpus()) EXPECT_EQ(decode_fully(s.b, s.to), result::ok) << int(s.b[2]);
 }
 
-// covers: HMX-VTA-008 HMX-VTA-009
+// covers: HMX-VTA-053 HMX-VTA-054 HMX-VTA-055 HMX-VTA-056
 TEST(ProtocolHostile, TruncatedMessagesAreRejected) {
   for (const auto& s : corpus()) {
     for (size_t n = 0; n < s.b.size(); ++n) {
@@ -167,7 +167,7 @@ TEST(ProtocolHostile, TruncatedMessagesAreRejected) {
   }
 }
 
-// covers: HMX-VTA-008 HMX-VTA-009
+// covers: HMX-VTA-053 HMX-VTA-054 HMX-VTA-055 HMX-VTA-056
 TEST(ProtocolHostile, TrailingBytesAndSizeLiesAreRejected) {
   for (const auto& s : corpus()) {
     bytes longer = s.b;
@@ -183,7 +183,7 @@ TEST(ProtocolHostile, TrailingBytesAndSizeLiesAreRejected) {
   }
 }
 
-// covers: HMX-VTA-008 HMX-VTA-009
+// covers: HMX-VTA-053 HMX-VTA-054 HMX-VTA-055 HMX-VTA-056
 TEST(ProtocolHostile, HeaderFieldsAreChecked) {
   for (const auto& s : corpus()) {
     for (uint8_t version : {0, 2, 0xFF}) {
@@ -210,7 +210,7 @@ TEST(ProtocolHostile, HeaderFieldsAreChecked) {
   }
 }
 
-// covers: HMX-VTA-008 HMX-VTA-009
+// covers: HMX-VTA-053 HMX-VTA-054 HMX-VTA-055 HMX-VTA-056
 TEST(ProtocolHostile, UnknownIdsAreRejected) {
   for (int id = 0; id < 256; ++id) {
     for (uint8_t flags : {0, 1, 2, 3}) {
@@ -230,7 +230,7 @@ TEST(ProtocolHostile, UnknownIdsAreRejected) {
   EXPECT_EQ(transport_class(0x42), msg_class::unknown);  // EVENT_USED without data
 }
 
-// covers: HMX-VTA-008 HMX-VTA-009 HMX-VTA-027
+// covers: HMX-VTA-053 HMX-VTA-054 HMX-VTA-055 HMX-VTA-056 HMX-VTA-027
 TEST(ProtocolHostile, LengthsOffsetsAndCountsAreBounded) {
   uint8_t b[512];
   const msg_header rsp{VTA_FLAG_RESPONSE, VTA_MSG_GET_CONFIG, 1, 1, 0};
@@ -304,7 +304,7 @@ TEST(ProtocolHostile, LengthsOffsetsAndCountsAreBounded) {
   }
 }
 
-// covers: HMX-VTA-008 HMX-VTA-009
+// covers: HMX-VTA-053 HMX-VTA-054 HMX-VTA-055 HMX-VTA-056
 TEST(ProtocolHostile, RandomMutationsNeverEscapeTheBuffer) {
   std::mt19937 rng(1234);
   const auto base = corpus();

@@ -25,7 +25,7 @@ message decoded(const uint8_t* b, uint32_t n, role to) {
   return m;
 }
 
-// covers: HMX-VTA-006 HMX-VTA-007
+// covers: HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052
 TEST(Protocol, HeaderIsLittleEndianAtTheDocumentedOffsets) {
   uint8_t b[64];
   const uint32_t n = encode_u32(b, sizeof b, {VTA_FLAG_RESPONSE, VTA_MSG_SET_DEVICE_STATUS, 0x0102, 0xA1B2C3D4, 0}, 0x0F);
@@ -40,7 +40,7 @@ TEST(Protocol, HeaderIsLittleEndianAtTheDocumentedOffsets) {
   EXPECT_EQ(m.payload_len, 4u);
 }
 
-// covers: HMX-VTA-006 HMX-VTA-007 HMX-VTA-014
+// covers: HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052 HMX-VTA-068 HMX-VTA-069
 TEST(Protocol, DeviceInfoAndFeaturesRoundTrip) {
   uint8_t b[128];
   const device_info d{2, 0x584D48, 64, 36, 4, 0, 0};
@@ -72,7 +72,7 @@ TEST(Protocol, DeviceInfoAndFeaturesRoundTrip) {
   EXPECT_EQ(w[0], 0x12345678u);
 }
 
-// covers: HMX-VTA-015 HMX-VTA-016
+// covers: HMX-VTA-070 HMX-VTA-071 HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075
 TEST(Protocol, ConfigMessagesCarryGenerationOffsetAndData) {
   uint8_t b[256];
   const message r = decoded(b, encode(b, sizeof b, req(VTA_MSG_GET_CONFIG), config_request{8, 4}), role::device);
@@ -108,7 +108,7 @@ TEST(Protocol, ConfigMessagesCarryGenerationOffsetAndData) {
   EXPECT_EQ(p[0], 0x50);
 }
 
-// covers: HMX-VTA-019 HMX-VTA-024
+// covers: HMX-VTA-078 HMX-VTA-079 HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
 TEST(Protocol, VirtqueueMessagesCarrySizesAndCreditsButNoAddresses) {
   uint8_t b[128];
   const message i = decoded(b, encode(b, sizeof b, rsp(VTA_MSG_GET_VQUEUE), vqueue_info{3, 256, 0, 64, 1 << 20, 0}),
@@ -132,7 +132,7 @@ TEST(Protocol, VirtqueueMessagesCarrySizesAndCreditsButNoAddresses) {
   EXPECT_EQ(sr.max_in_flight, 32u);
 }
 
-// covers: HMX-VTA-026 HMX-VTA-028
+// covers: HMX-VTA-026 HMX-VTA-088 HMX-VTA-089
 TEST(Protocol, AvailAndUsedPrefixesFrameTheirData) {
   uint8_t prefix[VTA_AVAIL_PREFIX];
   encode_avail_prefix(prefix, 7, 99, {2, 17, 0, 1000, 512, 200, 0}, 300);
@@ -169,7 +169,7 @@ TEST(Protocol, AvailAndUsedPrefixesFrameTheirData) {
   EXPECT_EQ(d.data_len, 0u);
 }
 
-// covers: HMX-VTA-004
+// covers: HMX-VTA-046 HMX-VTA-047 HMX-VTA-048
 TEST(Protocol, LimitsAndErrorCodesAreHmxs) {
   EXPECT_EQ(VTA_HEADER_SIZE, sizeof(wire_header));
   EXPECT_GE(VTA_MIN_MESSAGE_SIZE, VTA_HEADER_SIZE + sizeof(config_data) + 64);

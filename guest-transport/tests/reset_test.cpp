@@ -13,7 +13,7 @@ namespace {
 
 namespace v = virtio;
 
-// covers: HMX-VTA-030 HMX-VTA-031 HMX-VTA-039
+// covers: HMX-VTA-098 HMX-VTA-099 HMX-VTA-100 HMX-VTA-101 HMX-VTA-094 HMX-VTA-095
 TEST(Reset, RequestsHeldByTheDeviceComeBackAsFailed) {
   device::console_device con;
   argo_rig rig(con);
@@ -47,7 +47,7 @@ TEST(Reset, RequestsHeldByTheDeviceComeBackAsFailed) {
   }));
 }
 
-// covers: HMX-VTA-029 HMX-VTA-030 HMX-VTA-031
+// covers: HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093 HMX-VTA-098 HMX-VTA-099 HMX-VTA-100 HMX-VTA-101
 TEST(Reset, HalfSentCompletionsAreDroppedNotApplied) {
   blk_fixture f(4 << 20);
   rig_options o;
@@ -113,7 +113,7 @@ TEST(Reset, QueueResetReturnsThatQueuesBuffersOnly) {
   }));
 }
 
-// covers: HMX-VTA-031
+// covers: HMX-VTA-100 HMX-VTA-101
 TEST(Reset, WithoutRingResetQueueResetIsRefused) {
   device::console_device con;
   argo_rig rig(con);

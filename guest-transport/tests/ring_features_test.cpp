@@ -11,7 +11,7 @@ namespace {
 
 namespace v = virtio;
 
-// covers: HMX-VTA-018 HMX-VTA-040
+// covers: HMX-VTA-076 HMX-VTA-077 HMX-VTA-040
 TEST(RingFeatures, IndirectDescriptorsCarryManySegments) {
   blk_fixture f(1 << 20);
   argo_rig rig(*f.dev);

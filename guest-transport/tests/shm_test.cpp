@@ -37,7 +37,7 @@ uint64_t workload(T& t, blk_driver<T>& drv, uint64_t seed) {
   return checksum(back.data(), back.size());
 }
 
-// covers: HMX-VTA-019
+// covers: HMX-VTA-078 HMX-VTA-079
 TEST(SharedMemory, BaselineServesTheSameWorkloadWithTheSameDevice) {
   blk_fixture f(8 << 20, 2);
   uint64_t argo_sum = 0, shm_sum = 0;
@@ -93,7 +93,7 @@ TEST(SharedMemory, IndirectAndEventIndexOnTheDeviceSide) {
   EXPECT_EQ(back, data);
 }
 
-// covers: HMX-VTA-039
+// covers: HMX-VTA-094 HMX-VTA-095
 TEST(SharedMemory, ConsoleHeldBuffersAndQueueReset) {
   device::console_device con;
   shm_device_host host(con);

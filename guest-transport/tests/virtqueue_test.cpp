@@ -44,7 +44,7 @@ struct Virtqueue : ::testing::Test {
   uint8_t a[16], b[32], c[8];
 };
 
-// covers: HMX-VTA-041
+// covers: HMX-VTA-096 HMX-VTA-097
 TEST_F(Virtqueue, ChainRoundTrip) {
   const split_virtqueue::buf out[2] = {{a, sizeof a}, {b, sizeof b}};
   const split_virtqueue::buf in[1] = {{c, sizeof c}};
@@ -69,7 +69,7 @@ TEST_F(Virtqueue, ChainRoundTrip) {
   EXPECT_EQ(vq.get_used(len), nullptr);
 }
 
-// covers: HMX-VTA-041
+// covers: HMX-VTA-096 HMX-VTA-097
 TEST_F(Virtqueue, FreeListSurvivesOutOfOrderCompletionAndExhaustion) {
   int tokens[kSize];
   const split_virtqueue::buf one[1] = {{a, 1}};
@@ -124,7 +124,7 @@ TEST_F(Virtqueue, IndirectChainTakesOneDescriptor) {
   EXPECT_EQ(vq.num_free(), kSize - 5);
 }
 
-// covers: HMX-VTA-029
+// covers: HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093
 TEST_F(Virtqueue, UsedIdOfNoOutstandingChainBreaksTheQueue) {
   const split_virtqueue::buf out[1] = {{a, 1}};
   ASSERT_EQ(vq.add(out, 1, nullptr, 0, &a), result::ok);
@@ -136,7 +136,7 @@ TEST_F(Virtqueue, UsedIdOfNoOutstandingChainBreaksTheQueue) {
   EXPECT_EQ(vq.add(out, 1, nullptr, 0, &a), result::io);
 }
 
-// covers: HMX-VTA-031
+// covers: HMX-VTA-100 HMX-VTA-101
 TEST_F(Virtqueue, DetachUnusedReturnsEachOutstandingTokenOnce) {
   int t[3];
   const split_virtqueue::buf out[1] = {{a, 1}};

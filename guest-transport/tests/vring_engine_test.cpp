@@ -34,7 +34,7 @@ struct VringEngine : ::testing::Test {
   uint8_t buf[64];
 };
 
-// covers: HMX-VTA-041
+// covers: HMX-VTA-096 HMX-VTA-097
 TEST_F(VringEngine, LoopsAndBadIndicesAreRejected) {
   engine(false);
   ring.write_desc(0, {addr(buf), 1, v::DESC_F_NEXT, 1});
@@ -47,7 +47,7 @@ TEST_F(VringEngine, LoopsAndBadIndicesAreRejected) {
   EXPECT_EQ(walk(0), result::ok);
 }
 
-// covers: HMX-VTA-041
+// covers: HMX-VTA-096 HMX-VTA-097
 TEST_F(VringEngine, ReadableAfterWritableIsRejected) {
   engine(false);
   ring.write_desc(0, {addr(buf), 1, v::DESC_F_NEXT | v::DESC_F_WRITE, 1});
@@ -55,7 +55,7 @@ TEST_F(VringEngine, ReadableAfterWritableIsRejected) {
   EXPECT_EQ(walk(0), result::protocol);
 }
 
-// covers: HMX-VTA-041
+// covers: HMX-VTA-096 HMX-VTA-097
 TEST_F(VringEngine, IndirectRulesAreEnforced) {
   vring_desc table[3] = {};
   ring.write_desc(0, {addr(table), sizeof table, v::DESC_F_INDIRECT, 0});
@@ -85,7 +85,7 @@ TEST_F(VringEngine, IndirectRulesAreEnforced) {
   EXPECT_EQ(walk(0), result::protocol) << "next beyond the table";
 }
 
-// covers: HMX-VTA-041
+// covers: HMX-VTA-096 HMX-VTA-097
 TEST_F(VringEngine, UnmappedMemoryAndOverflowAreRejected) {
   // An address space that maps only `buf`.
   struct ctx_t {
@@ -116,7 +116,7 @@ TEST_F(VringEngine, UnmappedMemoryAndOverflowAreRejected) {
   EXPECT_EQ(e.measure(0, info), result::protocol) << "readable bytes overflow 32 bits";
 }
 
-// covers: HMX-VTA-041
+// covers: HMX-VTA-096 HMX-VTA-097
 TEST_F(VringEngine, AvailIndexBeyondTheQueueIsRejected) {
   engine(false);
   uint16_t head = 0;

@@ -42,7 +42,7 @@ TEST(MsrConduit, OneWrmsrOfTheCallBlockGpaToBasePlusCall) {
   EXPECT_EQ(c.unregister_ring(1, 1), errc::opnotsupp);
 }
 
-// covers: HMX-EVENT-010
+// covers: HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029
 TEST(MsrConduit, DirectVectorAndEventPageMsrs) {
   test_env t;
   const uint32_t base = HMX_MSR_DEFAULT_BASE;
@@ -105,7 +105,7 @@ TEST(HypercallConduit, RaxIsTheNumberRdiTheCallBlock) {
   EXPECT_EQ(svm.rdi, c2.call_block_gpa());
 }
 
-// covers: HMX-LIB-009
+// covers: HMX-LIB-021 HMX-LIB-022
 TEST(HypercallConduit, RaxCarriesTheConduitStatus) {
   test_env t;
   hc_state vm{.env = &t.env};

@@ -13,7 +13,7 @@ using test::set_hypervisor_bit;
 using test::test_env;
 using test::vendor_leaf;
 
-// covers: HMX-LIB-001 HMX-LIB-006
+// covers: HMX-LIB-015 HMX-LIB-016 HMX-LIB-006
 TEST(CpuidProbe, BareMetalWithoutHypervisorBitIsNotPresentAndScansNothing) {
   test_env t;
   t.env.set_cpuid(0, vendor_leaf("GenuineIntel"));
@@ -292,7 +292,7 @@ int64_t xen_hook(void* ctx, const void* entry, uint64_t cmd, uint64_t a1, uint64
   return s->answer;
 }
 
-// covers: HMX-LIB-004
+// covers: HMX-LIB-017 HMX-LIB-018
 TEST(XenArgoProbe, InvalidRegisterMeansArgoIsThere) {
   test_env t;
   set_hypervisor_bit(t.env, true);
@@ -323,7 +323,7 @@ TEST(XenArgoProbe, InvalidRegisterMeansArgoIsThere) {
   EXPECT_EQ(p.xen.argo_probe_result, -HMX_EINVAL);
 }
 
-// covers: HMX-LIB-004 HMX-LIB-006
+// covers: HMX-LIB-017 HMX-LIB-018 HMX-LIB-006
 TEST(XenArgoProbe, OtherAnswersMeanNoUsableArgo) {
   // -ENODEV, -EPERM, -EACCES: present but not enabled for this domain; -ENOSYS (not built),
   // -EOPNOTSUPP (disabled at boot) and anything else: absent.
@@ -348,7 +348,7 @@ TEST(XenArgoProbe, OtherAnswersMeanNoUsableArgo) {
   }
 }
 
-// covers: HMX-LIB-004
+// covers: HMX-LIB-017 HMX-LIB-018
 TEST(XenArgoProbe, NotAttemptedWhenHmxIsPresentOrWithoutPage) {
   test_env t;
   set_hypervisor_bit(t.env, true);

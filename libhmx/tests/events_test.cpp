@@ -9,7 +9,7 @@
 namespace hmx {
 namespace {
 
-// covers: HMX-EVENT-009
+// covers: HMX-EVENT-030 HMX-EVENT-031
 TEST(Events, TestAndClearRingPending) {
   hmx_event_page_t page{};
   page.ring_pending[0] = 1ull << 5 | 1ull << 63;
@@ -25,7 +25,7 @@ TEST(Events, TestAndClearRingPending) {
   static_assert(event_page_ring_bits == HMX_MAX_RINGS_PER_DOMAIN);
 }
 
-// covers: HMX-EVENT-009
+// covers: HMX-EVENT-030 HMX-EVENT-031
 TEST(Events, TakeRingPendingVisitsEachBitOnce) {
   hmx_event_page_t page{};
   page.ring_pending[0] = 1ull << 1 | 1ull << 40;
@@ -41,7 +41,7 @@ TEST(Events, TakeRingPendingVisitsEachBitOnce) {
 }
 
 // A "hypervisor" thread ORs bits in while the guest clears them: no bit is lost or seen twice.
-// covers: HMX-EVENT-009
+// covers: HMX-EVENT-030 HMX-EVENT-031
 TEST(Events, ConcurrentSetAndClearLosesNothing) {
   hmx_event_page_t page{};
   constexpr int kRounds = 50000;
@@ -65,7 +65,7 @@ TEST(Events, ConcurrentSetAndClearLosesNothing) {
   EXPECT_EQ(taken, kRounds);
 }
 
-// covers: HMX-EVENT-010
+// covers: HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029
 TEST(Events, ClearEventPageZeroesEverything) {
   hmx_event_page_t page;
   std::memset(&page, 0xFF, sizeof page);

@@ -21,7 +21,7 @@ struct marshal_test : ::testing::Test {
   const hmx_call_block_t& last() { return rec.blocks.back(); }
 };
 
-// covers: HMX-LIB-011
+// covers: HMX-LIB-023 HMX-LIB-024 HMX-LIB-025
 TEST_F(marshal_test, CallBlockIsAlignedAndFresh) {
   ASSERT_TRUE(c.init_status().ok());
   EXPECT_TRUE(c.null().ok());
@@ -34,7 +34,7 @@ TEST_F(marshal_test, CallBlockIsAlignedAndFresh) {
   for (uint64_t a : last().arg) EXPECT_EQ(a, 0u);
 }
 
-// covers: HMX-LIB-010 HMX-LIB-011
+// covers: HMX-LIB-010 HMX-LIB-023 HMX-LIB-024 HMX-LIB-025
 TEST_F(marshal_test, RegisterRingComputesNpagesAndGfnList) {
   unsigned char* ring = pages(3);
   ring_registration r;
@@ -59,7 +59,7 @@ TEST_F(marshal_test, RegisterRingComputesNpagesAndGfnList) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(gfns[i], (t.env.to_gpa(ring) >> 12) + i) << i;
 }
 
-// covers: HMX-LIB-014
+// covers: HMX-LIB-030 HMX-LIB-031
 TEST_F(marshal_test, RegisterRingZeroesTheIndicesOfANewRingOnly) {
   unsigned char* ring = pages(1);
   auto* hdr = reinterpret_cast<hmx_ring_t*>(ring);
@@ -137,7 +137,7 @@ TEST_F(marshal_test, RegisterRingLocalChecks) {
   EXPECT_TRUE(rec.blocks.empty());  // none of these trapped
 }
 
-// covers: HMX-LIB-011
+// covers: HMX-LIB-023 HMX-LIB-024 HMX-LIB-025
 TEST_F(marshal_test, UnregisterRing) {
   ASSERT_TRUE(c.unregister_ring(77, HMX_DOMID_ANY).ok());
   EXPECT_EQ(last().op, HMX_OP_UNREGISTER_RING);
@@ -148,7 +148,7 @@ TEST_F(marshal_test, UnregisterRing) {
   EXPECT_EQ(last().arg[1] | last().arg[2] | last().arg[3], 0u);
 }
 
-// covers: HMX-LIB-011
+// covers: HMX-LIB-023 HMX-LIB-024 HMX-LIB-025
 TEST_F(marshal_test, SendvDefaultsToAnySourceAndReturnsBytes) {
   unsigned char* buf = pages(1);
   rec.respond = [](const hmx_call_block_t&) { return 100; };
@@ -171,7 +171,7 @@ TEST_F(marshal_test, SendvDefaultsToAnySourceAndReturnsBytes) {
   EXPECT_EQ(iov->pad, 0u);
 }
 
-// covers: HMX-LIB-011
+// covers: HMX-LIB-023 HMX-LIB-024 HMX-LIB-025
 TEST_F(marshal_test, SendvExplicitSourceAndPadsZeroed) {
   unsigned char* buf = pages(1);
   const hmx_addr_t src{55, 4, 0xBAD}, dst{1, 2, 0xBAD};
@@ -252,7 +252,7 @@ TEST_F(marshal_test, SendvErrorsComeFromTheCallBlock) {
   EXPECT_EQ(r.error(), errc::again);
 }
 
-// covers: HMX-LIB-011
+// covers: HMX-LIB-023 HMX-LIB-024 HMX-LIB-025
 TEST_F(marshal_test, NotifyCopiesEntriesInAndResultsOut) {
   hmx_ring_data_ent_t ents[2] = {};
   ents[0].ring = make_addr(1, 2);
@@ -298,7 +298,7 @@ TEST_F(marshal_test, NotifyListLargerThanScratchIsNomem) {
   EXPECT_TRUE(c.notify(ents.data(), HMX_MAX_NOTIFY_COUNT).ok());  // default scratch holds it
 }
 
-// covers: HMX-EVENT-010
+// covers: HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029
 TEST_F(marshal_test, EventPageAndVector) {
   auto* page = static_cast<hmx_event_page_t*>(t.env.alloc_pages(1));
   page->ring_pending[0] = ~uint64_t{0};  // stale bits
@@ -380,13 +380,13 @@ TEST_F(marshal_test, BatchCapacityAndClear) {
   EXPECT_EQ(b.size(), 1u);
 }
 
-// covers: HMX-LIB-009
+// covers: HMX-LIB-021 HMX-LIB-022
 TEST_F(marshal_test, IgnoredCallIsNotSuccess) {
   rec.write_result = false;  // a hypervisor that drops the call
   EXPECT_EQ(c.null(), errc::nosys);
 }
 
-// covers: HMX-LIB-009
+// covers: HMX-LIB-021 HMX-LIB-022
 TEST_F(marshal_test, ConduitStatusWins) {
   rec.conduit_status = errc::nosys;
   EXPECT_EQ(c.null(), errc::nosys);
@@ -408,7 +408,7 @@ TEST_F(marshal_test, RawCallsPassEverythingThrough) {
   EXPECT_EQ(rec.gpas.back(), kGpaBase + 8);
 }
 
-// covers: HMX-LIB-009 HMX-LIB-010
+// covers: HMX-LIB-021 HMX-LIB-022 HMX-LIB-010
 TEST(MarshalScratch, EnvironmentWithoutPagesMakesEveryOperationNomem) {
   test::host_memory mem(4096);
   env::host e(mem.data(), mem.size(), kGpaBase, 4096);  // no arena pages at all
@@ -423,7 +423,7 @@ TEST(MarshalScratch, EnvironmentWithoutPagesMakesEveryOperationNomem) {
   EXPECT_TRUE(rec.blocks.empty());
 }
 
-// covers: HMX-LIB-011
+// covers: HMX-LIB-023 HMX-LIB-024 HMX-LIB-025
 TEST(MarshalScratch, AllocationsAreAlignedZeroedAndBounded) {
   test_env t;
   scratch s;

@@ -47,7 +47,7 @@ struct hand_ring {
   }
 };
 
-// covers: HMX-LIB-012
+// covers: HMX-LIB-026 HMX-LIB-027
 TEST(RingReader, EmptyRingIsEagain) {
   hand_ring h(256);
   ring_reader r(h.mem.data(), h.len);
@@ -58,7 +58,7 @@ TEST(RingReader, EmptyRingIsEagain) {
   EXPECT_EQ(r.read(b, 4).error(), errc::again);
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReader, ReadsOneMessageAndAdvancesRxBySlots) {
   hand_ring h(256);
   h.put("hello, ring", 0xabcd, 77, 9);
@@ -78,7 +78,7 @@ TEST(RingReader, ReadsOneMessageAndAdvancesRxBySlots) {
   EXPECT_TRUE(r.empty());
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReader, ZeroLengthPayload) {
   hand_ring h(64);
   h.put("");
@@ -87,7 +87,7 @@ TEST(RingReader, ZeroLengthPayload) {
   EXPECT_EQ(h.hdr()->rx_ptr, 16u);
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReader, ForEachConsumesInOrder) {
   hand_ring h(512);
   for (int i = 0; i < 5; ++i) h.put(std::string(static_cast<size_t>(i * 7), 'a' + i), i);
@@ -114,7 +114,7 @@ TEST(RingReader, ForEachHonoursItsLimit) {
   EXPECT_EQ(r.pending_bytes(), 32u);
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReader, PayloadWrapsAtTheEndOfTheRing) {
   hand_ring h(128);
   h.set_ptrs(96, 96);  // header at 96..111, payload from 112 wraps at 128
@@ -132,7 +132,7 @@ TEST(RingReader, PayloadWrapsAtTheEndOfTheRing) {
   EXPECT_EQ(h.hdr()->rx_ptr, 16u);
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReader, HeaderInTheLastSlotPayloadAtZero) {
   hand_ring h(128);
   h.set_ptrs(112, 112);
@@ -146,7 +146,7 @@ TEST(RingReader, HeaderInTheLastSlotPayloadAtZero) {
   EXPECT_EQ(h.hdr()->rx_ptr, 16u);  // (112 + roundup16(14 + 16)) % 128
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReader, RxWrapsToZeroExactly) {
   hand_ring h(64);
   h.set_ptrs(32, 32);
@@ -184,7 +184,7 @@ void set_header_len(hand_ring& h, uint32_t at, uint32_t len) {
   std::memcpy(h.data() + at, &len, 4);
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReaderCorrupt, HeaderLenShorterThanAHeader) {
   for (uint32_t bad : {0u, 1u, 15u}) {
     hand_ring h(128);
@@ -194,7 +194,7 @@ TEST(RingReaderCorrupt, HeaderLenShorterThanAHeader) {
   }
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReaderCorrupt, HeaderLenBeyondWhatTxPublished) {
   hand_ring h(128);
   h.put("abc");  // tx = 32
@@ -202,7 +202,7 @@ TEST(RingReaderCorrupt, HeaderLenBeyondWhatTxPublished) {
   expect_corrupt(h, "len > available");
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReaderCorrupt, HeaderLenLargerThanTheRing) {
   for (uint32_t bad : {129u, 4096u, 0x7FFFFFFFu, 0xFFFFFFF1u, 0xFFFFFFFFu}) {
     hand_ring h(128);
@@ -212,7 +212,7 @@ TEST(RingReaderCorrupt, HeaderLenLargerThanTheRing) {
   }
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReaderCorrupt, TxOutOfRangeOrUnaligned) {
   for (uint32_t tx : {128u, 129u, 0xFFFFFFF0u, 8u, 33u}) {
     hand_ring h(128);
@@ -225,7 +225,7 @@ TEST(RingReaderCorrupt, TxOutOfRangeOrUnaligned) {
   }
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReaderCorrupt, RxBeyondTheRing) {
   for (uint32_t rx : {128u, 4096u, 0xFFFFFFFFu, 4u}) {
     hand_ring h(128);
@@ -261,7 +261,7 @@ TEST(RingReaderCorrupt, InvalidGeometryIsRefused) {
   EXPECT_EQ(none.pending_bytes(), 0u);
 }
 
-// covers: HMX-LIB-013
+// covers: HMX-LIB-028 HMX-LIB-029
 TEST(RingReaderCorrupt, StaleViewIsNotConsumed) {
   hand_ring h(256);
   h.put("one");
@@ -276,7 +276,7 @@ TEST(RingReaderCorrupt, StaleViewIsNotConsumed) {
   EXPECT_EQ(h.read_all(r), "two");
 }
 
-// covers: HMX-LIB-014
+// covers: HMX-LIB-030 HMX-LIB-031
 TEST(RingReader, PrepareZeroesTheHeader) {
   hand_ring h(128);
   std::memset(h.mem.data(), 0xAB, 64);
@@ -289,7 +289,7 @@ TEST(RingReader, PrepareZeroesTheHeader) {
 // A producer thread plays the hypervisor (write, then release tx; never overtake rx, keep a slot
 // free) while the reader consumes with acquire/release: every message arrives intact and in
 // order. Under TSan this also checks the barriers.
-// covers: HMX-LIB-012 HMX-LIB-013
+// covers: HMX-LIB-026 HMX-LIB-027 HMX-LIB-028 HMX-LIB-029
 TEST(RingReader, ConcurrentProducerAndReader) {
   hand_ring h(1024);
   ring_reader r(h.mem.data(), h.len);

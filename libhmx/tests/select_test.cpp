@@ -110,7 +110,7 @@ TEST(SelectConduit, NotificationMechanismsAreNotConduits) {
             conduit_id::none);
 }
 
-// covers: HMX-LIB-006 HMX-LIB-009
+// covers: HMX-LIB-006 HMX-LIB-021 HMX-LIB-022
 TEST(SelectConduit, NothingFoundIsHmxNotPresent) {
   probe_result p;
   p.hmx_status = probe_status::no_hypervisor;

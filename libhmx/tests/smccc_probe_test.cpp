@@ -71,7 +71,7 @@ struct smccc_test : ::testing::Test {
   void SetUp() override { t.env.set_smccc_hook(&fake_el2::hook, &el2); }
 };
 
-// covers: HMX-LIB-005
+// covers: HMX-LIB-019 HMX-LIB-020
 TEST_F(smccc_test, FindsHmxThroughVersionUidAndFeatures) {
   const probe_result p = probe_smccc(t.env);
   ASSERT_TRUE(p.hmx_present()) << describe(p.hmx_status);
@@ -92,7 +92,7 @@ TEST_F(smccc_test, FindsHmxThroughVersionUidAndFeatures) {
   EXPECT_EQ(el2.fns, expect);
 }
 
-// covers: HMX-LIB-005
+// covers: HMX-LIB-019 HMX-LIB-020
 TEST_F(smccc_test, NoSmcccVersionMeansAbsent) {
   el2.smccc_version = kNotSupported;  // SMCCC v1.0 has no SMCCC_VERSION
   const probe_result p = probe_smccc(t.env);
@@ -101,20 +101,20 @@ TEST_F(smccc_test, NoSmcccVersionMeansAbsent) {
   EXPECT_EQ(el2.fns.size(), 2u);
 }
 
-// covers: HMX-LIB-005
+// covers: HMX-LIB-019 HMX-LIB-020
 TEST_F(smccc_test, PsciWithoutSmcccVersionStopsBeforeIt) {
   el2.psci_features_smccc = kNotSupported;  // e.g. PSCI emulated with no EL2 behind it
   EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::smccc_absent);
   EXPECT_EQ(el2.fns, std::vector<uint32_t>{0x8400000Au});
 }
 
-// covers: HMX-LIB-005
+// covers: HMX-LIB-019 HMX-LIB-020
 TEST_F(smccc_test, SmcccOnePointZeroIsTooOld) {
   el2.smccc_version = 0x10000;
   EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::smccc_absent);
 }
 
-// covers: HMX-LIB-005 HMX-LIB-006
+// covers: HMX-LIB-019 HMX-LIB-020 HMX-LIB-006
 TEST_F(smccc_test, AnotherVendorsUidIsNotHmx) {
   // KVM's vendor hypervisor UID (Linux include/linux/arm-smccc.h (KVM vendor hypervisor service)).
   const uint32_t kvm[4] = {0xb66fb428, 0xe911c52e, 0x564bcaa9, 0x743a004d};
@@ -124,7 +124,7 @@ TEST_F(smccc_test, AnotherVendorsUidIsNotHmx) {
   EXPECT_EQ(el2.fns.size(), 3u);  // never calls HMX's other function ids
 }
 
-// covers: HMX-LIB-005
+// covers: HMX-LIB-019 HMX-LIB-020
 TEST_F(smccc_test, OtherServiceRevisionMajorStopsBeforeHmxFunctionIds) {
   el2.revision[0] = HMX_SMCCC_REVISION_MAJOR + 1;
   EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::revision_mismatch);
@@ -134,7 +134,7 @@ TEST_F(smccc_test, OtherServiceRevisionMajorStopsBeforeHmxFunctionIds) {
   EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::revision_mismatch);
 }
 
-// covers: HMX-LIB-005
+// covers: HMX-LIB-019 HMX-LIB-020
 TEST_F(smccc_test, UnknownCallUidIsNotHmx) {
   el2.uid[0] = 0xFFFFFFFF;
   EXPECT_EQ(probe_smccc(t.env).hmx_status, probe_status::uid_mismatch);

@@ -38,7 +38,7 @@ constexpr uint32_t kWindow = 4;          // messages in flight per vCPU (4 x 1.5
 constexpr uint32_t kPortBase = 100;
 constexpr uint32_t kRingBytes = 2 * 4096;
 constexpr uint32_t kRingLen = kRingBytes - HMX_RING_HEADER_SIZE;  // 8128
-constexpr uint8_t kPpi = 20;             // the HMX vector: a PPI (HMX-EVENT-002)
+constexpr uint8_t kPpi = 20;             // the HMX vector: a PPI (HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016)
 constexpr uint32_t kTickUs = 50'000;
 constexpr uint32_t kStallTicks = 20;     // 1 s without progress: is the peer still there?
 constexpr uint32_t kPeerGone = 16;
@@ -171,7 +171,7 @@ void ping_message(cpu_state& st, const hmx::message_view& m) {
   ++st.received;
 }
 
-// Clear this vCPU's ring bit first, then consume the ring until it is empty (HMX-EVENT-009).
+// Clear this vCPU's ring bit first, then consume the ring until it is empty (HMX-EVENT-030 HMX-EVENT-031).
 void drain(cpu_state& st) {
   (void)hmx::test_and_clear_ring_pending(&g_events, hmx::ring_event_index(st.reader.header()));
   const bool ping = same(g_id.role, "ping");
@@ -236,7 +236,7 @@ void run_exchange(uint32_t cpu) {
   st.hmx_vcpu = hmx_vcpu_index();
   if (st.hmx_vcpu != cpu) return fail(11, "VERSION X1 is not this vCPU's index");
   st.reader = hmx::ring_reader(g_rings[cpu], kRingLen);
-  // Handler before unmasking (HMX-EVENT-010), then this vCPU's vector register names the PPI.
+  // Handler before unmasking (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029), then this vCPU's vector register names the PPI.
   hmx_guest::set_vector_handler(kPpi, on_vector);
   hmx_guest::enable_ppi(kPpi);
   if (!client.set_vector(st.hmx_vcpu, hmx::vector_reg::unmasked(kPpi)).ok()) return fail(12, "set_vector refused");
@@ -292,8 +292,8 @@ void run_exchange(uint32_t cpu) {
   st.client = nullptr;
 }
 
-// The SMCCC conduit's and the Arm vector register's own refusals (HMX-MECH-003, HMX-EVENT-002,
-// HMX-EVENT-003). Returns how many checks failed.
+// The SMCCC conduit's and the Arm vector register's own refusals (HMX-MECH-003, HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016,
+// HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019). Returns how many checks failed.
 uint32_t check_conduit_refusals(client_t& client) {
   uint32_t failed = 0;
   auto expect = [&](bool ok, const char* what) {
@@ -403,7 +403,7 @@ int guest_main(const hmx_guest::start_info& si) {
   {
     conduit_t conduit(g_env);
     client_t client(conduit, g_env);
-    memset(&g_events, 0, sizeof g_events);  // zeroed before it is enabled (HMX-EVENT-010)
+    memset(&g_events, 0, sizeof g_events);  // zeroed before it is enabled (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029)
     if (!client.init_status().ok() || !client.set_event_page(&g_events).ok()) {
       printf("%s: set_event_page refused\n", tag);
       return 6;

@@ -122,8 +122,9 @@ bool hmx_service_init(const char* policy_path) {
   for (unsigned i = 0; i < g_monitor.nr_domains; ++i) {
     domain& d = g_monitor.domains[i];
     g_memory[i].d = &d;
-    // Arm vectors are PPIs: an unmasked vector register names 16..31 (HMX-EVENT-002).
-    const int rc = g_core->create_domain(d.id, d.name, g_memory[i], d.nr_vcpus, g_notifier, true, 31);
+    // Arm vectors are PPIs: an unmasked vector register names ARM_PPI_MIN..ARM_PPI_MAX (HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016).
+    const int rc = g_core->create_domain(d.id, d.name, g_memory[i], d.nr_vcpus, g_notifier, true,
+                                         HMX_ARM_PPI_MAX, HMX_ARM_PPI_MIN);
     if (rc != 0) {
       console_printf("hmx-arm-monitor", "setup error: the HMX core refused domain %s (%d)", d.name, rc);
       return false;

@@ -147,7 +147,7 @@ void ping_message(cpu_state& st, const hmx::message_view& m) {
   ++st.received;
 }
 
-// Clear this vCPU's ring bit first, then consume the ring until it is empty (HMX-EVENT-009).
+// Clear this vCPU's ring bit first, then consume the ring until it is empty (HMX-EVENT-030 HMX-EVENT-031).
 void drain(cpu_state& st) {
   (void)hmx::test_and_clear_ring_pending(&g_events, hmx::ring_event_index(st.reader.header()));
   const bool ping = same(g_id.role, "ping");
@@ -228,7 +228,7 @@ void run_exchange(uint32_t cpu) {
     printf("demo: register_ring: %s\n", s.name());
     return fail(13, "register_ring failed");
   }
-  drain(st);  // HMX-EVENT-010: check the ring once after enabling
+  drain(st);  // HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029: check the ring once after enabling
 
   const bool ping = same(g_id.role, "ping");
   uint32_t progress = 0, progress_tick = 0;
@@ -268,7 +268,7 @@ void run_exchange(uint32_t cpu) {
   st.client = nullptr;
 }
 
-// The conduit's own refusals on real KVM (HMX-MECH-001, HMX-EVENT-001/003): each access must raise
+// The conduit's own refusals on real KVM (HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016, HMX-EVENT-001/003): each access must raise
 // #GP, which the runtime's gate reports as a fault. Returns the number of checks that failed.
 uint32_t check_conduit_faults() {
   struct check {
@@ -361,7 +361,7 @@ int guest_main(const hmx_guest::start_info& si) {
     printf("%s: at most %u vCPUs\n", tag, kMaxCpus);
     return 5;
   }
-  // One event page for the domain, through the EVENT_PAGE MSR (zeroed first, HMX-EVENT-010).
+  // One event page for the domain, through the EVENT_PAGE MSR (zeroed first, HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029).
   if (!hmx::x86::write_event_page_msr(g_env, g_probe.msr_base, &g_events).ok() || g_env.take_msr_fault()) {
     printf("%s: EVENT_PAGE MSR refused\n", tag);
     return 6;

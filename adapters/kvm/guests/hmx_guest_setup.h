@@ -71,7 +71,7 @@ inline uint32_t hmx_vcpu_index(const hmx::probe_result& p) {
 }
 
 // Installs `handler` for `vector` on this vCPU, then unmasks the vector through this vCPU's
-// VECTOR MSR (HMX-EVENT-010: handler before unmasking). Returns false if the MSR raised #GP.
+// VECTOR MSR (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029: handler before unmasking). Returns false if the MSR raised #GP.
 inline bool enable_vector(env_t& env, const hmx::probe_result& p, uint8_t vector, hmx_guest::vector_handler handler) {
   hmx_guest::set_vector_handler(vector, handler);
   (void)env.take_msr_fault();

@@ -18,10 +18,10 @@ std::vector<cpuid_leaf> hmx_cpuid_leaves(const hmx_cpuid_params& p, uint32_t vcp
                      (uint32_t{p.domain_id} & HMX_CPUID_VERSION_EBX_DOMAIN_ID_MASK)
                          << HMX_CPUID_VERSION_EBX_DOMAIN_ID_SHIFT,
                      vcpu_index, 0};
-  // HMX-DISC-005: a mechanism or feature bit is set exactly when it is offered.
+  // HMX-DISC-010 HMX-DISC-011 HMX-DISC-012: a mechanism or feature bit is set exactly when it is offered.
   cpuid_leaf mechanisms{p.base + HMX_CPUID_LEAF_MECHANISMS, 0, false, p.mechanisms, p.features,
                         batch ? p.max_batch : 0, 0};
-  // HMX-DISC-006 / HMX-DISC-007.
+  // HMX-DISC-013 HMX-DISC-014 / HMX-DISC-015 HMX-DISC-016.
   cpuid_leaf msr_leaf{p.base + HMX_CPUID_LEAF_MSR, 0, false, msr ? p.msr_base : 0, msr ? p.msr_count : 0,
                       hypercall ? p.hypercall_nr : 0, 0};
   return {identity, version, mechanisms, msr_leaf};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The HMX MSR block (spec 04-mechanisms "x86 MSR conduit"; HMX-MECH-001, HMX-EVENT-001/003).
+// The HMX MSR block (spec 04-mechanisms "x86 MSR conduit"; HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016, HMX-EVENT-001/003).
 #include "hmx/kvm/msr_dispatch.h"
 
 #include <hmx/abi/hmx.h>

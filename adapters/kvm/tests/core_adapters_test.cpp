@@ -9,7 +9,7 @@
 namespace hmx::kvm {
 namespace {
 
-// covers: HMX-SEC-001
+// covers: HMX-SEC-007 HMX-SEC-008
 TEST(CoreGuestMemoryTest, MapsOnlyRangesInsideGuestRam) {
   guest_memory ram(1 << 20);
   core_guest_memory mem(ram);

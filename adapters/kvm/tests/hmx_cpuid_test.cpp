@@ -56,7 +56,7 @@ TEST(HmxCpuidTest, VersionLeafCarriesVersionDomainAndThisVcpu) {
   }
 }
 
-// covers: HMX-DISC-005, HMX-DISC-008
+// covers: HMX-DISC-010 HMX-DISC-011 HMX-DISC-012, HMX-DISC-008
 TEST(HmxCpuidTest, MechanismsLeafOffersMsrAndVectorButNoHypercall) {
   const cpuid_leaf m = leaf(hmx_cpuid_leaves(kvm_params(1), 0), 0x40000f02);
   EXPECT_EQ(m.eax, HMX_MECH_X86_MSR_BIT | HMX_MECH_X86_VECTOR_BIT);
@@ -69,7 +69,7 @@ TEST(HmxCpuidTest, MechanismsLeafOffersMsrAndVectorButNoHypercall) {
   EXPECT_EQ(leaf(hmx_cpuid_leaves(no_batch, 0), 0x40000f02).ecx, 0u);  // max batch only with BATCH
 }
 
-// covers: HMX-DISC-006, HMX-DISC-007
+// covers: HMX-DISC-013 HMX-DISC-014, HMX-DISC-015 HMX-DISC-016
 TEST(HmxCpuidTest, MsrLeafGivesTheBlockAndNoHypercallNumber) {
   const cpuid_leaf m = leaf(hmx_cpuid_leaves(kvm_params(1), 0), 0x40000f03);
   EXPECT_EQ(m.eax, 0x484d5800u);

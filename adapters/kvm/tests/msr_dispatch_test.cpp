@@ -67,7 +67,7 @@ class MsrDispatchTest : public testing::Test {
   msr_access last;
 };
 
-// covers: HMX-MECH-001
+// covers: HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016
 TEST_F(MsrDispatchTest, CallWriteRunsExactlyOneCallOnTheCallersVcpu) {
   core.call_result = -HMX_EINVAL;  // an operation's error is the block's business, not a #GP
   EXPECT_EQ(access(HMX_MSR_CALL, true, 0x2000, 1), msr_outcome::done);
@@ -80,7 +80,7 @@ TEST_F(MsrDispatchTest, CallWriteRunsExactlyOneCallOnTheCallersVcpu) {
   EXPECT_EQ(core.calls.size(), 2u);
 }
 
-// covers: HMX-MECH-001
+// covers: HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016
 TEST_F(MsrDispatchTest, UnusableCallBlockRaisesGpAndRunsNothing) {
   for (uint64_t gpa : {uint64_t{0x2008}, uint64_t{0x2001}, uint64_t{1 << 20}, uint64_t{(1 << 20) - 32},
                        ~uint64_t{0} - 15, uint64_t{0xfee00000}}) {
@@ -89,7 +89,7 @@ TEST_F(MsrDispatchTest, UnusableCallBlockRaisesGpAndRunsNothing) {
   EXPECT_TRUE(core.calls.empty());
 }
 
-// covers: HMX-MECH-001
+// covers: HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016
 TEST_F(MsrDispatchTest, ReadingCallAndTouchingReservedIndicesRaiseGp) {
   EXPECT_EQ(access(HMX_MSR_CALL, false), msr_outcome::gp);
   for (uint32_t offset = 3; offset < HMX_MSR_COUNT; ++offset) {
@@ -106,7 +106,7 @@ TEST_F(MsrDispatchTest, IndicesOutsideTheBlockAreNotHmx) {
   EXPECT_EQ(dispatch_hmx_msr(core, {kBase, kAllFeatures}, 7, ram, last), msr_outcome::not_hmx);
 }
 
-// covers: HMX-EVENT-001
+// covers: HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013
 TEST_F(MsrDispatchTest, VectorIsPerVcpuAndInvalidValuesRaiseGp) {
   EXPECT_EQ(access(HMX_MSR_VECTOR, false, 0, 1), msr_outcome::done);
   EXPECT_EQ(last.value, HMX_MSR_VECTOR_RESET);
@@ -121,7 +121,7 @@ TEST_F(MsrDispatchTest, VectorIsPerVcpuAndInvalidValuesRaiseGp) {
   EXPECT_EQ(core.vector[1], 0x40u);
 }
 
-// covers: HMX-EVENT-003
+// covers: HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019
 TEST_F(MsrDispatchTest, EventPageIsPerDomainAndInvalidValuesRaiseGp) {
   EXPECT_EQ(access(HMX_MSR_EVENT_PAGE, true, 0x5001, 1), msr_outcome::done);
   EXPECT_EQ(core.event_page, 0x5001u);
@@ -132,7 +132,7 @@ TEST_F(MsrDispatchTest, EventPageIsPerDomainAndInvalidValuesRaiseGp) {
   EXPECT_EQ(core.event_page, 0x5001u);
 }
 
-// covers: HMX-MECH-001
+// covers: HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016
 TEST_F(MsrDispatchTest, RegistersOfFeaturesNotOfferedRaiseGp) {
   EXPECT_EQ(access(HMX_MSR_VECTOR, false, 0, 0, kAllFeatures & ~HMX_FEATURE_VECTOR_BIT), msr_outcome::gp);
   EXPECT_EQ(access(HMX_MSR_EVENT_PAGE, true, 0, 0, kAllFeatures & ~HMX_FEATURE_EVENT_PAGE_BIT), msr_outcome::gp);

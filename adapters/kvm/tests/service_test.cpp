@@ -32,7 +32,7 @@ run_result run_demo(hmx_service& svc, std::vector<std::string> specs, std::ostri
 
 const std::string kDemo = HMX_GUEST_DIR "/demo.elf";
 
-// covers: HMX-DISC-004, HMX-MECH-001, HMX-MAC-002, HMX-MAC-005, HMX-DOM-001, HMX-EVENT-005
+// covers: HMX-DISC-004, HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016, HMX-MAC-002, HMX-MAC-005, HMX-DOM-005 HMX-DOM-006, HMX-EVENT-022 HMX-EVENT-023
 TEST(HmxServiceVmTest, TwoDomainsExchangeAThirdIsDeniedAndAllAreTornDown) {
   std::ostringstream text;
   console log(text, text);
@@ -60,12 +60,12 @@ TEST(HmxServiceVmTest, TwoDomainsExchangeAThirdIsDeniedAndAllAreTornDown) {
   EXPECT_GE(svc.find("ping")->calls.load(), 400u);
   EXPECT_EQ(svc.find("ping")->refused.load(), 0u);
   // The intruder's conduit checks: every unusable call block, RDMSR of CALL, invalid register value
-  // and reserved index raised #GP on real KVM (HMX-MECH-001, HMX-EVENT-001/003).
+  // and reserved index raised #GP on real KVM (HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016, HMX-EVENT-001/003).
   EXPECT_NE(r.text.find("[intruder] demo: intruder: conduit checks: 9 of 9 refusals raised #GP"), std::string::npos);
   EXPECT_EQ(svc.find("intruder")->refused.load(), 9u);
 }
 
-// covers: HMX-DOM-001, HMX-DOM-002
+// covers: HMX-DOM-005 HMX-DOM-006, HMX-DOM-007 HMX-DOM-008
 TEST(HmxServiceVmTest, ACrashedDomainVanishesForItsPeer) {
   std::ostringstream text;
   console log(text, text);

@@ -7,7 +7,7 @@
 namespace hmx::ref {
 
 int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags, uint64_t arg4) {
-  // Rows of the spec's batch error table (HMX-MECH-008, HMX-BATCH-001).
+  // Rows of the spec's batch error table (HMX-MECH-008, HMX-BATCH-010 HMX-BATCH-011 HMX-BATCH-012 HMX-BATCH-013).
   Domain& self = ctx.caller;
   if (arg4 != 0) return err(HMX_EINVAL);                                       // 1.
   if (!self.enabled) return err(HMX_ENODEV);                                   // 2.
@@ -32,7 +32,7 @@ int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags
   int64_t ran = 0;
   for (uint64_t i = 0; i < count; ++i) {
     // Each entry as if issued alone through the same conduit; a nested batch gets EINVAL
-    // (HMX-BATCH-003). Only its result field is written (HMX-BATCH-004).
+    // (HMX-BATCH-014 HMX-BATCH-015). Only its result field is written (HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018).
     // Every entry but the first is subject to the call's byte budget (HMX-BATCH-007, HMX-BATCH-008).
     inner.budget_applies = i > 0;
     const int64_t r = run_block(inner, list[i], /*in_batch=*/true);
@@ -45,7 +45,7 @@ int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags
     }
     self.mem.write(result_gpa(i), r);
     ++ran;
-    if (r < 0 && (flags & HMX_BATCH_FLAG_STOP_ON_ERROR) != 0) break;  // HMX-BATCH-005
+    if (r < 0 && (flags & HMX_BATCH_FLAG_STOP_ON_ERROR) != 0) break;  // HMX-BATCH-019 HMX-BATCH-020
   }
   ctx.copied = inner.copied;
   flush_deferred(ctx.core, deferred);

@@ -45,7 +45,7 @@ int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_
   if (!fits_u32(arg[2]) || !fits_u32(arg[3])) return err(HMX_EINVAL);
   const bool hmx_op = op == HMX_OP_NULL || op == HMX_OP_BATCH || op == HMX_OP_SET_EVENT_PAGE ||
                       op == HMX_OP_SET_VECTOR;
-  // HMX additions exist only behind call blocks (HMX-MECH-004); features are all offered.
+  // HMX additions exist only behind call blocks (HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020); features are all offered.
   if (hmx_op && argo_conduit) return err(HMX_EOPNOTSUPP);
   switch (op) {
     case HMX_OP_REGISTER_RING:
@@ -60,7 +60,7 @@ int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_
       // Works whether or not HMX is enabled for the caller (HMX-MECH-011).
       return (arg[0] | arg[1] | arg[2] | arg[3]) != 0 ? err(HMX_EINVAL) : 0;
     case HMX_OP_BATCH:
-      // A batch never nests: bounded work per exit (HMX-BATCH-003).
+      // A batch never nests: bounded work per exit (HMX-BATCH-014 HMX-BATCH-015).
       if (in_batch) return err(HMX_EINVAL);
       ctx.core.stats.batches.fetch_add(1, std::memory_order_relaxed);
       return op_batch(ctx, arg[0], arg[1], arg[2], arg[3]);

@@ -23,9 +23,9 @@ constexpr uint64_t ring_key(uint32_t aport, DomainId partner) {
 
 struct Domain {
   Domain(DomainId domain_id, GuestMemory& memory, uint32_t nvcpus, Notifier& notify, bool hmx_enabled,
-         uint8_t max_vector)
+         uint8_t min_vector, uint8_t max_vector)
       : id(domain_id), mem(memory), notifier(notify), vcpus(nvcpus), enabled(hmx_enabled),
-        vector_max(max_vector) {}
+        vector_min(min_vector), vector_max(max_vector) {}
 
   // The parts that allocate (create_domain answers ENOMEM when this is false): the name, the
   // vector registers at their reset value (HMX-DOM-004) and room for every ring.
@@ -43,7 +43,8 @@ struct Domain {
   Notifier& notifier;
   const uint32_t vcpus;
   const bool enabled;  // HMX enabled for this domain (Argo: d->argo != NULL)
-  const uint8_t vector_max;  // highest vector an unmasked VECTOR register may name (Arm: 31)
+  const uint8_t vector_min;  // lowest vector an unmasked VECTOR register may name (x86: 32, Arm: 16)
+  const uint8_t vector_max;  // highest vector an unmasked VECTOR register may name (Arm: 22)
 
   // Registers (events.cpp). Lock-free: the adapter's MSR path and senders read them concurrently.
   port::array<std::atomic<uint64_t>> vectors;             // VECTOR, per vCPU

@@ -5,13 +5,13 @@
 namespace hmx::ref {
 
 int Core::create_domain(DomainId id, std::string_view name, GuestMemory& memory, uint32_t vcpus,
-                        Notifier& notifier, bool hmx_enabled, uint8_t vector_max) {
+                        Notifier& notifier, bool hmx_enabled, uint8_t vector_max, uint8_t vector_min) {
   // Ids from DOMID_SELF_ASSIGNED_LIMIT up are reserved (DOMID_ANY among them). The vCPU index
   // of REGISTER_FLAG_NOTIFY_VCPU has 8 bits, so 256 vCPUs at most. Names are what the policy
   // matches, so they must be unique and must not look like a pattern.
   if (id >= HMX_DOMID_SELF_ASSIGNED_LIMIT || vcpus == 0 ||
       vcpus > (HMX_REGISTER_FLAG_VCPU_MASK >> HMX_REGISTER_FLAG_VCPU_SHIFT) + 1 || name.empty() ||
-      name.find('*') != std::string_view::npos || vector_max < HMX_VECTOR_MIN) {
+      name.find('*') != std::string_view::npos || vector_min < HMX_ARM_PPI_MIN || vector_min > vector_max) {
     return static_cast<int>(err(HMX_EINVAL));
   }
   port::unique_lock l1(st_->table_mu);
@@ -19,7 +19,7 @@ int Core::create_domain(DomainId id, std::string_view name, GuestMemory& memory,
   for (const auto& [other_id, other] : st_->domains) {
     if (std::string_view(other->name) == name) return static_cast<int>(err(HMX_EEXIST));
   }
-  auto d = port::make_unique<Domain>(id, memory, vcpus, notifier, hmx_enabled, vector_max);
+  auto d = port::make_unique<Domain>(id, memory, vcpus, notifier, hmx_enabled, vector_min, vector_max);
   if (!d || !d->init(name) || !port::emplace(st_->domains, id, std::move(d))) return static_cast<int>(err(HMX_ENOMEM));
   return 0;
 }
@@ -65,7 +65,7 @@ int Core::destroy_domain(DomainId id) {
   Domain& dying = *it->second;
   port::vector<PendingWaiter> discarded;
 
-  // 1. Its own rings and their space waits (Argo's domain_rings_remove_all; HMX-DOM-001).
+  // 1. Its own rings and their space waits (Argo's domain_rings_remove_all; HMX-DOM-005 HMX-DOM-006).
   {
     port::unique_lock l2(dying.rings_mu);
     for (auto& [key, ring] : dying.rings) kill_ring(*st_, *ring, discarded, id);
@@ -74,7 +74,7 @@ int Core::destroy_domain(DomainId id) {
   }
   // 2. Rings other domains registered naming it as partner (partner_rings_remove; the owners are
   //    not notified, as in Argo), and 3. its space waits on the remaining rings
-  //    (wildcard_rings_pending_remove) (HMX-DOM-002).
+  //    (wildcard_rings_pending_remove) (HMX-DOM-007 HMX-DOM-008).
   for (auto& [other_id, other] : st_->domains) {
     if (other_id == id) continue;
     port::unique_lock l2(other->rings_mu);

@@ -33,19 +33,20 @@ bool event_or(Domain& d, size_t offset, uint64_t bits) {
 int set_vector_value(Domain& d, uint32_t vcpu, uint64_t value) {
   if (vcpu >= d.vcpus) return static_cast<int>(err(HMX_EINVAL));
   // SINT layout: only the vector and the mask bit exist; an unmasked vector must not name an
-  // exception (0-15), nor on Arm anything but a PPI (vector_max 31, HMX-EVENT-002). A masked
+  // x86 exception or reserved vector (0-31), nor on Arm anything but a PPI the architecture leaves
+  // free (HMX_ARM_PPI_MIN..HMX_ARM_PPI_MAX, HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016). A masked
   // register may hold any vector (its reset value has vector 0). A rejected value leaves the
-  // register unchanged (HMX-EVENT-001).
+  // register unchanged (HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013).
   if ((value & ~(kVectorField | kMaskedBit)) != 0) return static_cast<int>(err(HMX_EINVAL));
   const uint64_t vector = (value & kVectorField) >> HMX_MSR_VECTOR_VECTOR_SHIFT;
-  if ((value & kMaskedBit) == 0 && (vector < HMX_VECTOR_MIN || vector > d.vector_max))
+  if ((value & kMaskedBit) == 0 && (vector < d.vector_min || vector > d.vector_max))
     return static_cast<int>(err(HMX_EINVAL));
   d.vectors[vcpu].store(value, std::memory_order_release);
   return 0;
 }
 
 int set_event_page_value(Domain& d, uint64_t value) {
-  // HMX-EVENT-003: reserved bits 11:1 -> EINVAL; an enabled page outside RAM -> EFAULT; either
+  // HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019: reserved bits 11:1 -> EINVAL; an enabled page outside RAM -> EFAULT; either
   // way the register is unchanged. With ENABLE clear the address bits are kept and read back.
   if ((value & ~(kEnableBit | kPageField)) != 0) return static_cast<int>(err(HMX_EINVAL));
   std::byte* page = nullptr;
@@ -73,7 +74,7 @@ bool mark_ring_pending(Domain& owner, uint32_t event_index) {
 void raise_vector_now(CoreState& core, Domain& d, uint32_t vcpu) {
   if (vcpu >= d.vcpus) return;
   const uint64_t reg = d.vectors[vcpu].load(std::memory_order_acquire);
-  if ((reg & kMaskedBit) != 0) return;  // skipped, never delivered later (HMX-EVENT-006)
+  if ((reg & kMaskedBit) != 0) return;  // skipped, never delivered later (HMX-EVENT-024 HMX-EVENT-025)
   core.stats.interrupts.fetch_add(1, std::memory_order_relaxed);
   d.notifier.raise(d.id, vcpu, static_cast<uint8_t>(reg & kVectorField));
 }

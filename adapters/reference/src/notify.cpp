@@ -106,7 +106,7 @@ int64_t op_notify(CallCtx& ctx, uint64_t ring_data_gpa, uint64_t arg2, uint64_t 
   }
 
   // 7. The entries in order. Only flags and max_message_size are written back, and an entry with
-  //    flags 0 keeps its max_message_size (HMX-NOTIFY-005).
+  //    flags 0 keeps its max_message_size (HMX-NOTIFY-009 HMX-NOTIFY-010).
   for (uint32_t i = 0; i < head.nent; ++i) {
     const hmx_ring_data_ent_t& e = ents[i];
     uint16_t flags = 0;

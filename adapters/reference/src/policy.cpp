@@ -191,7 +191,7 @@ bool Policy::load_table(std::span<const std::byte> table) {
   return true;
 }
 
-// A domain acting on itself is always allowed (HMX-MAC-003; Argo allows self-send, Xen argo.c sendv).
+// A domain acting on itself is always allowed (HMX-MAC-008 HMX-MAC-009; Argo allows self-send, Xen argo.c sendv).
 int Policy::register_single_source(PolicySubject owner, PolicySubject partner, uint32_t aport) {
   if (owner.id == partner.id) return 0;
   return impl_->check(PolicyHook::kRegisterSingleSource, partner, owner, aport, false);

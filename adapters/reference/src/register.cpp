@@ -7,10 +7,10 @@
 namespace hmx::ref {
 namespace {
 
-// tx_ptr at (re-)registration (HMX-RING-006, Xen argo.c register_ring): keep the guest's value when it is a
+// tx_ptr at (re-)registration (HMX-RING-033 HMX-RING-034, Xen argo.c register_ring): keep the guest's value when it is a
 // valid offset, else restart at the sanitized rx_ptr. Either way publish it; from now on the
 // hypervisor's copy is authoritative and guest writes to the header's tx_ptr are ignored
-// (HMX-RING-015). The event index goes into the header too (HMX-EVENT-004).
+// (HMX-RING-015). The event index goes into the header too (HMX-EVENT-020 HMX-EVENT-021).
 void init_tx(Ring& ring) {
   uint32_t tx = ring_read_guest_tx(ring);
   if (tx % kSlot != 0 || tx >= ring.len) tx = ring_read_rx(ring);
@@ -49,7 +49,7 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
     return err(HMX_EFAULT);
   }
   // 3. Flags. REGISTER_FLAG_NOTIFY_VCPU names the vCPU in bits 15:8 (feature RING_VCPU, always
-  //    offered here); those bits without the flag are malformed (HMX-RING-002).
+  //    offered here); those bits without the flag are malformed (HMX-RING-024 HMX-RING-025 HMX-RING-026).
   if ((flags & ~HMX_REGISTER_FLAG_MASK) != 0) return err(HMX_EINVAL);
   const uint32_t vcpu_field = (flags & HMX_REGISTER_FLAG_VCPU_MASK) >> HMX_REGISTER_FLAG_VCPU_SHIFT;
   const bool has_vcpu = (flags & HMX_REGISTER_FLAG_NOTIFY_VCPU) != 0;
@@ -59,13 +59,13 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
   // 4. The argument, read once.
   hmx_register_ring_t reg;
   if (!self.mem.read_once(reg_gpa, reg)) return err(HMX_EFAULT);
-  // 5. Shape (HMX-RING-001): length bounds (MAX_RING_LEN keeps npages <= 4096), slot multiple,
+  // 5. Shape (HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023): length bounds (MAX_RING_LEN keeps npages <= 4096), slot multiple,
   //    the exact frame count, padding.
   if (reg.len < HMX_MIN_RING_LEN || reg.len > HMX_MAX_RING_LEN || reg.len % kSlot != 0 ||
       npages != ring_npages(reg.len) || reg.pad != 0) {
     return err(HMX_EINVAL);
   }
-  // 6-8. Partner and policy (HMX-MAC-001, HMX-RING-003): the any-source hook (EPERM), or the
+  // 6-8. Partner and policy (HMX-MAC-001, HMX-RING-027 HMX-RING-028 HMX-RING-029): the any-source hook (EPERM), or the
   //    partner must exist (ESRCH, no DOMID_SELF translation) and pass the single-source hook.
   Domain* partner = nullptr;
   if (reg.partner_id == HMX_DOMID_ANY) {
@@ -93,7 +93,7 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
   //     a re-registration is refused. A re-registration never counts twice (Xen argo.c register_ring).
   if (self.rings.size() >= HMX_MAX_RINGS_PER_DOMAIN) return err(HMX_ENOSPC);
   if (auto existing = self.find_ring_locked(reg.aport, reg.partner_id)) {
-    // 13-14. Re-registration (HMX-RING-005): FAIL_EXIST or another length -> EEXIST.
+    // 13-14. Re-registration (HMX-RING-030 HMX-RING-031 HMX-RING-032): FAIL_EXIST or another length -> EEXIST.
     if ((flags & HMX_REGISTER_FLAG_FAIL_EXIST) != 0) return err(HMX_EEXIST);
     port::lock_guard l3(existing->mu);
     if (existing->len != reg.len) return err(HMX_EEXIST);
@@ -141,7 +141,7 @@ int64_t op_unregister_ring(CallCtx& ctx, uint64_t unreg_gpa, uint64_t arg2, uint
     uint32_t slot;
     {
       // Waits for a copy in flight; afterwards no sender writes the frames (the ring is dead,
-      // HMX-RING-009) and no late event bit can land on a slot a new ring reuses.
+      // HMX-RING-035 HMX-RING-036) and no late event bit can land on a slot a new ring reuses.
       port::lock_guard l3(ring.mu);
       ring.dead = true;
       ring.pages.clear();

@@ -35,7 +35,7 @@ bool copy_piece(GuestMemory& mem, const Piece& p, Ring& ring, uint32_t& at) {
 }
 
 // Queue (or refresh) the sender's space wait on a full ring. Requires ring.mu.
-// HMX-SEND-005 / Xen argo.c sendv: one entry per domain, its len raised to the largest request;
+// HMX-SEND-012 HMX-SEND-013 HMX-SEND-014 / Xen argo.c sendv: one entry per domain, its len raised to the largest request;
 // EAGAIN stays the answer unless MAX_PENDING_PER_RING other domains wait (EBUSY).
 int64_t queue_waiter(Ring& ring, DomainId who, uint32_t vcpu, uint32_t len) {
   for (PendingWaiter& w : ring.pending) {
@@ -132,7 +132,7 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
     // 14. A buffer outside the caller's RAM.
     if (!buffers_ok) return err(HMX_EFAULT);
     // The space [tx, tx + need) is ours. The header never wraps (tx and len are slot multiples);
-    // the payload may (HMX-RING-012). The source is the real sender and the aport it named
+    // the payload may (HMX-RING-037 HMX-RING-038). The source is the real sender and the aport it named
     // (HMX-SEND-008).
     hmx_ring_message_header_t header{};
     header.len = static_cast<uint32_t>(total) + kMsgHeader;
@@ -149,7 +149,7 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
     }
     ring_zero_fill(*ring, at, static_cast<size_t>(padded - total));
     // Publish with release: a receiver that sees the new tx_ptr sees the whole message
-    // (HMX-RING-015), then the event bit (HMX-EVENT-005).
+    // (HMX-RING-015), then the event bit (HMX-EVENT-022 HMX-EVENT-023).
     ring_publish_tx(*ring, static_cast<uint32_t>((tx + need) % ring->len));
     announce = mark_ring_pending(*dst, ring->event_index);
     notify_vcpu = ring->notify_vcpu;

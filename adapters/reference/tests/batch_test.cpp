@@ -35,7 +35,7 @@ class BatchTest : public CoreTest {
   }
 };
 
-// covers: HMX-BATCH-003 HMX-BATCH-004 HMX-BATCH-005
+// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018 HMX-BATCH-019 HMX-BATCH-020
 TEST_F(BatchTest, RunsEveryEntryAndWritesEachResult) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 1024), 0);
@@ -51,7 +51,7 @@ TEST_F(BatchTest, RunsEveryEntryAndWritesEachResult) {
   EXPECT_EQ(core.stats().batches, 1u);
 }
 
-// covers: HMX-BATCH-003 HMX-BATCH-004 HMX-BATCH-005
+// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018 HMX-BATCH-019 HMX-BATCH-020
 TEST_F(BatchTest, ErrorsDoNotStopTheBatchUnlessAsked) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 1024), 0);
@@ -71,7 +71,7 @@ TEST_F(BatchTest, ErrorsDoNotStopTheBatchUnlessAsked) {
   EXPECT_EQ(result(stop, 4), 0x77);
 }
 
-// covers: HMX-BATCH-003 HMX-MECH-006
+// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-MECH-006
 TEST_F(BatchTest, EntryFlagsMustBeZero) {
   auto e = block(HMX_OP_NULL);
   e.flags = 1;
@@ -81,7 +81,7 @@ TEST_F(BatchTest, EntryFlagsMustBeZero) {
   EXPECT_EQ(result(list, 1), 0);
 }
 
-// covers: HMX-BATCH-001 HMX-MECH-007 HMX-SEC-001
+// covers: HMX-BATCH-010 HMX-BATCH-011 HMX-BATCH-012 HMX-BATCH-013 HMX-MECH-007 HMX-SEC-007 HMX-SEC-008
 TEST_F(BatchTest, ListChecks) {
   std::vector<hmx_call_block_t> nulls(HMX_MAX_BATCH_ENTRIES + 1, block(HMX_OP_NULL));
   const uint64_t list = put_list(nulls);
@@ -98,13 +98,13 @@ TEST_F(BatchTest, ListChecks) {
   EXPECT_EQ(b.call(HMX_OP_BATCH, ~0ull & ~15ull, 2, 0), E(HMX_EFAULT));
 }
 
-// covers: HMX-MECH-004 HMX-MECH-006
+// covers: HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020 HMX-MECH-006
 TEST_F(BatchTest, NotAvailableOnTheArgoConduit) {
   const uint64_t list = put_list({block(HMX_OP_NULL)});
   EXPECT_EQ(core.argo_op(b.id, 0, HMX_OP_BATCH, list, 1, 0, 0), E(HMX_EOPNOTSUPP));
 }
 
-// covers: HMX-BATCH-003 HMX-SEND-007
+// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-SEND-015 HMX-SEND-016
 TEST_F(BatchTest, ManyMessagesPerExit) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 64 * 1024 - 64), 0);

@@ -19,7 +19,7 @@ TEST_F(CoreTest, UnknownOpsAreEopnotsupp) {
   }
 }
 
-// covers: HMX-MECH-005 HMX-MECH-006
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-MECH-006
 TEST_F(CoreTest, CallBlockFlagsMustBeZero) {
   const uint64_t gpa = a.alloc(sizeof(hmx_call_block_t), 16);
   auto* blk = a.at<hmx_call_block_t>(gpa);
@@ -30,7 +30,7 @@ TEST_F(CoreTest, CallBlockFlagsMustBeZero) {
   EXPECT_EQ(blk->result, E(HMX_EINVAL));
 }
 
-// covers: HMX-MECH-005 HMX-SEC-001
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-SEC-007 HMX-SEC-008
 TEST_F(CoreTest, UnusableCallBlocksAreRefusedWithoutWriting) {
   const uint64_t gpa = a.alloc(64, 16);
   auto* blk = a.at<hmx_call_block_t>(gpa + 8);

@@ -140,7 +140,7 @@ class SenderThread {
   uint32_t seq_ = 0;
 };
 
-// covers: HMX-SEND-006 HMX-SEND-007 HMX-NOTIFY-001 HMX-EVENT-007 HMX-BATCH-005
+// covers: HMX-SEND-006 HMX-SEND-015 HMX-SEND-016 HMX-NOTIFY-001 HMX-EVENT-007 HMX-BATCH-019 HMX-BATCH-020
 TEST(Concurrency, ConcurrentSendersNothingLostDuplicatedOrCorrupted) {
   TestPolicy policy;
   Core core(policy);
@@ -199,7 +199,7 @@ TEST(Concurrency, ConcurrentSendersNothingLostDuplicatedOrCorrupted) {
               static_cast<unsigned long long>(core.stats().wakeups));
 }
 
-// covers: HMX-RING-009 HMX-SEC-003
+// covers: HMX-RING-035 HMX-RING-036 HMX-SEC-009 HMX-SEC-010
 TEST(Concurrency, RegisterUnregisterNotifyAndSendRace) {
   TestPolicy policy;
   Core core(policy);

@@ -66,7 +66,7 @@ TEST_F(DisabledTest, NullWorksEverythingElseIsEnodevInItsPlace) {
   EXPECT_EQ(core.argo_op(off, 0, HMX_OP_NOTIFY, 0, 0, 0, 0), E(HMX_ENODEV));
 }
 
-// covers: HMX-RING-003 HMX-SEND-003 HMX-NOTIFY-003 HMX-MAC-002
+// covers: HMX-RING-027 HMX-RING-028 HMX-RING-029 HMX-SEND-003 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-MAC-002
 TEST_F(DisabledTest, OthersSeeItAsConnectionRefused) {
   GuestRing r;
   EXPECT_EQ(a.register_ring(r, 1, off, 256), E(HMX_ECONNREFUSED));

@@ -5,7 +5,7 @@
 namespace hmx::ref::test {
 namespace {
 
-// covers: HMX-EVENT-001 HMX-DOM-004
+// covers: HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013 HMX-DOM-004
 TEST_F(CoreTest, VectorRegisterResetAndValidation) {
   uint64_t v = 0;
   ASSERT_EQ(core.get_vector(a.id, 1, &v), 0);
@@ -26,7 +26,33 @@ TEST_F(CoreTest, VectorRegisterResetAndValidation) {
   EXPECT_EQ(v, HMX_MSR_VECTOR_RESET);  // per vCPU
 }
 
-// covers: HMX-EVENT-001 HMX-EVENT-002 HMX-MECH-007
+// covers: HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013
+TEST_F(CoreTest, X86VectorsBelow32AreRefused) {
+  EXPECT_EQ(core.set_vector(a.id, 0, 0x12), E(HMX_EINVAL));  // #MC
+  EXPECT_EQ(core.set_vector(a.id, 0, HMX_VECTOR_MIN - 1), E(HMX_EINVAL));
+  EXPECT_EQ(core.set_vector(a.id, 0, HMX_VECTOR_MIN), 0);
+  EXPECT_EQ(core.set_vector(a.id, 0, 0x10012), 0);  // masked: any vector
+}
+
+// covers: HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016
+TEST(CoreVectorRange, ArmDomainsNameOnlyTheFreePpis) {
+  TestPolicy policy;
+  Core core{policy};
+  ArenaGuestMemory mem{1 << 20};
+  RecordingNotifier n;
+  ASSERT_EQ(core.create_domain(1, "arm", mem, 1, n, true, HMX_ARM_PPI_MAX, HMX_ARM_PPI_MIN), 0);
+  EXPECT_EQ(core.set_vector(1, 0, HMX_ARM_PPI_MIN), 0);
+  EXPECT_EQ(core.set_vector(1, 0, HMX_ARM_PPI_MAX), 0);
+  EXPECT_EQ(core.set_vector(1, 0, 15), E(HMX_EINVAL));  // an SGI
+  EXPECT_EQ(core.set_vector(1, 0, 23), E(HMX_EINVAL));  // the PMU
+  EXPECT_EQ(core.set_vector(1, 0, 27), E(HMX_EINVAL));  // the virtual timer
+  EXPECT_EQ(core.set_vector(1, 0, 32), E(HMX_EINVAL));  // an SPI
+  EXPECT_EQ(core.create_domain(2, "bad", mem, 1, n, true, 22, 15), E(HMX_EINVAL));
+  EXPECT_EQ(core.create_domain(2, "bad", mem, 1, n, true, 16, 17), E(HMX_EINVAL));
+  core.destroy_domain(1);
+}
+
+// covers: HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013 HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016 HMX-MECH-007
 TEST_F(CoreTest, SetVectorOp) {
   EXPECT_EQ(a.call(HMX_OP_SET_VECTOR, 1, 0x44), 0);
   uint64_t v = 0;
@@ -39,7 +65,7 @@ TEST_F(CoreTest, SetVectorOp) {
   EXPECT_EQ(core.argo_op(a.id, 0, HMX_OP_SET_VECTOR, 0, 0x44, 0, 0), E(HMX_EOPNOTSUPP));
 }
 
-// covers: HMX-EVENT-003 HMX-DOM-004
+// covers: HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019 HMX-DOM-004
 TEST_F(CoreTest, EventPageRegisterAndOp) {
   uint64_t v = 1;
   ASSERT_EQ(core.get_event_page(a.id, &v), 0);
@@ -62,7 +88,7 @@ TEST_F(CoreTest, EventPageRegisterAndOp) {
   EXPECT_EQ(core.argo_op(a.id, 0, HMX_OP_SET_EVENT_PAGE, page | 1, 0, 0, 0), E(HMX_EOPNOTSUPP));
 }
 
-// covers: HMX-EVENT-004 HMX-EVENT-005
+// covers: HMX-EVENT-020 HMX-EVENT-021 HMX-EVENT-022 HMX-EVENT-023
 TEST_F(CoreTest, SendSetsTheRingsPendingBit) {
   a.enable_event_page();
   std::vector<GuestRing> rings(70);
@@ -84,7 +110,7 @@ TEST_F(CoreTest, SendSetsTheRingsPendingBit) {
   EXPECT_TRUE(a.ring_pending(i3 / 64) & (1ull << (i3 % 64)));
 }
 
-// covers: HMX-EVENT-005
+// covers: HMX-EVENT-022 HMX-EVENT-023
 TEST_F(CoreTest, NoEventBitsWithoutAnEventPage) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -104,7 +130,7 @@ TEST_F(CoreTest, NoEventBitsWithoutAnEventPage) {
 namespace hmx::ref::test {
 namespace {
 
-// covers: HMX-EVENT-005 HMX-EVENT-008
+// covers: HMX-EVENT-022 HMX-EVENT-023 HMX-EVENT-008
 TEST_F(CoreTest, InjectionIsSkippedWhileTheRingsBitIsStillSet) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 1024), 0);
@@ -120,7 +146,7 @@ TEST_F(CoreTest, InjectionIsSkippedWhileTheRingsBitIsStillSet) {
   EXPECT_EQ(a.notifier.count(), 2u);
 }
 
-// covers: HMX-EVENT-005
+// covers: HMX-EVENT-022 HMX-EVENT-023
 TEST_F(CoreTest, WithoutAnEventPageEveryMessageInterrupts) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 1024), 0);
@@ -155,7 +181,7 @@ TEST_F(CoreTest, ABatchInjectsOncePerVcpu) {
   EXPECT_EQ(log[0].vcpu + log[1].vcpu, 1u);
 }
 
-// covers: HMX-EVENT-005
+// covers: HMX-EVENT-022 HMX-EVENT-023
 TEST_F(CoreTest, AfterAnEventPageWriteBitsLandOnlyInTheNewPage) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 1024), 0);

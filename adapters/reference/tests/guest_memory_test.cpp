@@ -5,7 +5,7 @@
 namespace hmx::ref::test {
 namespace {
 
-// covers: HMX-SEC-001
+// covers: HMX-SEC-007 HMX-SEC-008
 TEST(GuestMemory, ArenaMapIsBoundsCheckedAndOverflowSafe) {
   ArenaGuestMemory mem(10000);
   EXPECT_EQ(mem.size(), 12288u);  // rounded up to pages
@@ -21,7 +21,7 @@ TEST(GuestMemory, ArenaMapIsBoundsCheckedAndOverflowSafe) {
   EXPECT_EQ(mem.host(12288), nullptr);
 }
 
-// covers: HMX-SEC-001
+// covers: HMX-SEC-007 HMX-SEC-008
 TEST(GuestMemory, Helpers) {
   ArenaGuestMemory mem(8192);
   uint64_t v = 0x1122334455667788ull;
@@ -53,7 +53,7 @@ class PagedGuestMemory final : public GuestMemory {
   uint64_t hole_;
 };
 
-// covers: HMX-SEC-001
+// covers: HMX-SEC-007 HMX-SEC-008
 TEST(GuestMemory, HelpersFallBackToPages) {
   PagedGuestMemory mem(8, 5);
   std::vector<std::byte> data = pattern(3 * 4096);
@@ -65,7 +65,7 @@ TEST(GuestMemory, HelpersFallBackToPages) {
   EXPECT_TRUE(mem.contains(6 * 4096, 2 * 4096));
 }
 
-// covers: HMX-SEC-001 HMX-RING-012
+// covers: HMX-SEC-007 HMX-SEC-008 HMX-RING-037 HMX-RING-038
 TEST(GuestMemory, CoreWorksOnPageByPageMemory) {
   TestPolicy policy;
   Core core(policy);

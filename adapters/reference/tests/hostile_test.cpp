@@ -24,7 +24,7 @@ void racy_store(std::byte* p, uint64_t v) {
   std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(p)).store(v, std::memory_order_relaxed);
 }
 
-// covers: HMX-SEC-003 HMX-SEC-004
+// covers: HMX-SEC-009 HMX-SEC-010 HMX-SEC-004
 TEST_F(CoreTest, RingFramesThatAllAliasOnePage) {
   // Three frames, all the same page: data overwrites the header, rx_ptr is garbage. The core
   // must keep going without touching anything outside the page.
@@ -46,7 +46,7 @@ TEST_F(CoreTest, RingFramesThatAllAliasOnePage) {
   for (int i = 0; i < 64; ++i) ASSERT_EQ(*a.host(page - 64 + i), std::byte{0xCC}) << i;
 }
 
-// covers: HMX-SEC-003
+// covers: HMX-SEC-009 HMX-SEC-010
 TEST_F(CoreTest, RingOverlappingTheEventPageAndItsOwnCallBlocks) {
   const uint64_t page = a.alloc(4096, 4096);
   ASSERT_EQ(core.set_event_page(a.id, page | 1), 0);
@@ -69,7 +69,7 @@ TEST_F(CoreTest, RingOverlappingTheEventPageAndItsOwnCallBlocks) {
   }
 }
 
-// covers: HMX-RING-014 HMX-SEC-003
+// covers: HMX-RING-014 HMX-SEC-009 HMX-SEC-010
 TEST_F(CoreTest, RxPtrBeyondTheRingIsSanitized) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -85,7 +85,7 @@ TEST_F(CoreTest, RxPtrBeyondTheRingIsSanitized) {
   }
 }
 
-// covers: HMX-SEC-001 HMX-SEC-003
+// covers: HMX-SEC-007 HMX-SEC-008 HMX-SEC-009 HMX-SEC-010
 TEST_F(CoreTest, AbsurdCountsAndAddresses) {
   const std::vector<uint64_t> gpas = {0, 8, a.mem.size() - 8, a.mem.size(), a.mem.size() + 4096,
                                       1ull << 40, ~0ull - 47, ~0ull & ~15ull, ~0ull};
@@ -102,7 +102,7 @@ TEST_F(CoreTest, AbsurdCountsAndAddresses) {
   }
 }
 
-// covers: HMX-SEND-010 HMX-SEC-003
+// covers: HMX-SEND-010 HMX-SEC-009 HMX-SEC-010
 TEST_F(CoreTest, SelfSendFromInsideItsOwnRing) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, a.id, 2 * 4096 - 64), 0);
@@ -120,7 +120,7 @@ TEST_F(CoreTest, SelfSendFromInsideItsOwnRing) {
   }
 }
 
-// covers: HMX-MECH-005 HMX-SEC-002 HMX-SEC-003
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-SEC-002 HMX-SEC-009 HMX-SEC-010
 TEST_F(CoreTest, CallBlockRewrittenWhileBeingProcessed) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 1024), 0);
@@ -238,7 +238,7 @@ TEST_F(CoreTest, PayloadRewrittenWhileBeingCopied) {
 }
 
 // A deterministic mini-fuzzer: random operations with interesting arguments against two domains.
-// covers: HMX-SEC-003
+// covers: HMX-SEC-009 HMX-SEC-010
 TEST(Hostile, RandomCallBlocksNeverBreakTheCore) {
   TestPolicy policy;
   Core core(policy);

@@ -11,7 +11,7 @@ TEST_F(CoreTest, NotifyWithoutListSucceeds) {
   EXPECT_EQ(a.notify({}), 0);  // nent 0
 }
 
-// covers: HMX-NOTIFY-003 HMX-NOTIFY-005
+// covers: HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-009 HMX-NOTIFY-010
 TEST_F(CoreTest, NotifyDescribesMissingDomainsAndRingsWithZeroFlags) {
   std::vector<hmx_ring_data_ent_t> out;
   EXPECT_EQ(b.notify({ent(77, 1, 0), ent(a.id, 1, 0)}, &out), 0);
@@ -21,7 +21,7 @@ TEST_F(CoreTest, NotifyDescribesMissingDomainsAndRingsWithZeroFlags) {
   }
 }
 
-// covers: HMX-NOTIFY-003 HMX-NOTIFY-004 HMX-NOTIFY-005
+// covers: HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004 HMX-NOTIFY-009 HMX-NOTIFY-010
 TEST_F(CoreTest, NotifyDescribesAnEmptyRing) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -34,7 +34,7 @@ TEST_F(CoreTest, NotifyDescribesAnEmptyRing) {
   EXPECT_EQ(out[0].ring.aport, 1u);
 }
 
-// covers: HMX-NOTIFY-003 HMX-NOTIFY-004
+// covers: HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004
 TEST_F(CoreTest, NotifyFlagsSharedAndEmsgsize) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, HMX_DOMID_ANY, 256), 0);
@@ -70,7 +70,7 @@ TEST_F(CoreTest, NotifyQueuesAWaitWhenSpaceIsShortAndWakesItLater) {
   EXPECT_EQ(core.stats().wakeups, 1u);
 }
 
-// covers: HMX-SEND-005 HMX-NOTIFY-001 HMX-EVENT-007
+// covers: HMX-SEND-012 HMX-SEND-013 HMX-SEND-014 HMX-NOTIFY-001 HMX-EVENT-007
 TEST_F(CoreTest, SpaceWaitFromEagainIsWokenOnlyWhenItsSizeFits) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -131,7 +131,7 @@ TEST(NotifyWaiters, EbusyFlagWhenThirtyTwoDomainsWait) {
   EXPECT_EQ(core.stats().wakeups, 32u);
 }
 
-// covers: HMX-NOTIFY-002 HMX-MECH-007 HMX-SEC-001
+// covers: HMX-NOTIFY-002 HMX-MECH-007 HMX-SEC-007 HMX-SEC-008
 TEST_F(CoreTest, NotifyListLimitsAndChecks) {
   std::vector<hmx_ring_data_ent_t> many(HMX_MAX_NOTIFY_COUNT, ent(77, 1, 0));
   EXPECT_EQ(b.notify(many), 0);
@@ -158,7 +158,7 @@ TEST_F(CoreTest, NotifyListLimitsAndChecks) {
   EXPECT_EQ(b.call(HMX_OP_NOTIFY, tail), E(HMX_EFAULT));
 }
 
-// covers: HMX-MAC-002 HMX-NOTIFY-005
+// covers: HMX-MAC-002 HMX-NOTIFY-009 HMX-NOTIFY-010
 TEST(NotifyPolicy, DeniedEntryStopsTheListWithEacces) {
   TestPolicy policy(R"(
     rule { action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "q" destination: "ok" }

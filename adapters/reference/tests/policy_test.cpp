@@ -113,7 +113,7 @@ class PolicyMatrix : public ::testing::Test {
   Guest c{core, 3, "c"};
 };
 
-// covers: HMX-MAC-001 HMX-MAC-003 HMX-MAC-005
+// covers: HMX-MAC-001 HMX-MAC-008 HMX-MAC-009 HMX-MAC-005
 TEST_F(PolicyMatrix, RegisterSingleSource) {
   GuestRing r;
   EXPECT_EQ(b.register_ring(r, 1, a.id, 256), 0);                  // a may send to b
@@ -125,7 +125,7 @@ TEST_F(PolicyMatrix, RegisterSingleSource) {
   EXPECT_EQ(policy.denials(PolicyHook::kRegisterSingleSource, c.id, b.id), 1u);
 }
 
-// covers: HMX-MAC-001 HMX-MAC-004
+// covers: HMX-MAC-001 HMX-MAC-010 HMX-MAC-011
 TEST_F(PolicyMatrix, RegisterAnySource) {
   GuestRing r;
   EXPECT_EQ(b.register_ring(r, 1, HMX_DOMID_ANY, 256), 0);
@@ -135,7 +135,7 @@ TEST_F(PolicyMatrix, RegisterAnySource) {
   EXPECT_EQ(core.ring_count(a.id) + core.ring_count(c.id), 0u);
 }
 
-// covers: HMX-MAC-002 HMX-MAC-003 HMX-MAC-004 HMX-MAC-005
+// covers: HMX-MAC-002 HMX-MAC-008 HMX-MAC-009 HMX-MAC-010 HMX-MAC-011 HMX-MAC-005
 TEST_F(PolicyMatrix, Send) {
   GuestRing any, from_a;
   ASSERT_EQ(b.register_ring(any, 1, HMX_DOMID_ANY, 256), 0);
@@ -181,7 +181,7 @@ TEST_F(PolicyMatrix, DenialsAreLoggedNamingBothDomainsAndTheHook) {
   EXPECT_TRUE(policy.denial_table().empty());
 }
 
-// covers: HMX-MAC-003 HMX-MAC-004
+// covers: HMX-MAC-008 HMX-MAC-009 HMX-MAC-010 HMX-MAC-011
 TEST(PolicyDefault, DefaultDenyButSelfIsAlwaysAllowed) {
   Policy policy;  // no rules
   policy.set_logger(nullptr);

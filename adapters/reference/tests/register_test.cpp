@@ -7,7 +7,7 @@ namespace {
 
 constexpr uint32_t kXtfLen = ((32 * 4096 - 80) + 15) & ~15u;  // XTF's 32-page ring
 
-// covers: HMX-RING-006
+// covers: HMX-RING-033 HMX-RING-034
 TEST_F(CoreTest, RegisterRingWithFailExistSucceedsAndIsVisible) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 100, b.id, kXtfLen, HMX_REGISTER_FLAG_FAIL_EXIST), 0);
@@ -20,14 +20,14 @@ TEST_F(CoreTest, RegisterRingWithFailExistSucceedsAndIsVisible) {
   EXPECT_EQ(core.ring_count(a.id), 1u);
 }
 
-// covers: HMX-RING-001
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(CoreTest, ProbeWithLengthOneIsEinval) {
   // Xen's presence probe (Xen public/argo.h (hypercall 39)): register_ring with len 1 answers -EINVAL.
   hmx_register_ring_t reg{1, a.id, 0, 1};
   EXPECT_EQ(a.call(HMX_OP_REGISTER_RING, a.put(reg), 0, 1, 0), E(HMX_EINVAL));
 }
 
-// covers: HMX-RING-001
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(CoreTest, RegisterLengthBounds) {
   GuestRing r;
   EXPECT_EQ(a.register_ring(r, 1, b.id, HMX_MIN_RING_LEN), 0);
@@ -38,7 +38,7 @@ TEST_F(CoreTest, RegisterLengthBounds) {
   EXPECT_EQ(core.ring_count(a.id), 1u);
 }
 
-// covers: HMX-RING-001 HMX-SEND-004 HMX-LIMIT-001
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023 HMX-SEND-004 HMX-LIMIT-003 HMX-LIMIT-004
 TEST(RegisterLarge, LargestRingIsMaxRingLenAndSixteenMibIsRefused) {
   TestPolicy policy;
   Core core(policy);
@@ -59,7 +59,7 @@ TEST(RegisterLarge, LargestRingIsMaxRingLenAndSixteenMibIsRefused) {
   EXPECT_TRUE(m->payload == payload);
 }
 
-// covers: HMX-RING-001
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(CoreTest, RegisterFrameCountMustMatch) {
   hmx_register_ring_t reg{9, b.id, 0, 4096 - 64};  // exactly one page
   std::vector<uint64_t> gfns = {a.alloc(4096, 4096) >> 12, a.alloc(4096, 4096) >> 12};
@@ -83,14 +83,14 @@ TEST_F(CoreTest, RegisterArgumentsWiderThan32BitsAreEinval) {
   EXPECT_EQ(a.call(HMX_OP_REGISTER_RING, a.put(reg), r.gfn_list, 1, 1ull << 32), E(HMX_EINVAL));
 }
 
-// covers: HMX-RING-001
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(CoreTest, RegisterPadMustBeZero) {
   hmx_register_ring_t reg{1, b.id, 1, 256};
   const uint64_t gfn = a.alloc(4096, 4096) >> 12;
   EXPECT_EQ(a.call(HMX_OP_REGISTER_RING, a.put(reg), a.put(gfn), 1, 0), E(HMX_EINVAL));
 }
 
-// covers: HMX-RING-001
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(CoreTest, RegisterUnknownFlagsAreEinval) {
   GuestRing r;
   EXPECT_EQ(a.register_ring(r, 1, b.id, 256, 0x4), E(HMX_EINVAL));
@@ -99,7 +99,7 @@ TEST_F(CoreTest, RegisterUnknownFlagsAreEinval) {
   EXPECT_EQ(core.ring_count(a.id), 0u);
 }
 
-// covers: HMX-RING-002
+// covers: HMX-RING-024 HMX-RING-025 HMX-RING-026
 TEST_F(CoreTest, RegisterNotifyVcpuSelectsTheVcpuAndRejectsABadOne) {
   GuestRing r;
   const uint32_t vcpu1 = HMX_REGISTER_FLAG_NOTIFY_VCPU | (1u << HMX_REGISTER_FLAG_VCPU_SHIFT);
@@ -111,7 +111,7 @@ TEST_F(CoreTest, RegisterNotifyVcpuSelectsTheVcpuAndRejectsABadOne) {
   EXPECT_EQ(a.register_ring(r, 3, b.id, 256, 1u << HMX_REGISTER_FLAG_VCPU_SHIFT), E(HMX_EINVAL));
 }
 
-// covers: HMX-RING-001 HMX-SEC-001
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023 HMX-SEC-007 HMX-SEC-008
 TEST_F(CoreTest, RegisterArgumentsOutsideGuestMemoryAreEfaultAndBadFramesEinval) {
   hmx_register_ring_t reg{1, b.id, 0, 256};
   const uint64_t frame = a.alloc(4096, 4096);
@@ -129,14 +129,14 @@ TEST_F(CoreTest, RegisterArgumentsOutsideGuestMemoryAreEfaultAndBadFramesEinval)
   EXPECT_EQ(core.ring_count(a.id), 0u);
 }
 
-// covers: HMX-RING-003
+// covers: HMX-RING-027 HMX-RING-028 HMX-RING-029
 TEST_F(CoreTest, RegisterPartnerMustExist) {
   GuestRing r;
   EXPECT_EQ(a.register_ring(r, 1, 77, 256), E(HMX_ESRCH));
   EXPECT_EQ(a.register_ring(r, 1, a.id, 256), 0);  // oneself is a valid partner
 }
 
-// covers: HMX-MECH-008 HMX-RING-001
+// covers: HMX-MECH-008 HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(CoreTest, RegisterErrorTableOrder) {
   // The spec's table, top to bottom: npages bound, frame list in RAM, flags, reg in RAM, shape,
   // partner, ..., ENOSPC, EEXIST, frames.
@@ -174,7 +174,7 @@ TEST_F(CoreTest, At128RingsEvenReRegistrationIsEnospc) {
   EXPECT_EQ(core.ring_count(a.id), HMX_MAX_RINGS_PER_DOMAIN);
 }
 
-// covers: HMX-RING-005
+// covers: HMX-RING-030 HMX-RING-031 HMX-RING-032
 TEST_F(CoreTest, ReRegistrationNeverCountsTwice) {
   // Argo's ring_count++ on every re-registration (Xen argo.c register_ring) would exhaust the limit.
   GuestRing r;
@@ -185,7 +185,7 @@ TEST_F(CoreTest, ReRegistrationNeverCountsTwice) {
   for (uint32_t i = 0; i < rings.size(); ++i) ASSERT_EQ(a.register_ring(rings[i], 100 + i, b.id, 48), 0);
 }
 
-// covers: HMX-RING-005
+// covers: HMX-RING-030 HMX-RING-031 HMX-RING-032
 TEST_F(CoreTest, ReRegistrationEexistCases) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -199,7 +199,7 @@ TEST_F(CoreTest, ReRegistrationEexistCases) {
   EXPECT_EQ(core.ring_count(a.id), 2u);
 }
 
-// covers: HMX-RING-005 HMX-RING-006
+// covers: HMX-RING-030 HMX-RING-031 HMX-RING-032 HMX-RING-033 HMX-RING-034
 TEST_F(CoreTest, ReRegistrationKeepsAValidTxPtrAndResetsAnInvalidOne) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 512), 0);
@@ -222,7 +222,7 @@ TEST_F(CoreTest, ReRegistrationKeepsAValidTxPtrAndResetsAnInvalidOne) {
   EXPECT_EQ(core.ring_info(a.id, 1, b.id)->tx_ptr, 0u);
 }
 
-// covers: HMX-RING-006
+// covers: HMX-RING-033 HMX-RING-034
 TEST_F(CoreTest, NewRegistrationTakesAValidGuestTxPtr) {
   // Xen argo.c register_ring: Xen reads the guest's tx_ptr at every registration.
   GuestRing r;
@@ -247,7 +247,7 @@ TEST_F(CoreTest, FailedReRegistrationLeavesTheRingIntact) {
   EXPECT_EQ(to_string(a.receive(r)->payload), "still there");
 }
 
-// covers: HMX-RING-005
+// covers: HMX-RING-030 HMX-RING-031 HMX-RING-032
 TEST_F(CoreTest, ReRegistrationMovesTheRingToNewFrames) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -265,7 +265,7 @@ TEST_F(CoreTest, ReRegistrationMovesTheRingToNewFrames) {
   EXPECT_FALSE(a.receive(r).has_value());  // the old frame is no longer written
 }
 
-// covers: HMX-EVENT-004 HMX-RING-009
+// covers: HMX-EVENT-020 HMX-EVENT-021 HMX-RING-035 HMX-RING-036
 TEST_F(CoreTest, EventIndicesAreDistinctWrittenAndReused) {
   GuestRing r1, r2, r3;
   ASSERT_EQ(a.register_ring(r1, 1, b.id, 48), 0);
@@ -279,7 +279,7 @@ TEST_F(CoreTest, EventIndicesAreDistinctWrittenAndReused) {
   EXPECT_EQ(a.event_index(r3), freed);
 }
 
-// covers: HMX-RING-012
+// covers: HMX-RING-037 HMX-RING-038
 TEST_F(CoreTest, ScatteredFramesCarryMessagesAcrossPageBoundaries) {
   GuestRing r;
   const uint32_t len = 3 * 4096 - 64;  // three frames
@@ -293,7 +293,7 @@ TEST_F(CoreTest, ScatteredFramesCarryMessagesAcrossPageBoundaries) {
   }
 }
 
-// covers: HMX-RING-008 HMX-RING-009 HMX-SEND-003
+// covers: HMX-RING-008 HMX-RING-035 HMX-RING-036 HMX-SEND-003
 TEST_F(CoreTest, UnregisterRing) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -304,7 +304,7 @@ TEST_F(CoreTest, UnregisterRing) {
   EXPECT_EQ(b.send(a.id, 1, {"x"}), E(HMX_ECONNREFUSED));
 }
 
-// covers: HMX-RING-008 HMX-MECH-007 HMX-SEC-001
+// covers: HMX-RING-008 HMX-MECH-007 HMX-SEC-007 HMX-SEC-008
 TEST_F(CoreTest, UnregisterArgumentChecks) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -327,7 +327,7 @@ TEST_F(CoreTest, UnregisterWildcardRingByDomidAny) {
   EXPECT_EQ(a.unregister_ring(1, HMX_DOMID_ANY), 0);
 }
 
-// covers: HMX-RING-009
+// covers: HMX-RING-035 HMX-RING-036
 TEST_F(CoreTest, UnregisterDropsWaiters) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 48), 0);

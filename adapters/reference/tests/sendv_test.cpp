@@ -5,7 +5,7 @@
 namespace hmx::ref::test {
 namespace {
 
-// covers: HMX-SEND-008 HMX-SEND-009 HMX-SEND-010 HMX-RING-012
+// covers: HMX-SEND-008 HMX-SEND-009 HMX-SEND-010 HMX-RING-037 HMX-RING-038
 TEST_F(CoreTest, SelfSendAsXtfChecksIt) {
   // XTF tests/argo: 23 bytes, type 0x12345678, to a ring whose partner is oneself.
   GuestRing r;
@@ -109,7 +109,7 @@ TEST(SendvSize, TotalAboveMaxMessageSizeIsEmsgsize) {
   EXPECT_EQ(b.call(HMX_OP_SENDV, b.put(addr), b.put(iovs), 1, 0), E(HMX_EMSGSIZE));
 }
 
-// covers: HMX-SEC-001 HMX-SEND-006
+// covers: HMX-SEC-007 HMX-SEC-008 HMX-SEND-006
 TEST_F(CoreTest, SendOutsideGuestMemoryIsEfault) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 7, b.id, 256), 0);
@@ -154,7 +154,7 @@ TEST_F(CoreTest, MessageThatCanNeverFitIsEmsgsize) {
   EXPECT_EQ(b.send(a.id, 7, {std::string(16, 'x')}), 16);
 }
 
-// covers: HMX-SEND-005 HMX-SEND-006 HMX-RING-013
+// covers: HMX-SEND-012 HMX-SEND-013 HMX-SEND-014 HMX-SEND-006 HMX-RING-013
 TEST_F(CoreTest, FullRingIsEagainWithOneQueuedWaitPerDomain) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 7, b.id, 128), 0);  // 8 slots, max payload 96
@@ -171,7 +171,7 @@ TEST_F(CoreTest, FullRingIsEagainWithOneQueuedWaitPerDomain) {
   EXPECT_FALSE(a.receive(r).has_value());
 }
 
-// covers: HMX-SEND-005 HMX-LIMIT-002
+// covers: HMX-SEND-012 HMX-SEND-013 HMX-SEND-014 HMX-LIMIT-002
 TEST(SendvWaiters, ThirtyThirdWaitingDomainGetsEbusy) {
   TestPolicy policy;
   Core core(policy);
@@ -189,7 +189,7 @@ TEST(SendvWaiters, ThirtyThirdWaitingDomainGetsEbusy) {
   EXPECT_EQ(core.ring_info(owner.id, 7, HMX_DOMID_ANY)->pending, HMX_MAX_PENDING_PER_RING);
 }
 
-// covers: HMX-RING-012 HMX-RING-013
+// covers: HMX-RING-037 HMX-RING-038 HMX-RING-013
 TEST_F(CoreTest, WrapAroundPreservesEveryMessage) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 7, b.id, 320), 0);
@@ -208,7 +208,7 @@ TEST_F(CoreTest, WrapAroundPreservesEveryMessage) {
   EXPECT_GT(wraps, 50u);
 }
 
-// covers: HMX-RING-012 HMX-RING-013 HMX-SEND-007
+// covers: HMX-RING-037 HMX-RING-038 HMX-RING-013 HMX-SEND-015 HMX-SEND-016
 TEST_F(CoreTest, WrapAroundWithSeveralMessagesInFlight) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 7, b.id, 4096 - 64 + 4096, 0, /*scatter=*/true), 0);
@@ -235,7 +235,7 @@ TEST_F(CoreTest, WrapAroundWithSeveralMessagesInFlight) {
   EXPECT_GT(sent, 300u);
 }
 
-// covers: HMX-EVENT-005 HMX-EVENT-006
+// covers: HMX-EVENT-022 HMX-EVENT-023 HMX-EVENT-024 HMX-EVENT-025
 TEST_F(CoreTest, SendRaisesTheRingsVectorOnlyWhenUnmasked) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 7, b.id, 1024), 0);
@@ -254,7 +254,7 @@ TEST_F(CoreTest, SendRaisesTheRingsVectorOnlyWhenUnmasked) {
   EXPECT_EQ(a.notifier.count(), 1u);
 }
 
-// covers: HMX-EVENT-005 HMX-RING-002
+// covers: HMX-EVENT-022 HMX-EVENT-023 HMX-RING-024 HMX-RING-025 HMX-RING-026
 TEST_F(CoreTest, SendGoesToTheNotifyVcpuOfTheRing) {
   GuestRing r;
   const uint32_t flags = HMX_REGISTER_FLAG_NOTIFY_VCPU | (1u << HMX_REGISTER_FLAG_VCPU_SHIFT);
@@ -312,7 +312,7 @@ TEST_F(CoreTest, SendvErrorTableOrder) {
   EXPECT_EQ(a.tx(r), 32u);  // nothing published by the failures
 }
 
-// covers: HMX-SEC-004 HMX-RING-012
+// covers: HMX-SEC-004 HMX-RING-037 HMX-RING-038
 TEST_F(CoreTest, PaddingAfterThePayloadIsZeroed) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);

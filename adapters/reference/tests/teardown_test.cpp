@@ -7,7 +7,7 @@
 namespace hmx::ref::test {
 namespace {
 
-// covers: HMX-DOM-003
+// covers: HMX-DOM-009 HMX-DOM-010
 TEST(Domains, CreateValidation) {
   TestPolicy policy;
   Core core(policy);
@@ -30,7 +30,7 @@ TEST(Domains, CreateValidation) {
   EXPECT_EQ(core.destroy_domain(3), 0);
 }
 
-// covers: HMX-DOM-001 HMX-DOM-002 HMX-DOM-004
+// covers: HMX-DOM-005 HMX-DOM-006 HMX-DOM-007 HMX-DOM-008 HMX-DOM-004
 TEST(Domains, TeardownRemovesOwnRingsPartnerRingsAndWaits) {
   TestPolicy policy;
   Core core(policy);
@@ -87,7 +87,7 @@ PreparedSend prepare_send(Guest& g, DomainId dst, uint32_t aport, size_t bytes) 
   return p;
 }
 
-// covers: HMX-DOM-001 HMX-SEC-003
+// covers: HMX-DOM-005 HMX-DOM-006 HMX-SEC-009 HMX-SEC-010
 TEST(Domains, TeardownOfTheReceiverWhileAnotherThreadSends) {
   TestPolicy policy;
   Core core(policy);
@@ -135,7 +135,7 @@ TEST(Domains, TeardownOfTheReceiverWhileAnotherThreadSends) {
   EXPECT_GE(ok.load(), 300);
 }
 
-// covers: HMX-DOM-001
+// covers: HMX-DOM-005 HMX-DOM-006
 TEST(Domains, TeardownOfTheCallerWhileItsVcpuCalls) {
   TestPolicy policy;
   Core core(policy);
@@ -193,7 +193,7 @@ TEST(Domains, CreateAndDestroyAreNotStarvedByTraffic) {
 namespace hmx::ref::test {
 namespace {
 
-// covers: HMX-RING-010 HMX-DOM-002
+// covers: HMX-RING-010 HMX-DOM-007 HMX-DOM-008
 TEST(Domains, DiscardedWaitsAreSignalled) {
   // HMX-RING-010: unregistering a ring, or destroying its owner, signals its waiters.
   TestPolicy policy;

@@ -8,7 +8,7 @@ namespace hmx::xen {
 namespace {
 
 constexpr deviation kXen[] = {
-    {"HMX-MECH-004", "mech_xen", "sendv to an aport without a ring: result register",
+    {"HMX-MECH-019", "mech_xen", "sendv to an aport without a ring: result register",
      "sendv returns the errors it finds from the destination ring on (ECONNREFUSED, the iovs' EINVAL and "
      "EMSGSIZE, EAGAIN, a buffer's EFAULT, ENOMEM) as a 32-bit value zero-extended into the 64-bit result "
      "register: -ECONNREFUSED arrives as 0xffffff91; errors found before the lookup arrive sign-extended",
@@ -23,7 +23,7 @@ constexpr deviation kXen[] = {
      "(paging_mode_external) and Arm guests; the list is first read in register_ring(), after the flags. A PV "
      "guest gets EFAULT first, as the spec's order has it",
      "x86_64 arm64"},
-    {"HMX-MAC-004", "mac_register_hooks", "wildcard ring without an allowing rule",
+    {"HMX-MAC-010", "mac_register_hooks", "wildcard ring without an allowing rule",
      "with argo=1,mac-permissive=1 every domain may register rings whose partner is DOMID_ANY; there is no "
      "per-domain rule",
      "mac-permissive is a host-wide boot switch (docs/misc/xen-command-line.pandoc, argo) and the dummy XSM "
@@ -31,9 +31,9 @@ constexpr deviation kXen[] = {
      "run, with no peer, boots without it, and there Xen refuses the wildcard ring with EPERM, HMX's code",
      "arm64"},
     {"HMX-MAC-001", "mac_register_hooks", "wildcard ring without an allowing rule",
-     "the any-source check lets the registration through (see HMX-MAC-004)",
-     "mac-permissive=1 (see HMX-MAC-004)", "arm64"},
-    {"HMX-RING-005", "register_ring_reregister", "after 4 re-registrations, ring",
+     "the any-source check lets the registration through (see HMX-MAC-010)",
+     "mac-permissive=1 (see HMX-MAC-010)", "arm64"},
+    {"HMX-RING-032", "register_ring_reregister", "after 4 re-registrations, ring",
      "each successful re-registration of an existing ring counts again towards MAX_RINGS_PER_DOMAIN (128), "
      "and unregistering gives back one: the domain loses a ring slot per re-registration",
      "xen/common/argo.c register_ring() increments ring_count (and adds another send_info on the partner) "

@@ -99,7 +99,7 @@ void receive(const hmx::message_view& m) {
   }
 }
 
-// Clear the ring's bit, consume everything (HMX-EVENT-009), then wake senders waiting for the
+// Clear the ring's bit, consume everything (HMX-EVENT-030 HMX-EVENT-031), then wake senders waiting for the
 // space (notify, HMX-NOTIFY-006).
 void drain_receiver() {
   (void)hmx::test_and_clear_ring_pending(&g_events, hmx::ring_event_index(g_reader.header()));
@@ -135,7 +135,7 @@ int run_receiver() {
     printf("bench: receiver: register_ring: %s\n", s.name());
     return 12;
   }
-  drain_receiver();  // HMX-EVENT-010: check the ring once after enabling
+  drain_receiver();  // HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029: check the ring once after enabling
   while (!g_rx_end) {
     hmx_guest::wait_for_interrupt();
     hmx_guest::dispatch_pending();

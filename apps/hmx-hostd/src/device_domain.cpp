@@ -165,7 +165,7 @@ struct device_domain::impl {
     return std::make_unique<greeting_console>(spec.input.empty() ? std::string() : spec.input + "\n");
   }
 
-  // HMX-VTA-001: a bus ring per driver domain; a domain that does not exist yet is tried again.
+  // HMX-VTA-042 HMX-VTA-043: a bus ring per driver domain; a domain that does not exist yet is tried again.
   void open_buses(const std::vector<ref::DomainId>& drivers) {
     std::vector<ref::DomainId> again;
     for (ref::DomainId d : drivers) {

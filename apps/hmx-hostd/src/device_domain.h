@@ -3,8 +3,8 @@
 // per driver domain, guest-transport's console_device) and `virtio-net` (one switch port per
 // driver domain, net_switch.h). It is built like guest-transport/service's virtio_service, from
 // the same parts (host_domain, bus_server, argo_device_host): a domain of the reference core with
-// its own memory, a bus ring per driver domain (HMX-VTA-001), one connection per device
-// (HMX-VTA-003), one thread; the MAC policy decides which driver domains may reach it.
+// its own memory, a bus ring per driver domain (HMX-VTA-042 HMX-VTA-043), one connection per device
+// (HMX-VTA-044 HMX-VTA-045), one thread; the MAC policy decides which driver domains may reach it.
 //
 //   NAME=virtio-console[,input=TEXT][,remove-on=LINE]   NAME=virtio-net
 //

@@ -197,7 +197,7 @@ struct ConduitFixture : ::testing::Test {
 
 // The UML conduit runs each call block once from the guest's memory and writes its result before
 // the reply (the MSR conduit's contract over a socket).
-// covers: HMX-MECH-005
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023
 TEST_F(ConduitFixture, HelloCreatesTheDomainAndCallsRunInItsMemory) {
   uml_domain d(core, 7, "uml-test", path, [](const std::string&) {});
   d.start();

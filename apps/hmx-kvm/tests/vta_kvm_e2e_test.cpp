@@ -63,7 +63,7 @@ class OverKvm : public ::testing::Test {
   scratch_disk disk{8ull << 20};
 };
 
-// covers: HMX-VTA-001 HMX-VTA-002 HMX-VTA-004 HMX-VTA-006 HMX-VTA-007 HMX-VTA-013 HMX-VTA-023 HMX-VTA-026 HMX-VTA-028
+// covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048 HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052 HMX-VTA-066 HMX-VTA-067 HMX-VTA-023 HMX-VTA-026 HMX-VTA-088 HMX-VTA-089
 TEST_F(OverKvm, BlkWrittenAndReadBackThroughTheServiceDomain) {
   const auto r = hmx_kvm("vta-blk=virtio-blk,file=" + disk.path() + ",queues=2", {driver("drv")});
   EXPECT_EQ(r.exit_code, 0);
@@ -83,7 +83,7 @@ TEST_F(OverKvm, BlkWrittenAndReadBackThroughTheServiceDomain) {
   EXPECT_GE(std::stoull(bytes), 8ull << 20);
 }
 
-// covers: HMX-VTA-001 HMX-VTA-004
+// covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048
 TEST_F(OverKvm, ADomainThePolicyDoesNotAllowCannotReachTheDevice) {
   const auto r = hmx_kvm("vta-blk=virtio-blk,file=" + disk.path() + ",queues=2",
                          {driver("drv"), driver("intruder")});
@@ -95,7 +95,7 @@ TEST_F(OverKvm, ADomainThePolicyDoesNotAllowCannotReachTheDevice) {
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] result: exited with status 0)"));
 }
 
-// covers: HMX-VTA-031 HMX-VTA-033
+// covers: HMX-VTA-100 HMX-VTA-101 HMX-VTA-102 HMX-VTA-103 HMX-VTA-104
 TEST_F(OverKvm, DeviceDomainKilledMidRequest) {
   const auto r = hmx_kvm("vta-blk=virtio-blk,file=" + disk.path() + ",queues=2,die-after=21", {driver("drv")});
   EXPECT_EQ(r.exit_code, 1);

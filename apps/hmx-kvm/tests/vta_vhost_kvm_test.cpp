@@ -104,7 +104,7 @@ class OverKvmVhost : public ::testing::Test {
   std::unique_ptr<backend_process> qsd_;
 };
 
-// covers: HMX-VTA-001 HMX-VTA-002 HMX-VTA-006 HMX-VTA-007 HMX-VTA-023
+// covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052 HMX-VTA-023
 TEST_F(OverKvmVhost, QsdServesTheDriverImage16MiBOnTwoQueues) {
   start_qsd("qcow2");
   background run(hmx_kvm(16), 100);
@@ -135,7 +135,7 @@ TEST_F(OverKvmVhost, QsdServesTheDriverImage16MiBOnTwoQueues) {
   EXPECT_TRUE(wl::matches(file.data(), 16u << 20, 7, 0));
 }
 
-// covers: HMX-VTA-031
+// covers: HMX-VTA-100 HMX-VTA-101
 TEST_F(OverKvmVhost, DaemonKilledMidStream) {
   start_qsd("raw");
   background run(hmx_kvm(64), 160);  // up to 60 s watching the disk, then as long as the first test

@@ -77,7 +77,7 @@ struct ring {
 
   hmx_ring_t* header() const { return static_cast<hmx_ring_t*>(memory); }
   unsigned char* data() const { return static_cast<unsigned char*>(memory) + HMX_RING_HEADER_SIZE; }
-  // preserve: keep the header's rx_ptr/tx_ptr (libhmx zeroes them otherwise, HMX-LIB-014).
+  // preserve: keep the header's rx_ptr/tx_ptr (libhmx zeroes them otherwise, HMX-LIB-030 HMX-LIB-031).
   hmx::ring_registration registration(uint32_t flags = 0, bool preserve = false) const {
     hmx::ring_registration r;
     r.preserve = preserve;
@@ -93,7 +93,7 @@ struct ring {
 // Per-requirement outcome within one test (PROTOCOL.md "RESULT").
 enum class req_outcome : uint8_t { none, pass, fail, skip, untested };
 
-inline constexpr unsigned max_test_reqs = 12;
+inline constexpr unsigned max_test_reqs = 32;  // a bit each in context::cur_reqs_
 inline constexpr unsigned max_test_rings = 160;
 inline constexpr unsigned max_vcpus = 4;
 inline constexpr uint16_t no_domain = 0xFFFF;
@@ -127,10 +127,13 @@ class context {
   // The domain runs on Arm (HMX found through SMCCC, or Xen on Arm): no CPUID, no MSRs.
   [[nodiscard]] bool arm() const noexcept { return probe_.arch == hmx::arch_kind::aarch64; }
   // The notification vector a test uses where it names the x86 vector `x86`. With arm_ppi the
-  // vectors are PPIs 16..31 (HMX-EVENT-002): PPI 16 + (x86 & 7), so the vectors of one test,
-  // which differ in their low bits, stay distinct and clear of the timers' PPIs.
+  // vectors are PPIs ARM_PPI_MIN..ARM_PPI_MAX (HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016): ARM_PPI_MIN + (x86 & 7) when that
+  // is in range (the vectors of one test differ in their low bits and stay distinct), else folded
+  // back below ARM_PPI_MAX, clear of the PMU, GIC maintenance and timer PPIs.
   [[nodiscard]] uint8_t vector(uint8_t x86) const noexcept {
-    return has_mech(HMX_MECH_ARM_PPI) ? static_cast<uint8_t>(16 + (x86 & 7)) : x86;
+    if (!has_mech(HMX_MECH_ARM_PPI)) return x86;
+    constexpr unsigned span = HMX_ARM_PPI_MAX - HMX_ARM_PPI_MIN + 1;
+    return static_cast<uint8_t>(HMX_ARM_PPI_MIN + (x86 & 7) % span);
   }
   // Operations travel in call blocks the hypervisor reads (every HMX call conduit); false on
   // Xen's hypercall, where Argo's five arguments are the whole call (spec 4.5).
@@ -187,9 +190,10 @@ class context {
   void add_persistent_ring() noexcept { ++persistent_rings_; }
 
   // --- report API ---
-  // Attribute the following checks to `id`, one of the test's declared requirements (nullptr:
-  // to all of them, as before the first req()).
-  void req(const char* id) noexcept;
+  // Attribute the following checks to `ids`, one or more of the test's declared requirements,
+  // space-separated (nullptr: to all of them, as before the first req()). A failed check fails
+  // each of them.
+  void req(const char* ids) noexcept;
   bool check(bool ok, const char* fmt, ...) noexcept __attribute__((format(printf, 3, 4)));
   // A raw result against the expected one ("register_ring(len 40): EINVAL, want EINVAL").
   bool expect_rc(int64_t got, int64_t want, const char* fmt, ...) noexcept
@@ -199,9 +203,9 @@ class context {
   void info(const char* fmt, ...) noexcept __attribute__((format(printf, 2, 3)));
   // The rest of the test does not apply to this hypervisor (NOT SUPPORTED, like report_skip).
   void skip(const char* fmt, ...) noexcept __attribute__((format(printf, 2, 3)));
-  void skip_req(const char* id, const char* reason) noexcept;
+  void skip_req(const char* ids, const char* reason) noexcept;
   // This run cannot verify `id` (NOT TESTED, like ACS "NOT TESTED (PAL NOT SUPPORTED)").
-  void untestable(const char* id, const char* reason) noexcept;
+  void untestable(const char* ids, const char* reason) noexcept;
   [[nodiscard]] bool failed() const noexcept;
 
   // --- waiting ---
@@ -248,6 +252,8 @@ class context {
     req_outcome forced = req_outcome::none;  // skip / untested
   };
   int find_req(const char* id) const noexcept;
+  template <class Fn>
+  bool for_each_named(const char* ids, Fn&& fn) noexcept;
   void finish_report() noexcept;
   void fail_line(int req, const char* msg) noexcept;
   bool vcheck(bool ok, const char* fmt, va_list ap) noexcept;
@@ -276,7 +282,7 @@ class context {
   const test_case* test_ = nullptr;
   req_state reqs_[max_test_reqs];
   unsigned nreqs_ = 0;
-  int cur_req_ = -1;  // -1: every declared requirement
+  uint32_t cur_reqs_ = 0;  // bit i: reqs_[i] is selected; 0: every declared requirement
   unsigned checkpoint_ = 0;
   unsigned reported_fails_ = 0;
   char first_fail_[160] = {};

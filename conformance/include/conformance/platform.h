@@ -28,7 +28,7 @@ class platform {
 
   // --- privileged instructions, executed on `vcpu` (x86; Arm platforms would add SMCCC) ---
   virtual hmx::cpuid_regs cpuid(unsigned vcpu, uint32_t leaf, uint32_t subleaf) = 0;
-  // false: the access raised #GP (HMX-MECH-001, HMX-EVENT-001, HMX-EVENT-003 test for it).
+  // false: the access raised #GP (HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016, HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013, HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019 test for it).
   virtual bool rdmsr(unsigned vcpu, uint32_t index, uint64_t* value) = 0;
   virtual bool wrmsr(unsigned vcpu, uint32_t index, uint64_t value) = 0;
 
@@ -44,13 +44,13 @@ class platform {
   // The Xen version the xen_version hypercall reports ("4.17.5"), "" when not on Xen's conduit.
   virtual const char* xen_version() { return ""; }
   // On Xen's conduit: hypercall 39 made on vCPU 0 with these five arguments, and the result
-  // register exactly as Xen left it (HMX-MECH-004); -ENOSYS elsewhere.
+  // register exactly as Xen left it (HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020); -ENOSYS elsewhere.
   virtual int64_t xen_argo_raw(uint32_t cmd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
     (void)cmd, (void)a1, (void)a2, (void)a3, (void)a4;
     return -HMX_ENOSYS;
   }
   // On Arm: an SMCCC fast call on `vcpu` through HVC #0 (smc false) or SMC #0, X0..X7 in and
-  // out as the callee left them (HMX-DISC-009, HMX-MECH-003). False where the platform has no
+  // out as the callee left them (HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020, HMX-MECH-003). False where the platform has no
   // SMCCC conduit (x86, the in-process target).
   virtual bool smccc(unsigned vcpu, hmx::smccc_regs& r, bool smc) {
     (void)vcpu, (void)r, (void)smc;
@@ -92,7 +92,7 @@ class platform {
   virtual bool stop_requested() = 0;
 
   // Whether a domain that ends (exit, power off) is destroyed, so that the hypervisor tears its
-  // HMX state down (HMX-DOM-001, HMX-DOM-002); "" when it is, else why not.
+  // HMX state down (HMX-DOM-005 HMX-DOM-006, HMX-DOM-007 HMX-DOM-008); "" when it is, else why not.
   virtual const char* exit_keeps_domain() { return ""; }
 
   // --- host introspection, where the target has it (HMX-MAC-005, HMX-MAC-006); false: not

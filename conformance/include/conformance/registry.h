@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // Test registration. A conformance test is written once, against conformance::context:
 //
-//   // covers: HMX-RING-001 HMX-RING-007
-//   HMX_GUEST_TEST(register_ring_einval, "HMX-RING-001 HMX-RING-007") { ... ctx.check(...); }
+//   // covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023 HMX-RING-007
+//   HMX_GUEST_TEST(register_ring_einval, "HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023 HMX-RING-007") { ... ctx.check(...); }
 //
 // The comment line is the spec generator's coverage marker (tools/specgen/src/scan_tests.h): it
 // puts the test on the spec site next to each requirement. The string is what the suite reports

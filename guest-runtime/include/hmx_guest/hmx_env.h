@@ -10,7 +10,7 @@
 //   rdmsr/wrmsr   privileged_rdmsr()/privileged_wrmsr(): the MSR conduit and the VECTOR /
 //                 EVENT_PAGE registers (6 CPL0 instructions for WRMSR, 8 for RDMSR, vectors.S)
 //
-// WRMSR/RDMSR can raise #GP (an MSR the hypervisor refuses, HMX-MECH-001): the gate turns it into
+// WRMSR/RDMSR can raise #GP (an MSR the hypervisor refuses, HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016): the gate turns it into
 // a `false`, which this environment counts and remembers per vCPU (take_msr_fault()) because
 // libhmx's environment interface has no way to return it; an RDMSR that faulted reads as 0.
 //   xen_hypercall privileged_xen_hypercall(): a Xen hypercall-page entry called at CPL0 through

@@ -23,7 +23,7 @@ host_domain::host_domain(ref::Core& core, ref::DomainId id, std::string name, ui
   client_ = std::make_unique<host_client>(conduit_, env_);
   events_ = static_cast<hmx_event_page_t*>(env_.alloc_pages(1));
   // Event page first, then the vector: from then on every message and every space signal
-  // reaches the waiter (HMX-EVENT-010: rings are checked once afterwards by their users).
+  // reaches the waiter (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029: rings are checked once afterwards by their users).
   if (!client_->init_status().ok() || events_ == nullptr || !client_->set_event_page(events_).ok() ||
       !client_->set_vector(0, hmx::vector_reg::unmasked(kVector)).ok()) {
     destroy();

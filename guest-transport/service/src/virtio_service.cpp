@@ -96,7 +96,7 @@ struct virtio_service::impl {
     return o;
   }
 
-  // HMX-VTA-001: a bus ring per driver domain, partner = that domain. The policy's
+  // HMX-VTA-042 HMX-VTA-043: a bus ring per driver domain, partner = that domain. The policy's
   // REGISTER_SINGLE_SOURCE hook decides whether the driver may reach us at all. A driver domain
   // that does not exist yet (ESRCH) is tried again later: domains may come up after us.
   std::vector<ref::DomainId> waiting;  // drivers whose domain did not exist yet
@@ -141,7 +141,7 @@ struct virtio_service::impl {
     return bounce_for[d];
   }
 
-  // CONNECT (HMX-VTA-002, -003): register the device ring for this driver, start the device
+  // CONNECT (HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108, -003): register the device ring for this driver, start the device
   // transport on it, answer with its aport and largest message.
   bus_connect_result on_connect(bus_link& b, const bus_connect& c) {
     bus_connect_result r{c.dev_num, 0, 0, 0, 0};
@@ -357,7 +357,7 @@ struct virtio_service::impl {
       const uint64_t before = activity();
       if (!round()) break;
       if (activity() != before) continue;
-      // Idle: clear the bits, look once more (HMX-EVENT-009: a message may have landed after
+      // Idle: clear the bits, look once more (HMX-EVENT-030 HMX-EVENT-031: a message may have landed after
       // the round looked), then sleep until a notification or the next periodic check.
       const uint64_t token = w.prepare();
       (void)dom->take_events();

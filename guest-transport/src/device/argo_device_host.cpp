@@ -150,7 +150,7 @@ void argo_device_host::handle(const uint8_t* data, uint32_t size) {
     return;
   }
   if (m.hdr.dev_num != opt_.dev_num) {
-    ++stats_.dropped_malformed;  // not this connection's device (HMX-VTA-009)
+    ++stats_.dropped_malformed;  // not this connection's device (HMX-VTA-055 HMX-VTA-056)
     return;
   }
   if (m.hdr.msg_id == VTA_MSG_AVAIL) on_avail(m);
@@ -163,11 +163,11 @@ void argo_device_host::respond(const message& req, uint32_t len) {
   enqueue({out_entry::bytes, std::vector<uint8_t>(tx_.begin(), tx_.begin() + len), nullptr});
 }
 
-// Control requests: each well-formed one gets exactly one response, in order (HMX-VTA-010);
+// Control requests: each well-formed one gets exactly one response, in order (HMX-VTA-057 HMX-VTA-058);
 // a malformed one is dropped (the driver's request then times out).
 void argo_device_host::on_control(const message& m) {
   ++stats_.control_requests;
-  // HMX-VTA-011: the driver cannot have seen the previous answer, which still waits for room in
+  // HMX-VTA-059 HMX-VTA-060 HMX-VTA-061: the driver cannot have seen the previous answer, which still waits for room in
   // its ring; a second request is a protocol error, so control traffic holds one response.
   if (responses_waiting_ != 0) return violation();
   const msg_header h{VTA_FLAG_RESPONSE, m.hdr.msg_id, opt_.dev_num, m.hdr.token, 0};
@@ -216,7 +216,7 @@ void argo_device_host::on_control(const message& m) {
     case VTA_MSG_SET_DEVICE_STATUS: {
       uint32_t s = 0;
       if (decode_u32(m, m.hdr.msg_id, false, s) != result::ok || s > 0xFF) break;
-      if (s == 0) reset_device();  // HMX-VTA-029: every old request is gone before the response
+      if (s == 0) reset_device();  // HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093: every old request is gone before the response
       else core_.set_status(static_cast<uint8_t>(s));
       return respond(m, encode_u32(b, cap, h, core_.status()));
     }
@@ -275,7 +275,7 @@ void argo_device_host::on_avail(const message& m) {
     const queue_limits& lim = core_.limits();
     if (a.f.offset != 0 || a.f.head >= qs.size || q.head_busy[a.f.head] || q.in_flight >= qs.credit ||
         a.f.readable_total > lim.max_request_bytes || a.f.writable_total > lim.max_request_bytes)
-      return violation();  // HMX-VTA-024: beyond the credit or the size limit
+      return violation();  // HMX-VTA-083 HMX-VTA-084 HMX-VTA-085: beyond the credit or the size limit
     // The budget is checked before anything is allocated: a driver that holds back its ring
     // cannot make the device domain's memory run out (spec "Bounded memory").
     const uint64_t cost = uint64_t{a.f.readable_total} + a.f.writable_total;
@@ -365,7 +365,7 @@ void argo_device_host::violation() {
   core_.set_needs_reset();  // HMX-VTA-020: tells the driver through EVENT_CONFIG
 }
 
-// Sends the outbox in order until the driver's ring is full (HMX-VTA-021).
+// Sends the outbox in order until the driver's ring is full (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082).
 void argo_device_host::flush() {
   while (!outbox_.empty() && !gone_) {
     out_entry& e = outbox_.front();
@@ -427,7 +427,7 @@ void argo_device_host::release(slot* s) {
 }
 
 // Forgets the requests of one queue (or all): the outbox loses their USED messages, even one
-// partly sent (the driver drops the rest, HMX-VTA-030), and their memory is recycled.
+// partly sent (the driver drops the rest, HMX-VTA-098 HMX-VTA-099), and their memory is recycled.
 void argo_device_host::drop_requests(int queue) {
   std::erase_if(outbox_, [&](const out_entry& e) {
     return e.kind == out_entry::used && (queue < 0 || e.request->vq == queue);

@@ -73,7 +73,7 @@ void bus_server::handle(uint32_t size) {
       bus_connect_result res{c.dev_num, 0, 0, 0, 0};
       auto it = devices_.find(c.dev_num);
       if (it == devices_.end()) res.error = kENODEV;
-      else if (it->second.connected) res.error = kEBUSY;  // one driver per device (HMX-VTA-003)
+      else if (it->second.connected) res.error = kEBUSY;  // one driver per device (HMX-VTA-044 HMX-VTA-045)
       else if (c.driver_max_message < VTA_MIN_MESSAGE_SIZE) res.error = kEMSGSIZE;
       else {
         res = on_connect_(c);

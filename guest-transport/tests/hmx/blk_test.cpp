@@ -15,7 +15,7 @@ void expect_file_holds(const scratch_disk& disk, uint64_t seed, uint64_t first_s
   EXPECT_TRUE(workload::matches(got.data(), static_cast<uint32_t>(bytes), seed, first_sector));
 }
 
-// covers: HMX-VTA-006 HMX-VTA-007 HMX-VTA-013 HMX-VTA-023 HMX-VTA-026 HMX-VTA-028 HMX-VTA-039
+// covers: HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052 HMX-VTA-066 HMX-VTA-067 HMX-VTA-023 HMX-VTA-026 HMX-VTA-088 HMX-VTA-089 HMX-VTA-094 HMX-VTA-095
 TEST_F(OverCore, BlkFourMiBWrittenAndReadBackOnTwoQueues) {
   auto svc = start(2);
   auto drv = driver(kDrv, "drv");
@@ -51,7 +51,7 @@ TEST_F(OverCore, BlkFourMiBWrittenAndReadBackOnTwoQueues) {
   EXPECT_GT(drv->transport().queue_stats(1).requests, 0u);
 }
 
-// covers: HMX-VTA-026 HMX-VTA-028 HMX-VTA-036
+// covers: HMX-VTA-026 HMX-VTA-088 HMX-VTA-089 HMX-VTA-036
 TEST_F(OverCore, BlkSmallRequestsInterleaved) {
   auto svc = start(2);
   auto drv = driver(kDrv, "drv");

@@ -6,7 +6,7 @@
 namespace hmx::virtio_argo::overcore {
 namespace {
 
-// covers: HMX-VTA-001 HMX-VTA-002 HMX-VTA-003 HMX-VTA-004
+// covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-044 HMX-VTA-045 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048
 TEST_F(OverCore, BusListsTheDeviceAndConnectsWithOneRingEachWay) {
   auto svc = start(2);
   auto drv = driver(kDrv, "drv");
@@ -27,12 +27,12 @@ TEST_F(OverCore, BusListsTheDeviceAndConnectsWithOneRingEachWay) {
   ASSERT_TRUE(driver_ring.has_value());
   EXPECT_EQ(driver_ring->partner, kDevice);
   EXPECT_EQ(drv->channel().max_message_size(), device_ring->len - 32);
-  // The bus ring the device domain registered for this driver (HMX-VTA-001).
+  // The bus ring the device domain registered for this driver (HMX-VTA-042 HMX-VTA-043).
   EXPECT_TRUE(core.ring_info(kDevice, VTA_BUS_APORT, kDrv).has_value());
   ASSERT_EQ(drv->init_blk(1, 16), result::ok);
 }
 
-// covers: HMX-VTA-002 HMX-VTA-003
+// covers: HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-044 HMX-VTA-045
 TEST_F(OverCore, BusRefusesASecondConnectionAndUnknownDevices) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv");

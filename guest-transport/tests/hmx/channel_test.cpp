@@ -48,7 +48,7 @@ class Channel : public OverCore {
   host_channel cb{b.client(), b.waiter()};
 };
 
-// covers: HMX-VTA-006 HMX-VTA-008
+// covers: HMX-VTA-049 HMX-VTA-050 HMX-VTA-053 HMX-VTA-054
 TEST_F(Channel, DeliversInOrderAndDropsOtherMessageTypes) {
   ASSERT_EQ(send(cb, "one"), result::ok);
   // A message of another message_type from the peer: consumed and skipped.
@@ -63,7 +63,7 @@ TEST_F(Channel, DeliversInOrderAndDropsOtherMessageTypes) {
   EXPECT_EQ(ca.stats().received, 2u);
 }
 
-// covers: HMX-VTA-008
+// covers: HMX-VTA-053 HMX-VTA-054
 TEST_F(Channel, AMessageLargerThanTheBufferIsConsumedAsMsgSize) {
   ASSERT_EQ(send(cb, std::string(100, 'x')), result::ok);
   ASSERT_EQ(send(cb, "after"), result::ok);
@@ -72,14 +72,14 @@ TEST_F(Channel, AMessageLargerThanTheBufferIsConsumedAsMsgSize) {
   EXPECT_EQ(receive(ca), "after");
 }
 
-// covers: HMX-VTA-004
+// covers: HMX-VTA-046 HMX-VTA-047 HMX-VTA-048
 TEST_F(Channel, LargestMessageComesFromTheHypervisor) {
   EXPECT_EQ(ca.max_message_size(), kSmall - 32);  // asked with a notify query
   EXPECT_EQ(cb.max_message_size(), 64u * 1024 - 64 - 32);
   EXPECT_EQ(send(ca, std::string(kSmall - 31, 'y')), result::msg_size);  // can never fit
 }
 
-// covers: HMX-VTA-021 HMX-VTA-022 HMX-VTA-025
+// covers: HMX-VTA-080 HMX-VTA-081 HMX-VTA-082 HMX-VTA-022 HMX-VTA-086 HMX-VTA-087
 TEST_F(Channel, FullRingThenSpaceEventAndTheNotifyRidesWithTheNextSend) {
   const std::string m(400, 'z');
   ASSERT_EQ(send(ca, m), result::ok);
@@ -98,7 +98,7 @@ TEST_F(Channel, FullRingThenSpaceEventAndTheNotifyRidesWithTheNextSend) {
   EXPECT_GE(core.stats().wakeups, 1u);
 }
 
-// covers: HMX-VTA-033 HMX-VTA-035
+// covers: HMX-VTA-102 HMX-VTA-103 HMX-VTA-104 HMX-VTA-035
 TEST_F(Channel, AVanishedPeerIsConnRefused) {
   ASSERT_EQ(send(ca, "hello"), result::ok);
   EXPECT_TRUE(ca.peer_alive());
@@ -108,7 +108,7 @@ TEST_F(Channel, AVanishedPeerIsConnRefused) {
   EXPECT_EQ(ca.receive(nullptr, 0).status, result::conn_refused);
 }
 
-// covers: HMX-VTA-033
+// covers: HMX-VTA-102 HMX-VTA-103 HMX-VTA-104
 TEST_F(Channel, WaitTimesOutWhileThePeerIsThere) {
   const auto t0 = ca.now_ns();
   EXPECT_EQ(ca.wait(5'000'000), result::timed_out);

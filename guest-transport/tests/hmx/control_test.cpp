@@ -9,7 +9,7 @@ namespace {
 
 namespace v = virtio;
 
-// covers: HMX-VTA-010 HMX-VTA-011 HMX-VTA-012 HMX-VTA-014 HMX-VTA-015 HMX-VTA-016 HMX-VTA-017 HMX-VTA-019
+// covers: HMX-VTA-057 HMX-VTA-058 HMX-VTA-059 HMX-VTA-060 HMX-VTA-061 HMX-VTA-062 HMX-VTA-063 HMX-VTA-064 HMX-VTA-065 HMX-VTA-068 HMX-VTA-069 HMX-VTA-070 HMX-VTA-071 HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075 HMX-VTA-017 HMX-VTA-078 HMX-VTA-079
 TEST_F(OverCore, ControlPlaneOverHmx) {
   auto svc = start(2);
   auto drv = driver(kDrv, "drv");
@@ -49,7 +49,7 @@ TEST_F(OverCore, ControlPlaneOverHmx) {
   EXPECT_EQ(t.stats().dropped_malformed, 0u);
 }
 
-// covers: HMX-VTA-018 HMX-VTA-040
+// covers: HMX-VTA-076 HMX-VTA-077 HMX-VTA-040
 TEST_F(OverCore, EventIndexAndIndirectStayOnTheDriversSide) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv");
@@ -104,7 +104,7 @@ TEST_F(OverCore, QueueResetWithRequestsInFlight) {
   EXPECT_FALSE(drv->transport().broken());
 }
 
-// covers: HMX-VTA-009 HMX-VTA-020 HMX-VTA-024
+// covers: HMX-VTA-055 HMX-VTA-056 HMX-VTA-020 HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
 TEST_F(OverCore, ADriverThatBreaksTheRulesGetsDeviceNeedsReset) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv");

@@ -21,7 +21,7 @@ bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds limit
   return true;
 }
 
-// covers: HMX-VTA-031 HMX-VTA-033
+// covers: HMX-VTA-100 HMX-VTA-101 HMX-VTA-102 HMX-VTA-103 HMX-VTA-104
 TEST_F(OverCore, DeviceDomainDiesMidRequest) {
   virtio_service_options o = service_options(2);
   o.die_after = 21;  // the 21st request arrives, is never served, and the domain dies
@@ -60,7 +60,7 @@ TEST_F(OverCore, DeviceDomainDiesMidRequest) {
   EXPECT_NE(status & v::STATUS_DEVICE_NEEDS_RESET, 0);
 }
 
-// covers: HMX-VTA-033
+// covers: HMX-VTA-102 HMX-VTA-103 HMX-VTA-104
 TEST_F(OverCore, DeviceDomainKilledWhileIdle) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv");
@@ -133,7 +133,7 @@ TEST_F(OverCore, DriverDomainDiesAndTheDeviceServesTheNextDriver) {
   EXPECT_EQ(r.mismatched, 0u);
 }
 
-// covers: HMX-VTA-030 HMX-VTA-031
+// covers: HMX-VTA-098 HMX-VTA-099 HMX-VTA-100 HMX-VTA-101
 TEST_F(OverCore, ResetWithRequestsInFlightReturnsThemFailed) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv");

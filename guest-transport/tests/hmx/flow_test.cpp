@@ -9,7 +9,7 @@ namespace {
 
 namespace v = virtio;
 
-// covers: HMX-VTA-021 HMX-VTA-022 HMX-VTA-025 HMX-VTA-027 HMX-VTA-028
+// covers: HMX-VTA-080 HMX-VTA-081 HMX-VTA-082 HMX-VTA-022 HMX-VTA-086 HMX-VTA-087 HMX-VTA-027 HMX-VTA-088 HMX-VTA-089
 TEST_F(OverCore, FragmentsAndFullRingsWithFourKiBRings) {
   virtio_service_options o = service_options(2);
   o.device_ring_len = 4096 - 64;  // largest message 4000: a 64 KiB write is 17 AVAIL fragments

@@ -41,7 +41,7 @@ constexpr size_t kGrowthLimit = size_t{8} << 20;
 // Finding 1: 64 AVAILs each asking for 1 MiB + 4 KiB of writable area would take 128 MiB of the
 // device domain's 96 MiB while no USED can leave. The per-connection budget refuses the request
 // that would exceed it: DEVICE_NEEDS_RESET for this driver, the service and the process go on.
-// covers: HMX-VTA-024
+// covers: HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
 TEST_F(OverCore, ADriverThatNeverDrainsCannotExhaustTheDeviceDomain) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv", 4032);
@@ -72,8 +72,8 @@ TEST_F(OverCore, ADriverThatNeverDrainsCannotExhaustTheDeviceDomain) {
 }
 
 // Finding 2: control requests while the driver's ring is full. A second request while the
-// answer to the first is still waiting breaks HMX-VTA-011: a protocol error, not a queued answer.
-// covers: HMX-VTA-011
+// answer to the first is still waiting breaks HMX-VTA-059 HMX-VTA-060 HMX-VTA-061: a protocol error, not a queued answer.
+// covers: HMX-VTA-059 HMX-VTA-060 HMX-VTA-061
 TEST_F(OverCore, ControlFloodAgainstAFullDriverRingStaysBounded) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv", 4032);
@@ -97,7 +97,7 @@ TEST_F(OverCore, ControlFloodAgainstAFullDriverRingStaysBounded) {
 }
 
 // Finding 2, on the bus: PINGs against a bus ring the driver never drains.
-// covers: HMX-VTA-001
+// covers: HMX-VTA-042 HMX-VTA-043
 TEST_F(OverCore, BusPingFloodAgainstAFullDriverRingStaysBounded) {
   auto svc = start(1);
   auto drv = driver(kDrv, "drv");

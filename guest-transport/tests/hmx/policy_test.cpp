@@ -6,7 +6,7 @@
 namespace hmx::virtio_argo::overcore {
 namespace {
 
-// covers: HMX-VTA-001 HMX-VTA-004
+// covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048
 TEST_F(OverCore, PolicyKeepsAnUnlistedDomainAwayFromTheDevice) {
   auto intruder = driver(kIntruder, "intruder");
   auto drv = driver(kDrv, "drv");

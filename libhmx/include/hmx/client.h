@@ -36,7 +36,7 @@ class client {
   static constexpr bool has_call_blocks = CallBlockConduit<C>;
 
   // The call block comes from the environment's page arena: page aligned, so a multiple of
-  // CALL_BLOCK_ALIGN, and zeroed (HMX-LIB-011); every failure is a value (HMX-LIB-009).
+  // CALL_BLOCK_ALIGN, and zeroed (HMX-LIB-023 HMX-LIB-024 HMX-LIB-025); every failure is a value (HMX-LIB-021 HMX-LIB-022).
   client(C& conduit, Env& env, size_t scratch_pages = default_scratch_pages) noexcept
       : conduit_(&conduit), env_(&env) {
     init_ = s_.init(env, scratch_pages);
@@ -78,7 +78,7 @@ class client {
   // --- typed operations ---
 
   // register_ring (op 1): npages and the gfn list are computed from r.memory; a new ring's
-  // rx_ptr and tx_ptr are zeroed first (HMX-LIB-014, marshal_register_ring).
+  // rx_ptr and tx_ptr are zeroed first (HMX-LIB-030 HMX-LIB-031, marshal_register_ring).
   status register_ring(const ring_registration& r) noexcept {
     return run_marshalled([&] { return marshal_register_ring(*env_, s_, mode, r); }).error();
   }
@@ -153,7 +153,7 @@ class client {
 
   // set_event_page (op 18): zero the page and enable it as the domain's event page; nullptr
   // disables it. Afterwards check every ring once: a message may have arrived before the page
-  // was enabled (HMX-EVENT-010).
+  // was enabled (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029).
   status set_event_page(hmx_event_page_t* page) noexcept {
     if constexpr (!has_call_blocks) return errc::opnotsupp;
     return run_marshalled([&] { return marshal_set_event_page(*env_, page); }).error();

@@ -41,6 +41,9 @@ struct smccc_regs {
 
 // HMX-LIB-010: what a freestanding guest supplies instead of a hosted library: the translation
 // of its own addresses to guest-physical ones, and zeroed pages from a static arena (no heap).
+// The pages hold rings, event pages and call blocks, so the environment maps them normal
+// write-back cacheable (HMX-LIB-032): the hypervisor's acquire/release pairs order nothing on
+// uncached or write-combining mappings.
 template <class E>
 concept Environment = requires(E& e, const void* p, size_t n) {
   { e.to_gpa(p) } -> std::same_as<uint64_t>;

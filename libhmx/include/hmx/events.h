@@ -18,7 +18,7 @@ namespace hmx {
 inline constexpr uint32_t event_page_ring_bits =
     sizeof(hmx_event_page_t::ring_pending) * 8;  // 128 = MAX_RINGS_PER_DOMAIN
 
-// Zero an event page: required before enabling it (HMX-EVENT-010), so no stale bit survives.
+// Zero an event page: required before enabling it (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029), so no stale bit survives.
 inline void clear_event_page(hmx_event_page_t* page) noexcept {
   auto* b = reinterpret_cast<unsigned char*>(page);
   for (uint32_t i = 0; i < sizeof(hmx_event_page_t); ++i) b[i] = 0;
@@ -36,7 +36,7 @@ inline bool test_and_clear_ring_pending(hmx_event_page_t* page, uint32_t index) 
 }
 
 // Take every pending ring bit and call f(index) for each one, lowest first; returns how many
-// were pending. Bits are cleared with an atomic AND before f runs (HMX-EVENT-009), so f should
+// were pending. Bits are cleared with an atomic AND before f runs (HMX-EVENT-030 HMX-EVENT-031), so f should
 // consume ring `index` until it is empty; a bit set again meanwhile is seen by the next call.
 template <class F>
 uint32_t take_ring_pending(hmx_event_page_t* page, F&& f) noexcept(noexcept(f(0u))) {
@@ -91,7 +91,8 @@ struct vector_reg {
   [[nodiscard]] static constexpr vector_reg unmasked(uint8_t vector) noexcept {
     return vector_reg{vector, false, false};
   }
-  // An unmasked register needs a vector >= VECTOR_MIN (0-15 are exceptions); no reserved bits.
+  // An unmasked x86 register needs a vector >= VECTOR_MIN (0-31 are exceptions or reserved); no
+  // reserved bits. (On Arm the vector is a PPI, ARM_PPI_MIN..ARM_PPI_MAX: HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016.)
   [[nodiscard]] constexpr bool valid() const noexcept {
     return !reserved_bits && (masked || vector >= HMX_VECTOR_MIN);
   }

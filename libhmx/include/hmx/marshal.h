@@ -48,7 +48,7 @@ struct buffer {
 // starts on a 4 KiB page (frame 0 of the gfn list holds the header).
 //
 // A new ring starts empty: libhmx sets its rx_ptr and tx_ptr to 0 before registering it
-// (HMX-LIB-014). Set `preserve` to re-register a ring whose contents were kept (resume after
+// (HMX-LIB-030 HMX-LIB-031). Set `preserve` to re-register a ring whose contents were kept (resume after
 // hibernate, Xen argo.c register_ring): its pointers are left alone and the hypervisor keeps a valid
 // tx_ptr. Never register with preserve unset a ring that is registered right now: libhmx would
 // write tx_ptr under the hypervisor.
@@ -241,7 +241,7 @@ template <Environment Env>
   auto* sa = s.alloc<hmx_send_addr_t>();
   auto* iovs = s.alloc<hmx_iov_t>(HMX_MAXIOV);
   if (sa == nullptr || iovs == nullptr) return errc::nomem;
-  // Pads are always passed as 0 (HMX-LIB-011), whatever the caller's addresses hold.
+  // Pads are always passed as 0 (HMX-LIB-023 HMX-LIB-024 HMX-LIB-025), whatever the caller's addresses hold.
   sa->src = hmx_addr_t{src.aport, src.domain_id, 0};
   sa->dst = hmx_addr_t{dst.aport, dst.domain_id, 0};
   const result<uint32_t> niov = build_iovs(env, m, bufs, n, iovs, HMX_MAXIOV);
@@ -272,7 +272,7 @@ template <Environment Env>
   for (uint32_t i = 0; i < n; ++i) {
     hmx_ring_data_ent_t& e = rd->data[i];
     e = ents[i];
-    e.ring.pad = 0;  // pads are passed as 0 (HMX-LIB-011)
+    e.ring.pad = 0;  // pads are passed as 0 (HMX-LIB-023 HMX-LIB-024 HMX-LIB-025)
     e.pad = 0;
   }
   if (copy != nullptr) *copy = rd;
@@ -297,7 +297,7 @@ inline void notify_copy_back(const hmx_ring_data_t* copy, hmx_ring_data_ent_t* e
 }
 
 // set_event_page: arg1 = page GPA | ENABLE, or 0 to disable (page == nullptr). The page is
-// zeroed first (HMX-EVENT-010): a stale bit would announce a message that is not there.
+// zeroed first (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029): a stale bit would announce a message that is not there.
 template <Environment Env>
 [[nodiscard]] result<op_args> marshal_set_event_page(Env& env, hmx_event_page_t* page) noexcept {
   op_args a;

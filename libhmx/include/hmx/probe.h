@@ -12,7 +12,7 @@
 //
 // aarch64 (spec `smccc`; Arm DEN0028 (SMCCC)): PSCI_FEATURES for SMCCC_VERSION, SMCCC_VERSION >= 1.1,
 // HMX's own CALL_UID equal to HMX's UID and its REVISION major equal to HMX_SMCCC_REVISION_MAJOR
-// before any other HMX function id (HMX-LIB-005), then HMX's VERSION and FEATURES functions. The SMCCC logic is plain C++ over the
+// before any other HMX function id (HMX-LIB-019 HMX-LIB-020), then HMX's VERSION and FEATURES functions. The SMCCC logic is plain C++ over the
 // environment's smccc() primitive, so host tests drive it on any architecture; only the hvc
 // instruction itself (arch/aarch64.h) is aarch64-only. The environment must only offer smccc()
 // when EL2 exists (the PSCI conduit is "hvc"): an hvc without EL2 is UNDEFINED (Arm DEN0028 7 (SMCCC_VERSION, SMCCC_ARCH_FEATURES)).
@@ -55,7 +55,7 @@ enum class probe_status : uint8_t {
   return "HMX not present";
 }
 
-// What the Argo probe found behind Xen's hypercall (HMX-LIB-004).
+// What the Argo probe found behind Xen's hypercall (HMX-LIB-017 HMX-LIB-018).
 enum class argo_state : uint8_t {
   unknown,      // not probed
   present,      // -EINVAL: Argo answers; usable
@@ -119,7 +119,7 @@ template <X86Environment E>
   probe_result p;
   p.arch = arch_kind::x86_64;
   p.vendor = env.vendor();
-  // HMX-LIB-001: no hypervisor leaf is read unless CPUID.1:ECX[31] says a hypervisor is there.
+  // HMX-LIB-015 HMX-LIB-016: no hypervisor leaf is read unless CPUID.1:ECX[31] says a hypervisor is there.
   if ((env.cpuid(1, 0).ecx & cpuid1_ecx_hypervisor_bit) == 0) {
     p.hmx_status = probe_status::no_hypervisor;
     return p;
@@ -227,7 +227,7 @@ template <SmcccEnvironment E>
   }
 
   // The revision of HMX's function numbers (W0 major, W1 minor) before any other HMX function id:
-  // another major may number its functions differently (HMX-LIB-005).
+  // another major may number its functions differently (HMX-LIB-019 HMX-LIB-020).
   const smccc_regs rev = call(HMX_SMCCC_FN_REVISION);
   if (static_cast<uint32_t>(rev.x[0]) != HMX_SMCCC_REVISION_MAJOR) {
     p.hmx_status = probe_status::revision_mismatch;

@@ -88,8 +88,8 @@ class ring_reader {
   [[nodiscard]] bool empty() const noexcept { return pending_bytes() == 0; }
 
   // The message at rx_ptr: -EAGAIN when the ring is empty, -EINVAL when anything read from the
-  // ring is out of bounds. HMX-LIB-012: tx_ptr is loaded with acquire ordering (load_ptrs) before
-  // the message bytes; HMX-LIB-013: a len below the header size or a message past tx_ptr is
+  // ring is out of bounds. HMX-LIB-026 HMX-LIB-027: tx_ptr is loaded with acquire ordering (load_ptrs) before
+  // the message bytes; HMX-LIB-028 HMX-LIB-029: a len below the header size or a message past tx_ptr is
   // corrupt, and the next message starts len rounded up to MSG_SLOT_SIZE further, modulo len.
   [[nodiscard]] result<message_view> peek() const noexcept {
     if (!geometry().ok()) return errc::inval;
@@ -125,7 +125,7 @@ class ring_reader {
   }
 
   // Release the message's bytes to the hypervisor: rx_ptr = m.next, a release store after the
-  // last read of the message (HMX-LIB-012). EINVAL if m is not the message at rx_ptr (one
+  // last read of the message (HMX-LIB-026 HMX-LIB-027). EINVAL if m is not the message at rx_ptr (one
   // consumer per ring).
   status consume(const message_view& m) noexcept {
     if (!geometry().ok() || m.next >= len_ || m.next % HMX_MSG_SLOT_SIZE != 0) return errc::inval;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-// Errors as values (HMX-LIB-009; docs/ARCHITECTURE.md decision 7: no exceptions, no heap).
+// Errors as values (HMX-LIB-021 HMX-LIB-022; docs/ARCHITECTURE.md decision 7: no exceptions, no heap).
 //
 // Every HMX operation returns a signed 64-bit value: >= 0 is success (sendv: bytes sent, batch:
 // entries run), < 0 is the negation of one of the spec's error codes (spec/hmx.textproto

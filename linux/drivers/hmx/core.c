@@ -2,7 +2,7 @@
 /*
  * HMX core driver: finds HMX through the platform (spec section 3), sets up the domain's event
  * page and notification vector (spec 07-notifications), and runs operations through call
- * blocks in guest memory (HMX-MECH-005): single calls, and batches that carry several sendv in
+ * blocks in guest memory (HMX-MECH-021 HMX-MECH-022 HMX-MECH-023): single calls, and batches that carry several sendv in
  * one exit (spec 08-batching, DESIGN.md decision 6).
  *
  * Call blocks and their arguments live in one call area of the linear map, serialised by a
@@ -306,7 +306,7 @@ static int __init hmx_init(void)
 	if (err)
 		goto fail;
 	if (hmx_plat.features & HMX_FEATURE_EVENT_PAGE_BIT) {
-		/* HMX-EVENT-010: the page is zero before it is enabled. */
+		/* HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029: the page is zero before it is enabled. */
 		r = hmx_call_op(HMX_OP_SET_EVENT_PAGE,
 				hmx_gpa(hmx_event_page) | (HMX_MSR_EVENT_PAGE_ENABLE_MASK <<
 							    HMX_MSR_EVENT_PAGE_ENABLE_SHIFT), 0, 0, 0);

@@ -23,7 +23,7 @@ static u32 msr_call;
 
 static int x86_call(u64 gpa)
 {
-	/* #GP: misaligned, or outside guest memory (HMX-MECH-001). */
+	/* #GP: misaligned, or outside guest memory (HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016). */
 	return wrmsrl_safe(msr_call, gpa) ? -HMX_EINVAL : 0;
 }
 

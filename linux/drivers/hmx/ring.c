@@ -285,7 +285,7 @@ void hmx_rings_dispatch(void)
 		return;
 	}
 	/*
-	 * Take the bits before reading the rings (HMX-EVENT-009): a message that lands after its
+	 * Take the bits before reading the rings (HMX-EVENT-030 HMX-EVENT-031): a message that lands after its
 	 * ring was read sets the bit again and raises a new notification.
 	 */
 	if (READ_ONCE(hmx_event_page->status))

@@ -26,7 +26,7 @@ MODULE_PARM_DESC(backends, "HMX domain ids of the device domains to enumerate");
 
 unsigned int vta_request_timeout_ms = 5000;
 module_param_named(request_timeout_ms, vta_request_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(request_timeout_ms, "time-out of one control request (HMX-VTA-033)");
+MODULE_PARM_DESC(request_timeout_ms, "time-out of one control request (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104)");
 
 unsigned int vta_data_timeout_ms = 30000;
 module_param_named(data_timeout_ms, vta_data_timeout_ms, uint, 0644);

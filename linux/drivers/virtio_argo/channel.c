@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Control requests of the driver transport (spec "Transport requests", "Bus messages"): one
- * request outstanding per channel, a fresh non-zero token each time (HMX-VTA-011), a response
+ * request outstanding per channel, a fresh non-zero token each time (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061), a response
  * taken only when its token and msg_id match. Each request is bounded by a time-out
- * (HMX-VTA-033); a send refused with -EAGAIN is sent again after the space event or a short
- * bounded wait (HMX-VTA-021), while the ring handler keeps consuming (HMX-VTA-022).
+ * (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104); a send refused with -EAGAIN is sent again after the space event or a short
+ * bounded wait (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082), while the ring handler keeps consuming (HMX-VTA-022).
  */
 #include <linux/jiffies.h>
 #include <linux/slab.h>
@@ -132,7 +132,7 @@ bool vta_channel_response(struct vta_channel *ch, const struct vta_hdr *h,
 
 	if (!ch->token || ch->done || h->token != ch->token || h->msg_id != ch->msg_id ||
 	    len > ch->resp_cap)
-		return false;  /* not the outstanding request: ignored (HMX-VTA-011) */
+		return false;  /* not the outstanding request: ignored (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061) */
 	hmx_msg_copy(m, HMX_VTA_HEADER_SIZE, ch->resp, len);
 	ch->resp_len = len;
 	ch->done = true;

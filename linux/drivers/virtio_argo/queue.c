@@ -3,14 +3,14 @@
  * The per-virtqueue data path of the driver transport (spec "Data path", "Flow control"): the
  * transport plays the device's part on Linux's own split virtqueue (virtio 1.2 2.7), so the
  * virtio driver above runs unchanged, and bytes move only inside messages:
- *  - pump: each new available chain is validated (HMX-VTA-041), measured and sent as AVAIL
+ *  - pump: each new available chain is validated (HMX-VTA-096 HMX-VTA-097), measured and sent as AVAIL
  *    fragments gathered straight from its buffers by guest-physical address (HMX-VTA-038), at
  *    most VTA_BATCH per hypervisor call, within the credit (HMX-VTA-023);
  *  - USED: the device's bytes are scattered into the chain's writable buffers, bounded by the
  *    capacity recorded when the request was sent, and the used element is published after the
- *    last fragment (HMX-VTA-029).
+ *    last fragment (HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093).
  * A refused send (-EAGAIN) leaves the fragment and everything after it unsent, to be planned
- * again after the space event (HMX-VTA-021). Callers hold dev->lock.
+ * again after the space event (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082). Callers hold dev->lock.
  */
 #include <linux/errno.h>
 #include <linux/io.h>
@@ -494,7 +494,7 @@ int vta_vq_used(struct vta_vq *q, const struct hmx_msg *m, u32 tag, const struct
 		return -EPROTO;
 	slot = &q->slots[u->head];
 	if (!tag || slot->tag != tag || slot->state == VTA_SLOT_FREE) {
-		q->stale_used++;  /* its request was reset: dropped (HMX-VTA-030) */
+		q->stale_used++;  /* its request was reset: dropped (HMX-VTA-098 HMX-VTA-099) */
 		return 0;
 	}
 	if (slot->state == VTA_SLOT_SENDING)
@@ -525,7 +525,7 @@ int vta_vq_used(struct vta_vq *q, const struct hmx_msg *m, u32 tag, const struct
 }
 
 /*
- * Failure (HMX-VTA-031, -033): every outstanding request is forgotten, so no later USED reaches
+ * Failure (HMX-VTA-100 HMX-VTA-101, -033): every outstanding request is forgotten, so no later USED reaches
  * a buffer. With `complete_with_error` (a virtio-blk device, whose Linux driver has no way to
  * take back a buffer the device never completed) each outstanding and each newly available
  * chain is completed with VIRTIO_BLK_S_IOERR in its last writable byte, the request's status

@@ -41,7 +41,7 @@ static bool vta_is_blk(const struct vta_device *dev)
 }
 
 /*
- * Enters the failed state (HMX-VTA-033): DEVICE_NEEDS_RESET, no more requests, every
+ * Enters the failed state (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104): DEVICE_NEEDS_RESET, no more requests, every
  * outstanding request forgotten. dev->lock held; vta_after_fail() runs the callbacks once the
  * lock is dropped.
  */
@@ -162,7 +162,7 @@ static void vta_handle_used(struct vta_device *dev, const struct hmx_msg *m,
 	bool completed;
 
 	if (m->size < VTA_USED_PREFIX)
-		return;  /* a payload of the wrong size: dropped (HMX-VTA-008) */
+		return;  /* a payload of the wrong size: dropped (HMX-VTA-053 HMX-VTA-054) */
 	hmx_msg_copy(m, 0, b, sizeof(b));
 	if (get_unaligned_le32(b + 20))
 		return;
@@ -174,7 +174,7 @@ static void vta_handle_used(struct vta_device *dev, const struct hmx_msg *m,
 		return;
 	q = dev->vqs[u.vq];
 	if (vta_vq_used(q, m, h->token, &u, &completed)) {
-		vta_fail_locked(dev, "the device contradicted a request (USED)");  /* HMX-VTA-029 */
+		vta_fail_locked(dev, "the device contradicted a request (USED)");  /* HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093 */
 		return;
 	}
 	if (completed && vta_vq_should_interrupt(q))
@@ -290,7 +290,7 @@ static void vta_take_messages(struct vta_device *dev, bool defer)
 		consumed = true;
 		taken += (m.next + hmx_ring_len(ring) - m.offset) % hmx_ring_len(ring);
 		dev->last_rx = jiffies;
-		/* Only our peer can send here; anything else is dropped (HMX-VTA-008). */
+		/* Only our peer can send here; anything else is dropped (HMX-VTA-053 HMX-VTA-054). */
 		if (m.source_domain == dev->be->domain && m.message_type == HMX_VTA_MESSAGE_TYPE &&
 		    m.size >= HMX_VTA_HEADER_SIZE && !dev->failed) {
 			hmx_msg_copy(&m, 0, b, sizeof(b));
@@ -365,7 +365,7 @@ static const struct hmx_ring_ops vta_ring_ops = {
 };
 
 /*
- * Liveness (HMX-VTA-033): with work outstanding and nothing received for a while, ask the
+ * Liveness (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104): with work outstanding and nothing received for a while, ask the
  * hypervisor whether the device ring still exists; with nothing received for the data time-out,
  * the device hangs. Also retries sends that wait for space, so no wait is unbounded.
  */
@@ -444,7 +444,7 @@ static u32 config_chunk(struct vta_device *dev)
 	return min3(ring, tx, dev->ctl.resp_cap - 12);
 }
 
-/* Reads [offset, offset + len) into the cache, in chunks of one generation (HMX-VTA-015). */
+/* Reads [offset, offset + len) into the cache, in chunks of one generation (HMX-VTA-070 HMX-VTA-071). */
 static int vta_read_config(struct vta_device *dev, u32 offset, u32 len)
 {
 	u32 chunk = config_chunk(dev), attempt;
@@ -558,13 +558,13 @@ static void vta_set_status(struct virtio_device *vdev, u8 status)
 	if (vta_call_exact(dev, HMX_VTA_MSG_SET_DEVICE_STATUS, req, 4, resp, 4))
 		return;
 	dev->status = get_unaligned_le32(resp);
-	/* HMX-VTA-013: confirm that FEATURES_OK stuck. */
+	/* HMX-VTA-066 HMX-VTA-067: confirm that FEATURES_OK stuck. */
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !vta_call_exact(dev, HMX_VTA_MSG_GET_DEVICE_STATUS, NULL, 0, resp, 4))
 		dev->status = get_unaligned_le32(resp);
 }
 
-/* Reset (HMX-VTA-031): forget every request first, so late USED messages are dropped. */
+/* Reset (HMX-VTA-100 HMX-VTA-101): forget every request first, so late USED messages are dropped. */
 static void vta_reset(struct virtio_device *vdev)
 {
 	struct vta_device *dev = to_vta(vdev);
@@ -602,7 +602,7 @@ static u64 vta_get_features(struct virtio_device *vdev)
 	if (blocks > 1)
 		f |= (u64)get_unaligned_le32(resp + 12) << 32;
 	dev->device_features = f;
-	/* The ring-layout features are the transport's own (HMX-VTA-018). */
+	/* The ring-layout features are the transport's own (HMX-VTA-076 HMX-VTA-077). */
 	return f | BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) | BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
 }
 
@@ -750,7 +750,7 @@ static void vta_del_vqs(struct virtio_device *vdev)
 	kfree(vqs);
 }
 
-/* GET_VQUEUE, a Linux split ring of the size the device allows, SET_VQUEUE (HMX-VTA-024). */
+/* GET_VQUEUE, a Linux split ring of the size the device allows, SET_VQUEUE (HMX-VTA-083 HMX-VTA-084 HMX-VTA-085). */
 static struct vta_vq *vta_setup_vq(struct vta_device *dev, unsigned int index,
 				   vq_callback_t *callback, const char *name, bool ctx)
 {
@@ -882,7 +882,7 @@ static void vta_release(struct device *d)
 	kfree(dev);
 }
 
-/* CONNECT on the bus (HMX-VTA-004): our ring first, then the device's answer. */
+/* CONNECT on the bus (HMX-VTA-046 HMX-VTA-047 HMX-VTA-048): our ring first, then the device's answer. */
 static int vta_connect(struct vta_device *dev)
 {
 	struct vta_backend *be = dev->be;
@@ -956,7 +956,7 @@ int vta_device_add(struct vta_backend *be, u16 dev_num, u32 device_id, u32 vendo
 			     false, HMX_VTA_MAX_CONFIG_SIZE + 64);
 	if (r)
 		goto fail;
-	/* HMX-VTA-004: our ring exists, partner the device domain, before CONNECT. */
+	/* HMX-VTA-046 HMX-VTA-047 HMX-VTA-048: our ring exists, partner the device domain, before CONNECT. */
 	dev->ring = hmx_ring_register(dev->driver_aport, be->domain, ring_len, &vta_ring_ops, dev);
 	if (IS_ERR(dev->ring)) {
 		r = PTR_ERR(dev->ring);

@@ -21,7 +21,7 @@
 
 /*
  * Where control requests go and their answers come back: a device's connection (device ring)
- * or a device domain's bus. One request is outstanding at a time (HMX-VTA-011); a response is
+ * or a device domain's bus. One request is outstanding at a time (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061); a response is
  * taken only if its token and msg_id are those of the outstanding request.
  */
 struct vta_channel {
@@ -104,7 +104,7 @@ struct vta_vq {
 
 struct vta_backend;
 
-/* One device of a device domain's bus and its connection (HMX-VTA-003). */
+/* One device of a device domain's bus and its connection (HMX-VTA-044 HMX-VTA-045). */
 struct vta_device {
 	struct virtio_device vdev;
 	struct vta_backend *be;
@@ -148,7 +148,7 @@ struct vta_device {
 	u64 deferred_interrupts;
 };
 
-/* A device domain serving this domain (HMX-VTA-001). */
+/* A device domain serving this domain (HMX-VTA-042 HMX-VTA-043). */
 struct vta_backend {
 	u16 domain;
 	struct device *parent;

@@ -2,8 +2,8 @@
 /*
  * virtio-argo wire format (spec/transport.adoc "Message format", "Bus messages", "Data path"):
  * the 16-byte common header and the data-message prefixes. Every multi-byte field is
- * little-endian (HMX-VTA-006); decoders check sizes exactly and reserved fields for zero
- * (HMX-VTA-008) and read nothing outside the bytes received.
+ * little-endian (HMX-VTA-049 HMX-VTA-050); decoders check sizes exactly and reserved fields for zero
+ * (HMX-VTA-053 HMX-VTA-054) and read nothing outside the bytes received.
  */
 #ifndef HMX_VTA_WIRE_H
 #define HMX_VTA_WIRE_H
@@ -52,7 +52,7 @@ static inline void vta_put_header(u8 *p, u8 flags, u8 msg_id, u16 dev_num, u32 t
 }
 
 /*
- * Decodes the header of `len` received bytes for a driver (HMX-VTA-008): version, reserved bits
+ * Decodes the header of `len` received bytes for a driver (HMX-VTA-053 HMX-VTA-054): version, reserved bits
  * and bytes, size equal to what arrived, and a message a device may send to a driver. Returns
  * false for anything the driver must drop.
  */

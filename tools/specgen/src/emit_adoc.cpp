@@ -366,6 +366,20 @@ std::string requirements_adoc(const Spec& s, const Coverage& cov, const Sites* s
   return o + "|===\n";
 }
 
+// Retired identifiers keep their anchor, so an old link lands on what replaced them.
+std::string deprecated_requirements_adoc(const Spec& s) {
+  std::string o = kBanner;
+  o += "[[abi-deprecated-requirements]]\n.Deprecated requirement identifiers\n" + table_start("2,1,3,8");
+  o += "|Id |Since |Replaced by |Text when retired\n\n";
+  for (const auto& r : s.deprecated_requirements()) {
+    std::vector<std::string> next;
+    for (const auto& n : r.replaced_by()) next.push_back("<<" + n + "," + n + ">>");
+    o += "|[[" + r.id() + "]]" + r.id() + " |" + r.since() + " |" +
+         (next.empty() ? std::string("_none_") : join(next, ", ")) + " |" + cell(r.text()) + "\n";
+  }
+  return o + "|===\n";
+}
+
 }  // namespace
 
 FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage, const Sites* sites) {
@@ -384,6 +398,7 @@ FileSet emit_adoc(const LoadedSpec& spec, const Coverage& coverage, const Sites*
   f["msrs.adoc"] = msrs_adoc(s);
   f["smccc.adoc"] = smccc_adoc(s);
   f["requirements.adoc"] = requirements_adoc(s, coverage, sites);
+  f["deprecated-requirements.adoc"] = deprecated_requirements_adoc(s);
   f["vta-constants.adoc"] = vta_constants_adoc(spec);
   f["vta-messages.adoc"] = vta_messages_adoc(spec, false);
   f["vta-bus-messages.adoc"] = vta_messages_adoc(spec, true);

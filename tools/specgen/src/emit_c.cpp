@@ -134,6 +134,14 @@ std::string structs_h(Ctx& c) {
                     "alignment and field offset is asserted at compile time; a structure shared "
                     "with Xen's <xen/argo.h> names its Xen type.");
   h.raw("#include <stddef.h>\n#include <stdint.h>\n\n");
+  h.comment("The layouts are those of 64-bit targets (spec: \"64-bit guests only\"): on i386 uint64_t "
+            "is 4-byte aligned and every structure with a 64-bit field would change size.");
+  h.raw(
+      "#if (defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ != 8) || defined(__i386__) || \\\n"
+      "    defined(_M_IX86) || (defined(__arm__) && !defined(__aarch64__))\n"
+      "#error \"HMX ABI: 64-bit guests only (x86-64, AArch64); a 32-bit target lays out the 64-bit fields of "
+      "these structures differently (HMX spec, section 64-bit guests only)\"\n"
+      "#else /* 64-bit targets: the rest of this header */\n\n");
   h.raw(
       "#ifndef HMX_ABI_STATIC_ASSERT\n"
       "#ifdef __cplusplus\n"
@@ -185,6 +193,7 @@ std::string structs_h(Ctx& c) {
             std::to_string(f.offset()) + ", \"" + t + "." + f.name() + " offset\");\n");
   }
   h.raw("\n#if defined(__cplusplus) && defined(__GNUC__)\n#pragma GCC diagnostic pop\n#endif\n");
+  h.raw("\n#endif /* 64-bit targets */\n");
   return h.finish();
 }
 

@@ -105,7 +105,13 @@ int main(int argc, char** argv) {
   Coverage cov;
   merge_data_tests(spec.merged(), cov);
   Sites sites;
-  if (!scan.empty()) scan_dirs(scan, ids, cov, diags, &sites, source_root);
+  Retired retired;
+  for (const auto& r : spec.merged().deprecated_requirements()) {
+    std::string next;
+    for (const auto& n : r.replaced_by()) next += (next.empty() ? "" : " ") + n;
+    retired[r.id()] = next.empty() ? "nothing" : next;
+  }
+  if (!scan.empty()) scan_dirs(scan, ids, cov, diags, &sites, source_root, &retired);
   if (!prose_dir.empty()) check_prose_dir(spec, prose_dir, diags);
   const Sites* scanned = scan.empty() ? nullptr : &sites;
 

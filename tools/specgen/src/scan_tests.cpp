@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "HMX-RING-001" -> "RING"
+// "HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023" -> "RING"
 std::string area_of(const std::string& id) {
   const auto first = id.find('-'), last = id.rfind('-');
   return id.substr(first + 1, last - first - 1);
@@ -31,7 +31,7 @@ void scan_source(const std::string& file, const std::string& text,
 
 void scan_source(const std::string& file, const std::string& text,
                  const std::set<std::string>& known, Coverage& out, Sites& sites, Diags& diags,
-                 const std::string& site_name, bool is_test) {
+                 const std::string& site_name, bool is_test, const Retired* retired) {
   static const std::regex marker(R"(^\s*//\s*covers:(.*)$)");
   static const std::regex decl(R"(^\s*(TEST|TEST_F|TEST_P|HMX_GUEST_TEST)\s*\()");
   static const std::regex args(R"(^\s*([A-Za-z_]\w*)\s*(?:,\s*([A-Za-z_]\w*))?)");
@@ -58,6 +58,9 @@ void scan_source(const std::string& file, const std::string& text,
       for (std::string id; in >> id;) {
         if (!is_requirement_id(id))
           diags.push_back({file, lineno, 0, "covers", "'" + id + "' is not a requirement id (HMX-<AREA>-<NNN>)"});
+        else if (retired != nullptr && retired->count(id))
+          diags.push_back({file, lineno, 0, "covers",
+                           id + " is retired; cite what replaces it: " + retired->at(id), true});
         else if (!known.count(id))
           diags.push_back({file, lineno, 0, "covers", "unknown requirement id " + id});
         else
@@ -115,7 +118,8 @@ bool is_test_path(const std::string& relative_path) {
 }
 
 void scan_dirs(const std::vector<std::string>& dirs, const std::set<std::string>& known,
-               Coverage& out, Diags& diags, Sites* sites, const std::string& root) {
+               Coverage& out, Diags& diags, Sites* sites, const std::string& root,
+               const Retired* retired) {
   static const std::set<std::string> exts = {".cpp", ".cc", ".h", ".c"};
   Sites unused;
   for (const auto& dir : dirs) {
@@ -143,7 +147,7 @@ void scan_dirs(const std::vector<std::string>& dirs, const std::set<std::string>
       const std::string name = root.empty() || !in_root ? f.string() : shown;
       const std::string judged = in_root ? shown : f.lexically_relative(dir).generic_string();
       scan_source(f.string(), text, known, out, sites ? *sites : unused, diags, name,
-                  is_test_path(judged));
+                  is_test_path(judged), retired);
     }
   }
 }

@@ -432,6 +432,27 @@ class Validator {
       if (r.text().find("<<") != std::string::npos)
         err(p.child("text"), "the text holds a cross reference ('<<'); keep requirement text plain");
       if (r.text().find('\n') != std::string::npos) err(p.child("text"), "the text is one line");
+      // One requirement, one checkable condition (issue 13 defect 4): a second level keyword
+      // means a second obligation that a test could pass or fail on its own.
+      if (const int n = level_keyword_count(r.text()); n > 1)
+        err(p.child("text"), "the text holds " + std::to_string(n) +
+                                 " level keywords (MUST, SHOULD, MAY); a requirement states one "
+                                 "condition: split it into one requirement per keyword");
+    }
+    for (int i = 0; i < s_.deprecated_requirements_size(); ++i) {
+      const auto& r = s_.deprecated_requirements(i);
+      const FieldPath p = kRoot.child("deprecated_requirements", i, r.id());
+      if (!is_requirement_id(r.id()))
+        err(p.child("id"), "id '" + r.id() + "' does not match HMX-<AREA>-<NNN> (^HMX-[A-Z]+-[0-9]{3}$)");
+      ids.add(r.id(), r.id(), p.child("id"));  // never reused: a live id must not repeat it
+      if (r.since().empty()) err(p.child("since"), "since must name the version that retired it");
+      if (r.text().empty()) err(p.child("text"), "text must keep the retired statement");
+      for (int k = 0; k < r.replaced_by_size(); ++k) {
+        const std::string& next = r.replaced_by(k);
+        bool live = false;
+        for (const auto& q : s_.requirements()) live = live || q.id() == next;
+        if (!live) err(p.child("replaced_by", k), "replaced_by names '" + next + "', which is no live requirement");
+      }
     }
   }
 
@@ -444,6 +465,12 @@ class Validator {
 };
 
 }  // namespace
+
+int level_keyword_count(const std::string& text) {
+  static const std::regex re("\\b(MUST|SHOULD|MAY)\\b");
+  return static_cast<int>(std::distance(std::sregex_iterator(text.begin(), text.end(), re),
+                                        std::sregex_iterator()));
+}
 
 bool is_requirement_id(const std::string& id) {
   static const std::regex re("^HMX-[A-Z]+-[0-9]{3}$");

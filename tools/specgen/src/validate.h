@@ -13,4 +13,7 @@ void validate(const LoadedSpec& spec, Diags& diags);
 // ^HMX-[A-Z]+-[0-9]{3}$
 bool is_requirement_id(const std::string& id);
 
+// The RFC 2119 level keywords (MUST, SHOULD, MAY; MUST NOT counts once) in a requirement's text.
+int level_keyword_count(const std::string& text);
+
 }  // namespace hmx::specgen

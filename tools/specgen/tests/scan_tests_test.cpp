@@ -57,6 +57,20 @@ TEST(Scan, UnknownAndMalformedIdsAreErrorsWithFileLine) {
   EXPECT_TRUE(cov.empty());
 }
 
+TEST(Scan, ARetiredIdIsAWarningThatNamesItsSuccessorsAndCoversNothing) {
+  Coverage cov;
+  Diags d;
+  Sites sites;
+  const Retired retired = {{"HMX-RING-007", "HMX-RING-001 HMX-RING-002"}};
+  scan_source("r_test.cpp", "// covers: HMX-RING-007 HMX-RING-001\nTEST(A, B) {}\n", kKnown, cov, sites, d,
+              "r_test.cpp", true, &retired);
+  ASSERT_EQ(d.size(), 1u) << testing::dump(d);
+  EXPECT_TRUE(d[0].warning);
+  EXPECT_NE(d[0].message.find("HMX-RING-001 HMX-RING-002"), std::string::npos) << d[0].message;
+  EXPECT_FALSE(cov.count("HMX-RING-007"));
+  EXPECT_EQ(cov["HMX-RING-001"], (std::set<std::string>{"A.B"}));
+}
+
 TEST(Scan, DanglingMarkerIsAWarning) {
   Coverage cov;
   Diags d;

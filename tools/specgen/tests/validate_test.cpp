@@ -222,6 +222,33 @@ TEST(Validate, RequirementTextSaysItsLevelPlainly) {
   for (const auto& x : d) EXPECT_EQ(x.field.find("HMX-RING-003"), std::string::npos) << x.str();
 }
 
+TEST(Validate, ARequirementStatesOneCondition) {
+  auto d = validate_text(
+      "requirements { id: \"HMX-RING-001\" level: MUST target: HYPERVISOR text: \"It MUST do x and MUST do y.\" }\n"
+      "requirements { id: \"HMX-RING-002\" level: MUST target: HYPERVISOR text: \"It MUST do x; it MAY do y.\" }\n"
+      "requirements { id: \"HMX-RING-003\" level: MUST_NOT target: HYPERVISOR text: \"It MUST NOT do x.\" }\n"
+      "requirements { id: \"HMX-RING-004\" level: SHOULD target: HYPERVISOR text: \"It SHOULD do x (MUSTARD is no keyword).\" }\n");
+  EXPECT_DIAG(d, F, 1, "requirements[HMX-RING-001].text", "holds 2 level keywords");
+  EXPECT_DIAG(d, F, 2, "requirements[HMX-RING-002].text", "split it");
+  for (const auto& x : d) {
+    EXPECT_EQ(x.field.find("HMX-RING-003"), std::string::npos) << x.str();
+    EXPECT_EQ(x.field.find("HMX-RING-004"), std::string::npos) << x.str();
+  }
+  EXPECT_EQ(level_keyword_count("A MUST NOT b, c SHOULD d, e MAY f"), 3);
+}
+
+TEST(Validate, DeprecatedIdsAreNeverReusedAndNameLiveSuccessors) {
+  auto d = validate_text(
+      "requirements { id: \"HMX-RING-002\" level: MUST target: HYPERVISOR text: \"It MUST do x.\" }\n"
+      "deprecated_requirements { id: \"HMX-RING-001\" since: \"0.2\" replaced_by: \"HMX-RING-002\" text: \"old\" }\n"
+      "deprecated_requirements { id: \"HMX-RING-002\" since: \"0.2\" text: \"reused\" }\n"
+      "deprecated_requirements { id: \"HMX-RING-003\" replaced_by: \"HMX-RING-009\" text: \"x\" }\n");
+  EXPECT_DIAG(d, F, 3, "deprecated_requirements[HMX-RING-002].id", "first at");
+  EXPECT_DIAG(d, F, 4, "deprecated_requirements[HMX-RING-003].since", "version");
+  EXPECT_DIAG(d, F, 4, "deprecated_requirements[HMX-RING-003].replaced_by[0]", "no live requirement");
+  for (const auto& x : d) EXPECT_EQ(x.field.find("HMX-RING-001"), std::string::npos) << x.str();
+}
+
 TEST(Validate, ErrorsInALaterFileNameThatFile) {
   auto d = validate_sources({{"a.textproto", "errors { name: \"E\" value: 1 }\n"},
                              {"b.textproto", "\n\nerrors { name: \"E\" value: 2 }\n"}});

@@ -98,10 +98,30 @@
 /* --- event_flag --- */
 /* Event page status bit: a queued space wait of this domain completed. (u64) */
 #define HMX_EVENT_SPACE_AVAILABLE 0x1ull
+/*
+ * Event page status bit: the hypervisor discarded the domain's rings and space waits (a restore or
+ * migration that could not carry them): register the rings again. (u64)
+ */
+#define HMX_EVENT_STATE_LOST 0x2ull
+/*
+ * Event page status bit: the domain's id changed (a migration or restore): read the VERSION leaf
+ * or function again. (u64)
+ */
+#define HMX_EVENT_DOMID_CHANGED 0x4ull
 
 /* --- limit --- */
-/* Lowest vector a guest may register (vectors 0-15 are exceptions). (u32) */
-#define HMX_VECTOR_MIN 16u
+/*
+ * Lowest x86 vector a guest may register unmasked: vectors 0-31 are exceptions or reserved by the
+ * architecture (#MF 16, #AC 17, #MC 18, #XM 19, #VE 20, #CP 21). (u32)
+ */
+#define HMX_VECTOR_MIN 32u
+/* Lowest Arm interrupt id a guest may register unmasked: the first PPI (0-15 are SGIs). (u32) */
+#define HMX_ARM_PPI_MIN 16u
+/*
+ * Highest Arm interrupt id a guest may register unmasked: PPIs 23-31 carry the PMU (23), CTI (24),
+ * the GIC maintenance interrupt (25), the generic timers (26-30) and a reserved id (31). (u32)
+ */
+#define HMX_ARM_PPI_MAX 22u
 
 /* --- special --- */
 /* SMCCC status -1 in X0: unknown function id. (u64) */

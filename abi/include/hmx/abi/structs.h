@@ -16,6 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The layouts are those of 64-bit targets (spec: "64-bit guests only"): on i386 uint64_t is 4-byte
+ * aligned and every structure with a 64-bit field would change size.
+ */
+#if (defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ != 8) || defined(__i386__) || \
+    defined(_M_IX86) || (defined(__arm__) && !defined(__aarch64__))
+#error "HMX ABI: 64-bit guests only (x86-64, AArch64); a 32-bit target lays out the 64-bit fields of these structures differently (HMX spec, section 64-bit guests only)"
+#else /* 64-bit targets: the rest of this header */
+
 #ifndef HMX_ABI_STATIC_ASSERT
 #ifdef __cplusplus
 #define HMX_ABI_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
@@ -254,5 +263,7 @@ HMX_ABI_STATIC_ASSERT(offsetof(hmx_event_page_t, reserved) == 24, "hmx_event_pag
 #if defined(__cplusplus) && defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+#endif /* 64-bit targets */
 
 #endif /* HMX_ABI_STRUCTS_H */

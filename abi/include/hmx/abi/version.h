@@ -13,7 +13,7 @@
  */
 
 #define HMX_VERSION_MAJOR 0u
-#define HMX_VERSION_MINOR 1u
+#define HMX_VERSION_MINOR 2u
 /* (major << 16) | minor */
 #define HMX_VERSION ((HMX_VERSION_MAJOR << 16) | HMX_VERSION_MINOR)
 

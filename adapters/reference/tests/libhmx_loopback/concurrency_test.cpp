@@ -45,7 +45,7 @@ struct sender_stats {
 
 class ConcurrencyTest : public LoopbackTest {};
 
-// covers: HMX-SEND-007 HMX-SEND-011 HMX-LIB-012
+// covers: HMX-SEND-015 HMX-SEND-016 HMX-SEND-011 HMX-LIB-026 HMX-LIB-027
 TEST_F(ConcurrencyTest, SendersLoseDuplicateOrCorruptNothing) {
   constexpr auto kDuration = std::chrono::seconds(3);
   constexpr uint32_t kSenders = 4;  // alpha vCPU 0,1 (one batching), gamma vCPU 0,1

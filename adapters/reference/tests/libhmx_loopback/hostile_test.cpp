@@ -31,7 +31,7 @@ class HostileTest : public LoopbackTest {
   std::vector<unsigned char*> canaries;
 };
 
-// covers: HMX-SEC-001 HMX-SEC-003
+// covers: HMX-SEC-007 HMX-SEC-008 HMX-SEC-009 HMX-SEC-010
 TEST_F(HostileTest, CallBlockGpaOutOfRangeOrMisaligned) {
   bound_client a(alpha);
   const uint64_t size = alpha.mem.size();
@@ -46,14 +46,14 @@ TEST_F(HostileTest, CallBlockGpaOutOfRangeOrMisaligned) {
   EXPECT_TRUE(a->null().ok());  // and the domain still works
 }
 
-// covers: HMX-SEC-001 HMX-RING-001
+// covers: HMX-SEC-007 HMX-SEC-008 HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(HostileTest, ArgumentGpasOutOfRange) {
   bound_client a(alpha);
   const uint64_t end = alpha.mem.size();
   auto* p = static_cast<unsigned char*>(alpha.env.alloc_pages(1));
   const uint64_t gp = alpha.env.to_gpa(p);
   // register_ring: the struct and the frame list outside RAM are EFAULT; a listed frame that is
-  // not RAM (beyond the end, or a frame number whose << 12 overflows) is EINVAL (HMX-RING-001).
+  // not RAM (beyond the end, or a frame number whose << 12 overflows) is EINVAL (HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023).
   auto* reg = reinterpret_cast<hmx_register_ring_t*>(p);
   *reg = hmx_register_ring_t{1, beta.id, 0, 256};
   auto* gfns = reinterpret_cast<uint64_t*>(p + 64);
@@ -92,7 +92,7 @@ TEST_F(HostileTest, ArgumentGpasOutOfRange) {
   EXPECT_TRUE(a->null().ok());
 }
 
-// covers: HMX-SEND-001 HMX-MECH-006 HMX-BATCH-001 HMX-BATCH-003 HMX-NOTIFY-002 HMX-EVENT-002
+// covers: HMX-SEND-001 HMX-MECH-006 HMX-BATCH-010 HMX-BATCH-011 HMX-BATCH-012 HMX-BATCH-013 HMX-BATCH-014 HMX-BATCH-015 HMX-NOTIFY-002 HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016
 TEST_F(HostileTest, AbsurdCountsAndWidths) {
   bound_client a(alpha);
   auto* p = static_cast<unsigned char*>(alpha.env.alloc_pages(1));
@@ -126,7 +126,7 @@ TEST_F(HostileTest, AbsurdCountsAndWidths) {
 // Rings sharing frames, a ring listing one frame twice, and a ring over the client's own scratch
 // page: the core accepts them (they only scramble the guest's own memory), keeps writing only
 // inside them, and libhmx's reader never leaves its ring whatever it finds there.
-// covers: HMX-SEC-003 HMX-SEC-004
+// covers: HMX-SEC-009 HMX-SEC-010 HMX-SEC-004
 TEST_F(HostileTest, OverlappingAndRepeatedRingFrames) {
   bound_client a(alpha), b(beta);
   auto* frames = static_cast<unsigned char*>(alpha.env.alloc_pages(3));
@@ -176,7 +176,7 @@ TEST_F(HostileTest, OverlappingAndRepeatedRingFrames) {
   EXPECT_TRUE(a->null().ok());
 }
 
-// covers: HMX-RING-014 HMX-RING-015 HMX-LIB-013
+// covers: HMX-RING-014 HMX-RING-015 HMX-LIB-028 HMX-LIB-029
 TEST_F(HostileTest, RxBeyondTheRingAndTxGames) {
   bound_client a(alpha), b(beta);
   ring r(beta, 1, alpha.id, 256);
@@ -221,7 +221,7 @@ TEST_F(HostileTest, RxBeyondTheRingAndTxGames) {
 // Call blocks, batch lists and argument structs rewritten by another vCPU while the core runs
 // them: the core reads each once, so every outcome is one of the versions' outcomes, and nothing
 // outside the guest's RAM is touched.
-// covers: HMX-MECH-005 HMX-SEC-002 HMX-BATCH-002
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-SEC-002 HMX-BATCH-002
 TEST_F(HostileTest, StructuresChangedWhileBeingProcessed) {
   ring r(beta, 1, alpha.id, 64 * 1024);
   {

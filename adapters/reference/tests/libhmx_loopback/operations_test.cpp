@@ -21,7 +21,7 @@ TEST_F(OperationsTest, NullIsOneRoundTrip) {
   EXPECT_EQ(a.core_return(), 0);
 }
 
-// covers: HMX-SEND-008 HMX-SEND-009 HMX-RING-012 HMX-LIB-012
+// covers: HMX-SEND-008 HMX-SEND-009 HMX-RING-037 HMX-RING-038 HMX-LIB-026 HMX-LIB-027
 TEST_F(OperationsTest, RegisterSendvReceive) {
   bound_client a(alpha), b(beta);
   ring r(beta, 0x100, alpha.id, 4096);
@@ -83,7 +83,7 @@ TEST_F(OperationsTest, WildcardRingTakesAnySender) {
   EXPECT_EQ(m2.source.domain_id, gamma.id);
 }
 
-// covers: HMX-RING-008 HMX-RING-009
+// covers: HMX-RING-008 HMX-RING-035 HMX-RING-036
 TEST_F(OperationsTest, UnregisterStopsDelivery) {
   bound_client a(alpha), b(beta);
   ring r(beta, 3, alpha.id, 256);
@@ -98,7 +98,7 @@ TEST_F(OperationsTest, UnregisterStopsDelivery) {
   EXPECT_EQ(b->unregister_ring(3, alpha.id), errc::noent);
 }
 
-// covers: HMX-NOTIFY-003 HMX-NOTIFY-004
+// covers: HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004
 TEST_F(OperationsTest, NotifyDescribesRings) {
   bound_client a(alpha), b(beta);
   ring shared(beta, 1, HMX_DOMID_ANY, 256);
@@ -124,7 +124,7 @@ TEST_F(OperationsTest, NotifyDescribesRings) {
   EXPECT_TRUE(b->notify().ok());  // the receiver's "I consumed" call
 }
 
-// covers: HMX-BATCH-003 HMX-BATCH-004
+// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-BATCH-016 HMX-BATCH-017 HMX-BATCH-018
 TEST_F(OperationsTest, BatchRunsManyOperationsInOneExit) {
   bound_client a(alpha), b(beta);
   ring r(beta, 4, alpha.id, 4096);
@@ -156,7 +156,7 @@ TEST_F(OperationsTest, BatchRunsManyOperationsInOneExit) {
   }
 }
 
-// covers: HMX-BATCH-005
+// covers: HMX-BATCH-019 HMX-BATCH-020
 TEST_F(OperationsTest, BatchStopOnError) {
   bound_client a(alpha);
   batch_t bt(alpha.env);
@@ -174,7 +174,7 @@ TEST_F(OperationsTest, BatchStopOnError) {
   EXPECT_EQ(bt.entry_result(1), 0);
 }
 
-// covers: HMX-EVENT-004 HMX-EVENT-005 HMX-RING-002 HMX-EVENT-009
+// covers: HMX-EVENT-020 HMX-EVENT-021 HMX-EVENT-022 HMX-EVENT-023 HMX-RING-024 HMX-RING-025 HMX-RING-026 HMX-EVENT-030 HMX-EVENT-031
 TEST_F(OperationsTest, EventPageAndVectorAnnounceARing) {
   bound_client a(alpha), b(beta);
   auto* page = reinterpret_cast<hmx_event_page_t*>(beta.pages(1));
@@ -217,7 +217,7 @@ TEST_F(OperationsTest, EventPageAndVectorAnnounceARing) {
   EXPECT_EQ(ep, 0u);
 }
 
-// covers: HMX-RING-005 HMX-RING-006 HMX-LIB-014
+// covers: HMX-RING-030 HMX-RING-031 HMX-RING-032 HMX-RING-033 HMX-RING-034 HMX-LIB-030 HMX-LIB-031
 TEST_F(OperationsTest, ReregistrationKeepsQueuedMessages) {
   bound_client a(alpha), b(beta);
   ring r(beta, 8, alpha.id, 256);
@@ -375,7 +375,7 @@ TEST_F(OperationsTest, ProbeSelectVisitEndToEnd) {
 
 // The Xen conduit's marshalling (Argo's structs passed directly, no call block) into the core's
 // argo_op.
-// covers: HMX-MECH-004
+// covers: HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020
 TEST_F(OperationsTest, ArgoShapedPath) {
   bound_argo_client a(alpha), b(beta);
   ring r(beta, 0x42, alpha.id, 512);

@@ -32,7 +32,7 @@ class PolicyTest : public LoopbackTest {
   domain* dom(int i) { return i == 0 ? &alpha : i == 1 ? &beta : &gamma; }
 };
 
-// covers: HMX-MAC-001 HMX-MAC-003
+// covers: HMX-MAC-001 HMX-MAC-008 HMX-MAC-009
 TEST_F(PolicyTest, RegisterSingleSourceMatrix) {
   // expected[owner][partner]
   const errc expected[3][3] = {
@@ -49,7 +49,7 @@ TEST_F(PolicyTest, RegisterSingleSourceMatrix) {
     }
 }
 
-// covers: HMX-MAC-001 HMX-MAC-004
+// covers: HMX-MAC-001 HMX-MAC-010 HMX-MAC-011
 TEST_F(PolicyTest, RegisterAnySource) {
   const errc expected[3] = {errc::perm, errc::perm, errc::ok};  // no rule / DENY / ALLOW
   for (int o = 0; o < 3; ++o) {
@@ -59,7 +59,7 @@ TEST_F(PolicyTest, RegisterAnySource) {
   }
 }
 
-// covers: HMX-MAC-002 HMX-MAC-003 HMX-MAC-005 HMX-MAC-007
+// covers: HMX-MAC-002 HMX-MAC-008 HMX-MAC-009 HMX-MAC-005 HMX-MAC-007
 TEST_F(PolicyTest, SendMatrix) {
   // Each destination registers one ring per sender under a permissive registration policy;
   // then the matrix policy is back and the send rules alone decide.

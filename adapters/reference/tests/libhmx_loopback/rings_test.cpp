@@ -26,7 +26,7 @@ struct sender {
   client_t* operator->() { return &c.c; }
 };
 
-// covers: HMX-RING-012 HMX-LIB-013
+// covers: HMX-RING-037 HMX-RING-038 HMX-LIB-028 HMX-LIB-029
 TEST_F(RingsTest, ManyWrapsKeepEveryByte) {
   sender a(alpha);
   bound_client b(beta);
@@ -46,7 +46,7 @@ TEST_F(RingsTest, ManyWrapsKeepEveryByte) {
   EXPECT_GT(wraps, 50u);
 }
 
-// covers: HMX-RING-012 HMX-RING-013 HMX-SEND-007
+// covers: HMX-RING-037 HMX-RING-038 HMX-RING-013 HMX-SEND-015 HMX-SEND-016
 TEST_F(RingsTest, BacklogThatWrapsIsReadInOrder) {
   sender a(alpha);
   bound_client b(beta);
@@ -102,7 +102,7 @@ TEST_F(RingsTest, ExactFitAndOneSlotKeptFree) {
   EXPECT_EQ(a.send(make_addr(1, beta.id), pattern(225, 4)).error(), errc::msgsize);
 }
 
-// covers: HMX-SEND-005 HMX-NOTIFY-001 HMX-SEC-006
+// covers: HMX-SEND-012 HMX-SEND-013 HMX-SEND-014 HMX-NOTIFY-001 HMX-SEC-006
 TEST_F(RingsTest, FullRingWaitNotifyWake) {
   sender a(alpha, 1);
   bound_client b(beta);
@@ -187,7 +187,7 @@ TEST_F(RingsTest, NotifyReportsSufficientAndEmpty) {
   EXPECT_EQ(core.ring_info(beta.id, 1, alpha.id)->pending, 1u);
 }
 
-// covers: HMX-RING-009
+// covers: HMX-RING-035 HMX-RING-036
 TEST_F(RingsTest, UnregisterWhileSending) {
   bound_client b(beta);
   ring r(beta, 1, alpha.id, 64 * 1024);
@@ -222,7 +222,7 @@ TEST_F(RingsTest, UnregisterWhileSending) {
   EXPECT_EQ(other.load(), 0u);
 }
 
-// covers: HMX-DOM-001 HMX-DOM-002
+// covers: HMX-DOM-005 HMX-DOM-006 HMX-DOM-007 HMX-DOM-008
 TEST_F(RingsTest, DestroyReceiverWhileSending) {
   std::atomic<bool> stop{false}, reader_stop{false};
   std::atomic<uint32_t> ok{0}, gone{0}, other{0};

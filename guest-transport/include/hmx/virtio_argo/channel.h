@@ -28,14 +28,14 @@ struct recv_result {
 
 // send(iov, n):  one message, the concatenation of n (1..VTA_MAX_IOV) pieces, all or nothing.
 //                Returns ok; again when the peer's ring lacks space (the channel then reports
-//                space-available through wait(), HMX-VTA-021); msg_size when the message can
+//                space-available through wait(), HMX-VTA-080 HMX-VTA-081 HMX-VTA-082); msg_size when the message can
 //                never fit; conn_refused when the peer's ring does not exist (peer gone).
 // receive(buf, cap): the oldest message of the own ring, copied to buf, in the order sent.
 // max_message_size(): largest message the peer's ring accepts (notify's max_message_size, or
 //                the CONNECT exchange).
 // wait(timeout_ns): blocks until a message may have arrived, space may have freed, the peer may
 //                have gone, or timeout_ns passed (then timed_out). Spurious returns are allowed.
-// now_ns():      a monotonic clock for request time-outs (HMX-VTA-033).
+// now_ns():      a monotonic clock for request time-outs (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104).
 template <class C>
 concept message_channel = requires(C& c, const chan_iov* iov, uint32_t n, void* buf, uint32_t cap,
                                    uint64_t timeout) {

@@ -6,10 +6,10 @@
 //
 //   send     sendv(src {own aport}, dst {peer, peer aport}, iovs, VTA_MESSAGE_TYPE). HMX codes map
 //            one to one onto `result` (result.h); ESRCH (the peer domain is gone) reads as
-//            conn_refused, like a vanished ring. EAGAIN queued a space wait (HMX-VTA-021).
+//            conn_refused, like a vanished ring. EAGAIN queued a space wait (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082).
 //   receive  the ring reader's next message; messages of another source domain or message_type
 //            are consumed and skipped (spec "Connections"); one larger than `cap` is consumed
-//            and reported as msg_size (HMX-VTA-008).
+//            and reported as msg_size (HMX-VTA-053 HMX-VTA-054).
 //   notify   consuming frees ring space, and only a notify makes the hypervisor re-check the
 //            senders waiting for it (HMX-NOTIFY-001). The notify is deferred, never skipped: it
 //            rides in the same batch as the next send (one exit instead of two, docs/ARCHITECTURE.md
@@ -103,7 +103,7 @@ class hmx_channel {
   hmx_channel(const hmx_channel&) = delete;
   hmx_channel& operator=(const hmx_channel&) = delete;
 
-  // Registers the own ring (partner: the peer; HMX-VTA-004) and starts receiving from it.
+  // Registers the own ring (partner: the peer; HMX-VTA-046 HMX-VTA-047 HMX-VTA-048) and starts receiving from it.
   hmx::status open(const hmx_channel_options& o) noexcept {
     o_ = o;
     peer_aport_ = o.peer_aport;
@@ -131,7 +131,7 @@ class hmx_channel {
     return c_->unregister_ring(o_.aport, o_.peer);
   }
 
-  // The peer's ring, once known (the CONNECT exchange, HMX-VTA-004).
+  // The peer's ring, once known (the CONNECT exchange, HMX-VTA-046 HMX-VTA-047 HMX-VTA-048).
   void set_peer(uint32_t aport, uint32_t max_message) noexcept {
     peer_aport_ = aport;
     peer_max_ = max_message;
@@ -396,7 +396,7 @@ class hmx_channel {
         ++st_.eagain;
         return result::again;
       case hmx::errc::connrefused:
-      case hmx::errc::srch:  // the peer domain itself is gone (HMX-DOM-001)
+      case hmx::errc::srch:  // the peer domain itself is gone (HMX-DOM-005 HMX-DOM-006)
         peer_gone_ = true;
         return result::conn_refused;
       case hmx::errc::msgsize: return result::msg_size;

@@ -5,7 +5,7 @@
 //    up to 16 bytes, and one slot always stays free, so the largest message is len - 32
 //    (HMX_MAX_MESSAGE_SIZE = MAX_RING_SIZE - 32);
 //  - a send that does not fit returns again and queues a space wait; the receiver's consumption
-//    then raises a space-available event in the sender's wait() (HMX-VTA-021);
+//    then raises a space-available event in the sender's wait() (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082);
 //  - messages arrive whole and in send order; nothing is ever dropped;
 //  - once one side is killed (peer death, removal), its ring is gone: sends to it return
 //    conn_refused, and the survivor's wait() reports conn_refused once its ring is empty (what

@@ -7,7 +7,7 @@
 // go field by field through wire::reader/writer, so nothing depends on host endianness or on
 // the alignment of a received buffer. Every decoder treats the bytes as hostile: sizes are
 // exact, reserved fields are zero, and no length is trusted before it is checked against the
-// bytes actually received (HMX-VTA-008). Freestanding: no heap, no exceptions.
+// bytes actually received (HMX-VTA-053 HMX-VTA-054). Freestanding: no heap, no exceptions.
 #pragma once
 
 #include <cstddef>
@@ -25,10 +25,10 @@ namespace hmx::virtio_argo {
 inline constexpr uint8_t VTA_VERSION = HMX_VTA_VERSION;
 // HMX message_type of every virtio-argo message ("VTA1" read as a big-endian word).
 inline constexpr uint32_t VTA_MESSAGE_TYPE = HMX_VTA_MESSAGE_TYPE;
-// The device domain's bus ring (HMX-VTA-001).
+// The device domain's bus ring (HMX-VTA-042 HMX-VTA-043).
 inline constexpr uint32_t VTA_BUS_APORT = HMX_VTA_BUS_APORT;
 inline constexpr uint32_t VTA_HEADER_SIZE = HMX_VTA_HEADER_SIZE;
-// Every ring of a connection accepts at least this message size (HMX-VTA-004).
+// Every ring of a connection accepts at least this message size (HMX-VTA-046 HMX-VTA-047 HMX-VTA-048).
 inline constexpr uint32_t VTA_MIN_MESSAGE_SIZE = HMX_VTA_MIN_MESSAGE_SIZE;
 // HMX's MAX_MESSAGE_SIZE: MAX_RING_SIZE less a message header and a slot.
 inline constexpr uint32_t VTA_MAX_MESSAGE_SIZE = HMX_VTA_MAX_MESSAGE_SIZE;
@@ -68,7 +68,7 @@ enum : uint8_t {
 #undef HMX_VTA_ENUMERATOR
 };
 
-// Who receives a message; a receiver accepts only what may be sent to it (HMX-VTA-009).
+// Who receives a message; a receiver accepts only what may be sent to it (HMX-VTA-055 HMX-VTA-056).
 enum class role : uint8_t { driver, device };
 
 struct msg_header {

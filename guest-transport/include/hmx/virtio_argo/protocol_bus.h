@@ -205,7 +205,7 @@ inline result decode(const message& m, bus_connect_result& c) {
   c.device_aport = r.u32();
   c.device_max_message = r.u32();
   if (!r.ok() || r.remaining() != 0) return result::invalid;
-  // A successful connection names a ring that takes at least the minimum message (HMX-VTA-004).
+  // A successful connection names a ring that takes at least the minimum message (HMX-VTA-046 HMX-VTA-047 HMX-VTA-048).
   if (c.error == 0 && (c.device_max_message < VTA_MIN_MESSAGE_SIZE ||
                        c.device_max_message > VTA_MAX_MESSAGE_SIZE))
     return result::invalid;

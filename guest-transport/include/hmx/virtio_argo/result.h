@@ -17,14 +17,14 @@ enum class result : int32_t {
   io = -HMX_VTA_EIO,                 // the device reported an I/O failure, or a request was abandoned
   again = -HMX_EAGAIN,               // the destination ring is full; a space wait was queued (sendv)
   denied = -HMX_EACCES,              // the MAC policy forbids the exchange (sendv, register_ring)
-  busy = -HMX_EBUSY,                 // one control request is already outstanding (HMX-VTA-011)
+  busy = -HMX_EBUSY,                 // one control request is already outstanding (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061)
   no_device = -HMX_ENODEV,           // the device was removed or the transport is broken (HMX-VTA-034)
   invalid = -HMX_EINVAL,             // a malformed argument or message
   no_space = -HMX_ENOSPC,            // no free descriptors / no free in-flight slot
   protocol = -HMX_VTA_EPROTO,        // the peer broke the virtio-argo protocol
   msg_size = -HMX_EMSGSIZE,          // a message larger than the receiver's ring accepts
   not_supported = -HMX_EOPNOTSUPP,
-  timed_out = -HMX_VTA_ETIMEDOUT,    // no response within the request timeout (HMX-VTA-033)
+  timed_out = -HMX_VTA_ETIMEDOUT,    // no response within the request timeout (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104)
   conn_refused = -HMX_ECONNREFUSED,  // the peer's ring is gone (sendv)
 };
 

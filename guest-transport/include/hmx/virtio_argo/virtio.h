@@ -29,7 +29,7 @@ constexpr uint64_t bit(unsigned n) { return uint64_t{1} << n; }
 
 // Bits that describe the ring layout itself. Under virtio-argo the rings exist only in the
 // driver's memory, so the driver transport implements these locally and never forwards them
-// (HMX-VTA-018).
+// (HMX-VTA-076 HMX-VTA-077).
 inline constexpr uint64_t RING_LAYOUT_FEATURES =
     bit(F_INDIRECT_DESC) | bit(F_EVENT_IDX) | bit(F_RING_PACKED) | bit(F_NOTIFICATION_DATA);
 

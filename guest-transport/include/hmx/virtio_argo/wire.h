@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-// Little-endian, bounds-checked byte access for virtio-argo messages (HMX-VTA-006: every field
-// is little-endian; HMX-VTA-008: a receiver reads nothing outside the message it received).
+// Little-endian, bounds-checked byte access for virtio-argo messages (HMX-VTA-049 HMX-VTA-050: every field
+// is little-endian; HMX-VTA-053 HMX-VTA-054: a receiver reads nothing outside the message it received).
 // A reader never reads past its end: an out-of-range read yields 0 and clears ok(), so a decoder
 // checks ok() once at the end instead of after every field. Freestanding.
 #pragma once
@@ -39,7 +39,7 @@ class reader {
   uint64_t u64() { return take(8) ? load_le64(p_ + pos_ - 8) : 0; }
   // Returns a pointer to the next n bytes, or nullptr (and !ok()) when fewer remain.
   const uint8_t* bytes(uint32_t n) { return take(n) ? p_ + pos_ - n : nullptr; }
-  // Requires that the next n bytes are zero (reserved fields, HMX-VTA-007).
+  // Requires that the next n bytes are zero (reserved fields, HMX-VTA-051 HMX-VTA-052).
   void zero(uint32_t n) {
     const uint8_t* b = bytes(n);
     for (uint32_t i = 0; b != nullptr && i < n; ++i)

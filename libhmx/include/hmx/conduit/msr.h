@@ -50,7 +50,7 @@ template <X86Environment Env>
 }
 
 // Enable the domain's event page at `page` (nullptr disables), zeroing it first
-// (HMX-EVENT-010). The page must be 4 KiB aligned and have a GPA: otherwise EINVAL / EFAULT, as
+// (HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029). The page must be 4 KiB aligned and have a GPA: otherwise EINVAL / EFAULT, as
 // the hypervisor would answer (it raises #GP for the MSR).
 template <X86Environment Env>
 status write_event_page_msr(Env& env, uint32_t msr_base, hmx_event_page_t* page) noexcept {

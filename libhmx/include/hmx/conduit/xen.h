@@ -81,7 +81,7 @@ class xen_conduit {
   uint32_t msr_;
 };
 
-// How the Argo probe's result reads (HMX-LIB-004; XTF tests/argo, Xen public/argo.h (hypercall 39)): -EINVAL means
+// How the Argo probe's result reads (HMX-LIB-017 HMX-LIB-018; XTF tests/argo, Xen public/argo.h (hypercall 39)): -EINVAL means
 // Argo is there (register_ring with len 1 is always invalid); -ENODEV, -EPERM, -EACCES mean it
 // exists but is not enabled for this domain (or XSM refuses it); -ENOSYS (not built),
 // -EOPNOTSUPP (disabled at boot) and anything else mean it is absent.

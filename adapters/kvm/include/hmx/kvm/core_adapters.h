@@ -18,7 +18,7 @@ class domain;
 
 // hmx::ref::GuestMemory over a domain's RAM slot. map() is guest_memory::translate(): bounds- and
 // overflow-checked, so a hostile gpa/len from a call block yields an empty span, never a pointer
-// outside the slot (HMX-SEC-001). RAM is one slot at GPA 0, so a range is either all RAM or not.
+// outside the slot (HMX-SEC-007 HMX-SEC-008). RAM is one slot at GPA 0, so a range is either all RAM or not.
 class core_guest_memory final : public ref::GuestMemory {
  public:
   explicit core_guest_memory(const guest_memory& memory) : memory_(memory) {}
@@ -30,8 +30,8 @@ class core_guest_memory final : public ref::GuestMemory {
 
 // hmx::ref::Notifier that injects into the domain's vCPUs: a fixed, edge-triggered MSI to the
 // vCPU's local APIC (KVM_SIGNAL_MSI, api.rst 4.71), which the guest ends with its own EOI
-// (HMX-EVENT-005). The core calls it after the message, tx_ptr and event bit are visible
-// (HMX-EVENT-006); the ioctl is a full barrier on the way into the kernel.
+// (HMX-EVENT-022 HMX-EVENT-023). The core calls it after the message, tx_ptr and event bit are visible
+// (HMX-EVENT-024 HMX-EVENT-025); the ioctl is a full barrier on the way into the kernel.
 class core_notifier final : public ref::Notifier {
  public:
   explicit core_notifier(domain& d) : domain_(d) {}

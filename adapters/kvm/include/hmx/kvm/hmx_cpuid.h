@@ -19,16 +19,16 @@ struct hmx_cpuid_params {
   uint16_t domain_id = 0;
   uint32_t mechanisms = 0;                 // HMX_MECH_*_BIT
   uint32_t features = 0;                   // HMX_FEATURE_*_BIT
-  uint32_t max_batch = 0;                  // reported only with HMX_FEATURE_BATCH_BIT (HMX-DISC-005)
+  uint32_t max_batch = 0;                  // reported only with HMX_FEATURE_BATCH_BIT (HMX-DISC-010 HMX-DISC-011 HMX-DISC-012)
   uint32_t msr_base = HMX_MSR_DEFAULT_BASE;
   uint32_t msr_count = HMX_MSR_COUNT;
-  uint32_t hypercall_nr = 0;               // only with x86_vmcall / x86_vmmcall (HMX-DISC-007)
+  uint32_t hypercall_nr = 0;               // only with x86_vmcall / x86_vmmcall (HMX-DISC-015 HMX-DISC-016)
 };
 
 // The four leaves base+0..base+3 for vCPU `vcpu_index`: IDENTITY (max leaf base+3, signature),
 // VERSION (version, domain id, vCPU index), MECHANISMS, MSR. Reserved registers are 0
-// (HMX-DISC-008); MSR base and count are 0 unless x86_msr is offered (HMX-DISC-006); the
-// hypercall number is 0 unless a hypercall conduit is offered (HMX-DISC-007).
+// (HMX-DISC-008); MSR base and count are 0 unless x86_msr is offered (HMX-DISC-013 HMX-DISC-014); the
+// hypercall number is 0 unless a hypercall conduit is offered (HMX-DISC-015 HMX-DISC-016).
 std::vector<cpuid_leaf> hmx_cpuid_leaves(const hmx_cpuid_params& params, uint32_t vcpu_index);
 
 }  // namespace hmx::kvm

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // The HMX MSR conduit on KVM: what an RDMSR/WRMSR of an index in the HMX MSR block means (spec
-// 04-mechanisms "x86 MSR conduit", 07-notifications; HMX-MECH-001, HMX-EVENT-001, HMX-EVENT-003).
+// 04-mechanisms "x86 MSR conduit", 07-notifications; HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016, HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013, HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019).
 // KVM routes the block to userspace through KVM_X86_SET_MSR_FILTER (api.rst 4.126) with
 // KVM_CAP_X86_USER_SPACE_MSR (api.rst 7.21); refusing an access there makes KVM inject #GP(0).
 #pragma once
@@ -43,7 +43,7 @@ class core_msr_target final : public hmx_msr_target {
 
 // The block of one domain: where it lives and which registers exist (features offered).
 struct hmx_msr_block {
-  uint32_t base = 0;      // a multiple of HMX_MSR_ALIGNMENT (HMX-DISC-006)
+  uint32_t base = 0;      // a multiple of HMX_MSR_ALIGNMENT (HMX-DISC-013 HMX-DISC-014)
   uint32_t features = 0;  // HMX_FEATURE_*_BIT offered to the domain
 };
 
@@ -54,14 +54,14 @@ enum class msr_outcome {
 };
 
 // Handles one access to the block on the accessing vCPU's thread:
-//   CALL write   one call on the block at GPA `value` (core.call reads it once, HMX-MECH-005);
+//   CALL write   one call on the block at GPA `value` (core.call reads it once, HMX-MECH-021 HMX-MECH-022 HMX-MECH-023);
 //                #GP and nothing runs when the GPA is not CALL_BLOCK_ALIGN aligned or the block
-//                is not entirely in the caller's RAM (HMX-MECH-001). The adapter never reads the
+//                is not entirely in the caller's RAM (HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016). The adapter never reads the
 //                block itself.
 //   CALL read    #GP (write-only).
-//   VECTOR       this vCPU's vector register; an invalid value -> #GP, unchanged (HMX-EVENT-001).
-//   EVENT_PAGE   the domain's event page register; invalid -> #GP, unchanged (HMX-EVENT-003).
-//   other        reserved, or a register whose feature is not offered -> #GP (HMX-MECH-001).
+//   VECTOR       this vCPU's vector register; an invalid value -> #GP, unchanged (HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013).
+//   EVENT_PAGE   the domain's event page register; invalid -> #GP, unchanged (HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019).
+//   other        reserved, or a register whose feature is not offered -> #GP (HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016).
 msr_outcome dispatch_hmx_msr(hmx_msr_target& core, const hmx_msr_block& block, ref::DomainId dom,
                              ref::GuestMemory& ram, msr_access& access);
 

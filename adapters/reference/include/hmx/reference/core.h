@@ -18,6 +18,8 @@
 #include <optional>
 #include <string_view>
 
+#include <hmx/abi/constants.h>
+
 #include "hmx/reference/guest_memory.h"
 #include "hmx/reference/notifier.h"
 #include "hmx/reference/policy.h"
@@ -70,13 +72,15 @@ class Core {
   // With `hmx_enabled` false the domain exists but HMX is not enabled for it (Argo's d->argo ==
   // NULL): its operations fail with ENODEV (null still works, HMX-MECH-011), naming it as partner
   // or destination gives ECONNREFUSED, and notify describes it with flags 0.
-  // `vector_max` is the highest vector an unmasked VECTOR register may name: 255 where vectors
-  // are x86 interrupt vectors, 31 on Arm, where they are PPIs 16..31 (HMX-EVENT-002).
+  // `vector_min`..`vector_max` are the vectors an unmasked VECTOR register may name: x86 interrupt
+  // vectors HMX_VECTOR_MIN..255 by default; on Arm the PPIs HMX_ARM_PPI_MIN..HMX_ARM_PPI_MAX
+  // (HMX-EVENT-014 HMX-EVENT-015 HMX-EVENT-016).
   // Errors: -HMX_EINVAL (id >= HMX_DOMID_SELF_ASSIGNED_LIMIT, vcpus out of range, empty name or a
-  // name containing '*', vector_max below HMX_VECTOR_MIN), -HMX_EEXIST (id or name already
+  // name containing '*', vector_min below HMX_ARM_PPI_MIN or above vector_max), -HMX_EEXIST (id or name already
   // present), -HMX_ENOMEM (a portable build's Platform had no memory for it).
   int create_domain(DomainId id, std::string_view name, GuestMemory& memory, uint32_t vcpus,
-                    Notifier& notifier, bool hmx_enabled = true, uint8_t vector_max = 255);
+                    Notifier& notifier, bool hmx_enabled = true, uint8_t vector_max = 255,
+                    uint8_t vector_min = HMX_VECTOR_MIN);
 
   // Tear a domain down (Xen argo.c argo_destroy): its rings and their pending waits, every ring another
   // domain registered naming it as partner, and its space waits on other domains' rings. Waits
@@ -86,11 +90,11 @@ class Core {
   bool has_domain(DomainId id) const;
 
   // Run the call block at guest-physical `call_block_gpa` for vCPU `vcpu` of domain `dom`: read it
-  // once, run it, write its result field, and return that result (HMX-MECH-005). When the block
+  // once, run it, write its result field, and return that result (HMX-MECH-021 HMX-MECH-022 HMX-MECH-023). When the block
   // itself is unusable nothing runs, nothing is written and the return value says why: -HMX_EINVAL
   // (not HMX_CALL_BLOCK_ALIGN aligned, or vcpu out of range), -HMX_EFAULT (not in guest RAM),
   // -HMX_ENODEV (no domain `dom` in this core). The adapter turns those into the conduit's status
-  // (MSR: #GP(0), HMX-MECH-001; vmcall: RAX, HMX-MECH-002; SMCCC: INVALID_PARAMETER, HMX-MECH-003).
+  // (MSR: #GP(0), HMX-MECH-012 HMX-MECH-013 HMX-MECH-014 HMX-MECH-015 HMX-MECH-016; vmcall: RAX, HMX-MECH-002; SMCCC: INVALID_PARAMETER, HMX-MECH-003).
   // A domain created with hmx_enabled false gets its blocks run: null succeeds, the rest fail
   // with ENODEV at their error table's position.
   int64_t call(DomainId dom, uint32_t vcpu, uint64_t call_block_gpa);
@@ -102,15 +106,15 @@ class Core {
                   uint64_t arg3, uint64_t arg4);
 
   // The per-vCPU VECTOR register (HMX_MSR_VECTOR layout: vector bits 7:0, masked bit 16).
-  // set_vector: -HMX_EINVAL for reserved bits, an unmasked vector below HMX_VECTOR_MIN or a bad
-  // vCPU (the register is left unchanged; the MSR conduit raises #GP(0), HMX-EVENT-001);
+  // set_vector: -HMX_EINVAL for reserved bits, an unmasked vector outside the domain's range or a bad
+  // vCPU (the register is left unchanged; the MSR conduit raises #GP(0), HMX-EVENT-011 HMX-EVENT-012 HMX-EVENT-013);
   // -HMX_ESRCH for an unknown domain, -HMX_ENODEV when HMX is not enabled for it.
   int set_vector(DomainId dom, uint32_t vcpu, uint64_t value);
   int get_vector(DomainId dom, uint32_t vcpu, uint64_t* value) const;
 
   // The per-domain EVENT_PAGE register (enable bit 0, GPA bits 63:12; 0 disables).
   // set_event_page: -HMX_EINVAL for reserved bits 11:1, -HMX_EFAULT when an enabled page is not
-  // guest RAM (unchanged either way; the MSR conduit raises #GP(0), HMX-EVENT-003), -HMX_ESRCH for
+  // guest RAM (unchanged either way; the MSR conduit raises #GP(0), HMX-EVENT-017 HMX-EVENT-018 HMX-EVENT-019), -HMX_ESRCH for
   // an unknown domain, -HMX_ENODEV when HMX is not enabled for it. When it returns, the core sets
   // bits only in the new page.
   int set_event_page(DomainId dom, uint64_t value);

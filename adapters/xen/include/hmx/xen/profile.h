@@ -15,7 +15,7 @@
 namespace hmx::xen {
 
 struct deviation {
-  std::string_view requirement;  // HMX-RING-005
+  std::string_view requirement;  // HMX-RING-032
   std::string_view test;         // the conformance test whose check observes it
   std::string_view check;        // the start of that check's message (conformance/tests/*.cpp)
   std::string_view xen_does;     // what real Xen does instead

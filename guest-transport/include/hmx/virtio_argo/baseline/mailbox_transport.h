@@ -3,7 +3,7 @@
 // argo_transport, so blk_driver and the workloads run unchanged on it, carried by two MSRs and an
 // interrupt vector instead of HMX messages. The device reads the queues from guest memory
 // itself, so the ring-layout features are the device's to offer (unlike virtio-argo,
-// HMX-VTA-018). Freestanding; not thread-safe.
+// HMX-VTA-076 HMX-VTA-077). Freestanding; not thread-safe.
 //
 // Env: wrmsr(index, value) and to_gpa(p) (hmx_guest::hmx_env). Waiter: hmx_channel's
 // channel_waiter (prepare / sleep / now_ns), woken by the completion vector.

@@ -12,8 +12,8 @@
 //
 // Bounded memory (spec "Security considerations", issue 14): the requests a connection holds at
 // once are limited by a budget of bytes and entries fixed at start, checked before anything is
-// allocated; an AVAIL beyond it is a protocol error (DEVICE_NEEDS_RESET, HMX-VTA-024) and so is a
-// control request while the answer to the previous one still waits (HMX-VTA-011), so the outbox
+// allocated; an AVAIL beyond it is a protocol error (DEVICE_NEEDS_RESET, HMX-VTA-083 HMX-VTA-084 HMX-VTA-085) and so is a
+// control request while the answer to the previous one still waits (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061), so the outbox
 // never holds more than every held request's USED, one response and one EVENT_CONFIG. A USED the
 // driver's ring can never take (its CONNECT claimed a larger ring) is a protocol error too.
 #pragma once
@@ -60,7 +60,7 @@ struct argo_host_stats {
   uint64_t avail_messages = 0;
   uint64_t used_messages = 0;
   uint64_t control_requests = 0;
-  uint64_t dropped_malformed = 0; // failed decoding (HMX-VTA-008)
+  uint64_t dropped_malformed = 0; // failed decoding (HMX-VTA-053 HMX-VTA-054)
   uint64_t protocol_errors = 0;   // well-formed but against the rules: DEVICE_NEEDS_RESET
   uint64_t eagain = 0;            // sends that met a full driver ring
   uint64_t resets = 0;
@@ -132,7 +132,7 @@ class argo_device_host final : private request_sink, private config_listener {
   std::unordered_map<slot*, std::unique_ptr<slot>> live_;
   std::vector<std::unique_ptr<slot>> pool_;
   std::deque<out_entry> outbox_;
-  uint32_t responses_waiting_ = 0;  // control responses in the outbox (HMX-VTA-011: at most one)
+  uint32_t responses_waiting_ = 0;  // control responses in the outbox (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061: at most one)
   uint64_t bytes_held_ = 0;         // readable + writable bytes of the requests held
   bool config_event_queued_ = false;
   bool gone_ = false;

@@ -45,7 +45,7 @@ class device_core final : public config_listener {
   uint8_t status() const { return status_; }
   // Applies a SET_DEVICE_STATUS (never 0: the host calls reset()). Returns the kept status:
   // FEATURES_OK only if the features are acceptable (VERSION_1 included, a subset of the
-  // offer), DRIVER_OK only after FEATURES_OK; bits are never cleared (HMX-VTA-012, -013).
+  // offer), DRIVER_OK only after FEATURES_OK; bits are never cleared (HMX-VTA-062 HMX-VTA-063 HMX-VTA-064 HMX-VTA-065, -013).
   uint8_t set_status(uint8_t requested);
   void reset();  // status 0, features and queues forgotten, device->reset()
   bool driver_ok() const;
@@ -58,7 +58,7 @@ class device_core final : public config_listener {
   uint32_t config_size() const { return dev_.config_size(); }
   // GET_CONFIG: false when the range is outside the config space.
   bool read_config(uint32_t offset, uint32_t len, uint8_t* out) const;
-  // SET_CONFIG: applied only when the generation matches and the device accepts (HMX-VTA-016).
+  // SET_CONFIG: applied only when the generation matches and the device accepts (HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075).
   bool write_config(uint32_t generation, uint32_t offset, const uint8_t* data, uint32_t len);
 
   uint16_t num_queues() const { return static_cast<uint16_t>(queues_.size()); }

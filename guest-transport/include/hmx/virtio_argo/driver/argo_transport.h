@@ -4,7 +4,7 @@
 // set-up and reset, notifications, device reset) carried over one HMX connection.
 //
 // Control operations are request/response with a token (one outstanding at a time,
-// HMX-VTA-011); the data path is queue_proxy. While it waits for a response or for ring space,
+// HMX-VTA-059 HMX-VTA-060 HMX-VTA-061); the data path is queue_proxy. While it waits for a response or for ring space,
 // the transport keeps receiving, so USED messages never back up behind a control request and
 // neither side can block the other (HMX-VTA-022). Callbacks are deferred to poll(), so no
 // callback ever runs inside a control operation.
@@ -32,7 +32,7 @@ struct argo_driver_config {
   // (the driver_max_message it announced in CONNECT), and at least VTA_MIN_MESSAGE_SIZE.
   uint8_t* rx_buffer = nullptr;
   uint32_t rx_capacity = 0;
-  uint64_t request_timeout_ns = 2'000'000'000;   // HMX-VTA-033
+  uint64_t request_timeout_ns = 2'000'000'000;   // HMX-VTA-102 HMX-VTA-103 HMX-VTA-104
   uint64_t liveness_timeout_ns = 2'000'000'000;  // silence with requests in flight: probe
   uint32_t config_retries = 16;                  // generation changes tolerated per read
   // Batching channels: new chains wait until this many go in one call while the device has at
@@ -46,7 +46,7 @@ struct argo_driver_config {
 enum class broken_reason : uint8_t { none, timed_out, peer_gone, protocol, removed };
 
 struct transport_stats {
-  uint64_t dropped_malformed = 0;  // failed decoding (HMX-VTA-008)
+  uint64_t dropped_malformed = 0;  // failed decoding (HMX-VTA-053 HMX-VTA-054)
   uint64_t dropped_foreign = 0;    // wrong dev_num or unexpected response
   uint64_t config_events = 0;
   uint64_t eagain = 0;             // control sends that met a full ring
@@ -58,7 +58,7 @@ class argo_transport {
   static_assert(MaxQueues >= 1 && MaxQueues <= VTA_MAX_QUEUES);
 
  public:
-  // Ring-layout features this transport implements for the driver (HMX-VTA-018).
+  // Ring-layout features this transport implements for the driver (HMX-VTA-076 HMX-VTA-077).
   static constexpr uint64_t local_features =
       virtio::bit(virtio::F_INDIRECT_DESC) | virtio::bit(virtio::F_EVENT_IDX);
 
@@ -157,7 +157,7 @@ class argo_transport {
     return result::ok;
   }
 
-  // Device reset handshake (HMX-VTA-029, -030): forget every request first, so any USED still
+  // Device reset handshake (HMX-VTA-090 HMX-VTA-091 HMX-VTA-092 HMX-VTA-093, -030): forget every request first, so any USED still
   // in the ring is dropped, then SET_DEVICE_STATUS(0); the device answers after its last
   // message about old requests. Without a peer, the reset is local and returns no_device;
   // either way the driver may now detach its outstanding buffers and set the queues up anew.
@@ -182,7 +182,7 @@ class argo_transport {
 
   // ---- Configuration space (spec "Configuration space"; virtio 1.2 2.5) ----------------------
   // Reads [offset, offset + len) consistently: in chunks that fit the driver's ring, retried
-  // while the chunks report different generations (HMX-VTA-015).
+  // while the chunks report different generations (HMX-VTA-070 HMX-VTA-071).
   result read_config(uint32_t offset, void* buf, uint32_t len, uint32_t* generation = nullptr) {
     if (len > VTA_MAX_CONFIG_SIZE || offset > VTA_MAX_CONFIG_SIZE - len) return result::invalid;
     const uint32_t chunk_max = cfg_.rx_capacity - VTA_HEADER_SIZE - sizeof(config_data);
@@ -220,7 +220,7 @@ class argo_transport {
 
   // Writes config bytes. With `generation`, the write applies only if the device's generation
   // still equals it (result::busy otherwise); without, the current generation is used and a
-  // write that races a device change is retried (HMX-VTA-016).
+  // write that races a device change is retried (HMX-VTA-072 HMX-VTA-073 HMX-VTA-074 HMX-VTA-075).
   result write_config(uint32_t offset, const void* buf, uint32_t len, const uint32_t* generation = nullptr) {
     if (len > VTA_MAX_CONFIG_SIZE || offset > VTA_MAX_CONFIG_SIZE - len) return result::invalid;
     const uint32_t peer_max = ch_->max_message_size();
@@ -315,7 +315,7 @@ class argo_transport {
   }
 
   // Waits up to timeout_ns for progress, then polls. With requests in flight and no message
-  // for liveness_timeout_ns, probes the device with GET_DEVICE_STATUS (HMX-VTA-033).
+  // for liveness_timeout_ns, probes the device with GET_DEVICE_STATUS (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104).
   result wait(uint64_t timeout_ns) {
     if (broken_) return result::no_device;
     const result w = ch_->wait(timeout_ns);
@@ -353,7 +353,7 @@ class argo_transport {
     return {0, id, cfg_.dev_num, next_token_, 0};
   }
 
-  // Enters the broken state once (HMX-VTA-031); returns the result callers pass up.
+  // Enters the broken state once (HMX-VTA-100 HMX-VTA-101); returns the result callers pass up.
   result fail(broken_reason why) {
     if (!broken_) {
       broken_ = true;

@@ -8,7 +8,7 @@
 //  - USED: the device-written bytes are scattered into the chain's writable buffers, then the
 //    used element is published.
 // It keeps the credit (max_in_flight) the device granted (HMX-VTA-023) and resumes a partly
-// sent request after EAGAIN (HMX-VTA-021, -022). Freestanding; not thread-safe.
+// sent request after EAGAIN (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082, -022). Freestanding; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +23,7 @@ namespace hmx::virtio_argo {
 // Driver-side record of one request, indexed by its head (one per queue entry).
 struct inflight_slot {
   uint32_t tag;       // header token of its AVAIL and USED messages; 0 when free
-  uint32_t writable;  // capacity recorded when it was sent (bounds the scatter, HMX-VTA-028)
+  uint32_t writable;  // capacity recorded when it was sent (bounds the scatter, HMX-VTA-088 HMX-VTA-089)
   uint32_t received;  // USED bytes received so far
   uint32_t written;   // written_total announced by the first USED fragment
   uint8_t state;      // inflight_state
@@ -36,7 +36,7 @@ struct proxy_stats {
   uint64_t avail_messages = 0;  // AVAIL messages sent (fragments included)
   uint64_t used_messages = 0;
   uint64_t completions = 0;
-  uint64_t stale_used = 0;      // USED for no in-flight request (dropped, HMX-VTA-030)
+  uint64_t stale_used = 0;      // USED for no in-flight request (dropped, HMX-VTA-098 HMX-VTA-099)
   uint64_t credit_stalls = 0;   // pumps that stopped at the credit limit
   uint64_t eagain = 0;          // sends refused with EAGAIN
   uint64_t coalesced = 0;       // pumps that held short batches back (kick_batch)
@@ -207,7 +207,7 @@ class queue_proxy {
   // chains, within the credit) without changing any state, sends them in one call, and commits
   // exactly the fragments the channel accepted, in order. A fragment refused with EAGAIN and
   // everything planned after it stay unsent and are planned again next time, so nothing of the
-  // queue overtakes it (HMX-VTA-021, -027). Errors of a chain surface when it is first in line.
+  // queue overtakes it (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082, -027). Errors of a chain surface when it is first in line.
   static constexpr uint32_t kBatch = 16;
   struct planned {
     uint16_t head;

@@ -47,7 +47,7 @@ class driver_domain {
   // Registers the bus ring (partner: the device domain) at VTA_BUS_APORT.
   hmx::status open_bus(ref::DomainId device_domain);
   result list(std::vector<bus_device_entry>& out);
-  // HMX-VTA-004: registers the connection's ring first, then CONNECT; on success the transport
+  // HMX-VTA-046 HMX-VTA-047 HMX-VTA-048: registers the connection's ring first, then CONNECT; on success the transport
   // is open on the connection. `connect_error` receives CONNECT's error field.
   result connect(uint16_t dev_num, uint32_t* connect_error = nullptr);
   // blk_driver::init with queue memory from the domain.

@@ -6,8 +6,8 @@
 // hypervisor copies into its own rings and sends with sendv; it never touches a driver's memory.
 //
 // For each driver domain it is told to serve, it registers a bus ring at VTA_BUS_APORT with that
-// domain as partner (HMX-VTA-001); the MAC policy may refuse that (the driver then cannot reach
-// the device). The device is dev_num 1; one driver at a time is connected (HMX-VTA-003).
+// domain as partner (HMX-VTA-042 HMX-VTA-043); the MAC policy may refuse that (the driver then cannot reach
+// the device). The device is dev_num 1; one driver at a time is connected (HMX-VTA-044 HMX-VTA-045).
 //
 //   auto s = virtio_service::start(core, {.name = "vta-blk", .id = 3, .blk_file = "disk.img",
 //                                         .queues = 2, .drivers = {1, 2}});

@@ -3,7 +3,7 @@
 // `request_bytes` each over consecutive sectors, spread round robin over the queues, `depth` in
 // flight per queue, completions reaped in whatever order they come and refilled at once. Writes
 // carry the pattern of blk_pattern.h; reads are checked against it. When the transport breaks
-// (the device died, HMX-VTA-033) every request still outstanding comes back failed through
+// (the device died, HMX-VTA-102 HMX-VTA-103 HMX-VTA-104) every request still outstanding comes back failed through
 // fail_outstanding and the run ends: the caller learns which requests were acknowledged (the
 // on_done hook), which is what a host checks against the backing file afterwards.
 // The same code runs in guest images (CPL3), in-process tests and hmx-vta-bench. Freestanding.
@@ -123,7 +123,7 @@ blk_outcome run_plan(Blk& blk, T& t, Clock& clock, const blk_plan& p, blk_slot* 
       if (any && refill(q)) (void)blk.kick(q);
     }
     if (t.broken()) {
-      // Every request the device never completed comes back failed (HMX-VTA-031).
+      // Every request the device never completed comes back failed (HMX-VTA-100 HMX-VTA-101).
       out.transport_broken = true;
       (void)blk.fail_outstanding([&](blk_request& r) { note(*static_cast<blk_slot*>(r.user), result::no_device); });
       break;
