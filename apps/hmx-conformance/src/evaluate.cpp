@@ -28,6 +28,7 @@ const char* to_string(target_kind t) {
     case target_kind::xen: return "xen";
     case target_kind::xen_arm64: return "xen-arm64";
     case target_kind::arm: return "arm";
+    case target_kind::kvm_xen: return "kvm-xen";
   }
   return "?";
 }

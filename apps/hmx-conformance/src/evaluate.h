@@ -38,7 +38,7 @@ struct req_report {
   std::vector<std::string> deviations;
 };
 
-enum class target_kind { reference, kvm, qemu, console, transport, xen, xen_arm64, arm };
+enum class target_kind { reference, kvm, qemu, console, transport, xen, xen_arm64, arm, kvm_xen };
 const char* to_string(target_kind t);
 
 // A documented way a hypervisor differs from a requirement (its profile): a failed check of

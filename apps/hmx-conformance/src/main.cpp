@@ -98,8 +98,9 @@ int main(int argc, char** argv) {
                                      "(the virtio-argo transport's tests, HMX-VTA-*), xen (the tester as dom0 of "
                                      "real Xen x86_64 with Argo), xen-arm64 (tester and peer as domUs of real "
                                      "Xen arm64), arm (the aarch64 images under the HMX EL2 monitor, "
-                                     "adapters/arm-smccc)")
-      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport", "xen", "xen-arm64", "arm"}));
+                                     "adapters/arm-smccc), kvm-xen (the tester as an abi=xen domain of hmx-kvm: "
+                                     "Xen's Argo served by hmx-kvm)")
+      ->check(CLI::IsMember({"reference", "kvm", "qemu", "console", "transport", "xen", "xen-arm64", "arm", "kvm-xen"}));
   app.add_option("--only", only, "requirement ID glob, e.g. 'HMX-RING-*' (repeatable)")->type_name("GLOB");
   app.add_flag("--tap", tap, "TAP 13 on stdout (one test point per requirement); the table goes to stderr");
   app.add_option("--junit", junit, "write JUnit XML")->type_name("FILE");
@@ -145,6 +146,7 @@ int main(int argc, char** argv) {
            : target == "xen"       ? target_kind::xen
            : target == "xen-arm64" ? target_kind::xen_arm64
            : target == "arm"       ? target_kind::arm
+           : target == "kvm-xen"   ? target_kind::kvm_xen
                                  : target_kind::reference;
   if (o.kind == target_kind::console && o.console_file.empty()) {
     std::cerr << "hmx-conformance: --target console needs --console-file\n";
@@ -152,7 +154,7 @@ int main(int argc, char** argv) {
   }
   o.timeout_s = timeout > 0                             ? timeout
                 : o.kind == target_kind::reference ? 300
-                : o.kind == target_kind::kvm       ? 300
+                : o.kind == target_kind::kvm || o.kind == target_kind::kvm_xen ? 300
                 : o.kind == target_kind::transport ? 600
                 : o.kind == target_kind::xen || o.kind == target_kind::xen_arm64 ? 400
                 : o.kind == target_kind::arm       ? 300
@@ -173,7 +175,7 @@ int main(int argc, char** argv) {
     std::cerr << "hmx-conformance: --disable-check needs --target reference\n";
     return 1;
   }
-  if (o.kind == target_kind::kvm && access("/dev/kvm", R_OK | W_OK) != 0) {
+  if ((o.kind == target_kind::kvm || o.kind == target_kind::kvm_xen) && access("/dev/kvm", R_OK | W_OK) != 0) {
     std::cout << "SKIPPED: /dev/kvm not available\n";
     return 77;
   }

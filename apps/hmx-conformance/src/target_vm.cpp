@@ -56,10 +56,13 @@ target_outcome run_vm_target(const target_options& o) {
   target_outcome out;
   out.facts.target = o.kind;
   // kvm: hmx-kvm or the Arm EL2 monitor, both with "[NAME] " console lines and result lines.
-  const bool kvm = o.kind == target_kind::kvm || o.kind == target_kind::arm;
-  const std::vector<std::string> argv = o.kind == target_kind::arm ? arm_command(o)
-                                        : kvm                      ? kvm_command(o)
-                                                                   : qemu_command(o);
+  const bool kvm = o.kind == target_kind::kvm || o.kind == target_kind::arm || o.kind == target_kind::kvm_xen;
+  const std::vector<std::string> argv = o.kind == target_kind::arm       ? arm_command(o)
+                                        : o.kind == target_kind::kvm_xen ? kvm_xen_command(o)
+                                        : kvm                            ? kvm_command(o)
+                                                                         : qemu_command(o);
+  // kvm-xen serves Xen's Argo: where real Xen deviates, hmx-kvm answers as Xen does.
+  if (o.kind == target_kind::kvm_xen) out.facts.profile = xen_deviations();
   if (o.kind == target_kind::arm) out.facts.hypervisor = "HMX EL2 monitor (adapters/arm-smccc) under QEMU TCG";
   for (const auto& a : argv) out.command += (out.command.empty() ? "" : " ") + a;
 

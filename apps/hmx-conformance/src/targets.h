@@ -86,6 +86,8 @@ bool gtest_xml_to_log(const std::string& xml, const covers_map& covers, run_log*
 // The monitor command lines (exposed for the unit tests and the vendor guide).
 std::vector<std::string> kvm_command(const target_options& o);
 std::vector<std::string> qemu_command(const target_options& o);
+// --target kvm-xen (target_kvm_xen.cpp): the tester as an abi=xen domain of hmx-kvm.
+std::vector<std::string> kvm_xen_command(const target_options& o);
 std::vector<std::string> arm_command(const target_options& o);
 // QEMU's isa-debug-exit makes the process status (status << 1) | 1; anything else (0: a plain
 // shutdown) carries no guest status.

@@ -33,6 +33,11 @@ bool sendv_error_is_zero_extended(int64_t rc) {
 int64_t guest_domain::argo_op(uint32_t vcpu, const hypercall_args& a) {
   const uint64_t cmd = a.arg[0];
   if (cmd >> 32) return -XEN_EOPNOTSUPP;  // do_argo_op takes `unsigned int cmd`: no such op
+  // Xen's register_ring refuses flags beyond XEN_ARGO_REGISTER_FLAG_FAIL_EXIST, its only one (argo.c register_ring,
+  // after do_argo_op's width and page-count checks, which give EINVAL too): HMX's additive flags
+  // (NOTIFY_VCPU) are for guests that found HMX's RING_VCPU feature, which a Xen guest cannot.
+  if (cmd == XEN_ARGO_OP_register_ring && (a.arg[4] >> 32) == 0 && (a.arg[4] & ~uint64_t{XEN_ARGO_REGISTER_FLAG_FAIL_EXIST}))
+    return -XEN_EINVAL;
   int64_t rc = core_.argo_op(id_, vcpu, uint32_t(cmd), a.arg[1], a.arg[2], a.arg[3], a.arg[4]);
   if (cmd == XEN_ARGO_OP_sendv && rc < 0 && sendv_error_is_zero_extended(rc)) rc = int64_t(uint32_t(rc));
   return rc;
