@@ -11,7 +11,7 @@
 // and set_evtchn_upcall_vector. Every other number answers -ENOSYS and is counted. Arguments
 // are read once into host memory and bounds-checked; answers are Xen's error codes.
 // Guest handles are resolved as guest-physical addresses: exact for the identity-mapped PVH
-// images hmx-kvm runs (docs/guides/xen-guests-on-hmx-kvm.md).
+// images hmx-kvm runs (docs/guide-xen-guests.md).
 #pragma once
 
 #include <array>
