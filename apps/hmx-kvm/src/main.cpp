@@ -109,6 +109,14 @@ int main(int argc, char** argv) {
       for (const auto& line : service.stats_lines()) out.monitor_message("hmx", line);
       for (const auto& line : xen.stats_lines()) out.monitor_message("hmx", "stats: " + line);
       for (const auto& line : hosted->stats_lines()) out.monitor_message("hmx", "stats: " + line);
+      // The core's budgets (issue 14): fixed at start and the same for every domain; a hosted
+      // service's own budgets are on its line above.
+      const hmx::ref::CoreStats cs = service.core().stats();
+      out.monitor_message("hmx", fmt::format("stats: budgets per domain: {} rings, {} space waits per ring, {} entries "
+                                             "and {} payload bytes per call (CALL_BYTE_BUDGET: {} batches stopped, "
+                                             "most bytes one call copied {})",
+                                             HMX_MAX_RINGS_PER_DOMAIN, HMX_MAX_PENDING_PER_RING, HMX_MAX_BATCH_ENTRIES,
+                                             HMX_CALL_BYTE_BUDGET, cs.budget_stops, cs.max_call_bytes));
     }
     return rc;
   } catch (const std::exception& e) {
