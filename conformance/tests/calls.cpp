@@ -36,10 +36,11 @@ int64_t with_flags(context& ctx, uint32_t op, uint32_t flags, uint64_t a1 = 0, u
 
 }  // namespace
 
-// covers: HMX-MECH-006
-HMX_GUEST_TEST(call_common_checks, "HMX-MECH-006") {
+// covers: HMX-MECH-031 HMX-MECH-032
+HMX_GUEST_TEST(call_common_checks, "HMX-MECH-031 HMX-MECH-032") {
   // 1. flags (call-block conduits: Xen's hypercall has none), arg3, arg4: EINVAL before anything
   //    else, even for unknown operations.
+  ctx.req("HMX-MECH-031");
   if (ctx.call_blocks()) {
     ctx.expect_rc(with_flags(ctx, HMX_OP_NOTIFY, 1), -HMX_EINVAL, "notify with call block flags 1");
     ctx.expect_rc(with_flags(ctx, HMX_OP_NOTIFY, 0x80000000u), -HMX_EINVAL, "notify with flags bit 31");
@@ -49,6 +50,7 @@ HMX_GUEST_TEST(call_common_checks, "HMX-MECH-006") {
   ctx.expect_rc(ctx.call(HMX_OP_NOTIFY, 0, 0, 0, kWide), -HMX_EINVAL, "notify with arg4 = 2^32");
   ctx.expect_rc(ctx.call(HMX_OP_UNREGISTER_RING, 0, 0, ~uint64_t{0}), -HMX_EINVAL, "unregister_ring with arg3 = ~0");
   // 2. unknown operations, and operations of features not offered: EOPNOTSUPP.
+  ctx.req("HMX-MECH-032");
   const uint32_t unknown[] = {0, 5, 8, 15, 20, 21, 255, 0x7fffffff, 0xffffffff};
   for (uint32_t op : unknown) ctx.expect_rc(ctx.call(op), -HMX_EOPNOTSUPP, "unknown op %u", op);
   for (const feature_op& f : kFeatureOps)

@@ -92,7 +92,7 @@ HMX_GUEST_TEST(disc_mechanisms_leaf, "HMX-DISC-010 HMX-DISC-011 HMX-DISC-012") {
   ctx.expect_eq(r.ecx, batch ? HMX_MAX_BATCH_ENTRIES : 0, "MECHANISMS ECX (max batch)");
   ctx.check(((r.eax & HMX_MECH_X86_VECTOR_BIT) != 0) == ((r.ebx & HMX_FEATURE_VECTOR_BIT) != 0),
             "x86_vector (%#x) and feature VECTOR (%#x) disagree", r.eax, r.ebx);
-  // "Exactly when": an offered feature works, one not offered is EOPNOTSUPP (HMX-MECH-006).
+  // "Exactly when": an offered feature works, one not offered is EOPNOTSUPP (HMX-MECH-031 HMX-MECH-032).
   const int64_t null_rc = ctx.call(HMX_OP_NULL);
   ctx.expect_rc(null_rc, (r.ebx & HMX_FEATURE_NULL_OP_BIT) ? 0 : -HMX_EOPNOTSUPP, "null");
   ctx.expect_rc(ctx.call(HMX_OP_BATCH, 0, 0, 0), batch ? -HMX_EINVAL : -HMX_EOPNOTSUPP, "batch with count 0");

@@ -216,12 +216,14 @@ HMX_GUEST_TEST(register_ring_tx_ptr, "HMX-RING-033 HMX-RING-034") {
   }
 }
 
-// covers: HMX-RING-008
-HMX_GUEST_TEST(unregister_ring_errors, "HMX-RING-008") {
+// covers: HMX-RING-039 HMX-RING-040
+HMX_GUEST_TEST(unregister_ring_errors, "HMX-RING-039 HMX-RING-040") {
   const uint16_t me = ctx.domid();
   ring* r = ctx.make_ring(0x40050, me, 256);
   if (r == nullptr) return;
+  ctx.req("HMX-RING-039");
   ctx.expect_rc(ctx.unregister_raw(0x40050, me, 1), -HMX_EINVAL, "pad 1");
+  ctx.req("HMX-RING-040");
   ctx.expect_rc(ctx.unregister_raw(0x40051, me), -HMX_ENOENT, "unknown aport");
   ctx.expect_rc(ctx.unregister_raw(0x40050, absent_domain), -HMX_ENOENT, "known aport, other partner");
   ctx.expect_rc(ctx.unregister_ring(r), 0, "unregister");

@@ -108,13 +108,13 @@ HMX_GUEST_TEST(ring_message_layout, "HMX-RING-037 HMX-RING-038 HMX-SEND-008 HMX-
   }
 }
 
-// covers: HMX-RING-013 HMX-SEND-004
-HMX_GUEST_TEST(ring_free_space, "HMX-RING-013 HMX-SEND-004") {
+// covers: HMX-RING-013 HMX-SEND-024
+HMX_GUEST_TEST(ring_free_space, "HMX-RING-013 HMX-SEND-024") {
   const uint16_t me = ctx.domid();
   constexpr uint32_t port = 0x50020, len = 128;
   ring* r = ctx.make_ring(port, me, len);
   if (r == nullptr) return;
-  ctx.req("HMX-SEND-004");
+  ctx.req("HMX-SEND-024");
   ctx.expect_rc(ctx.send_pattern(me, port, 112, 1), -HMX_EMSGSIZE, "16 + 112 is not less than len 128");
   ctx.req("HMX-RING-013");
   ctx.expect_rc(ctx.send_pattern(me, port, 96, 1), 96, "16 + 96 < 128 into the empty ring");

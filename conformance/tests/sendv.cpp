@@ -20,30 +20,33 @@ ring_state state_of(const ring& r) {
 
 }  // namespace
 
-// covers: HMX-SEND-001 HMX-SEND-006
-HMX_GUEST_TEST(sendv_einval, "HMX-SEND-001 HMX-SEND-006") {
+// covers: HMX-SEND-017 HMX-SEND-018 HMX-SEND-019 HMX-SEND-006
+HMX_GUEST_TEST(sendv_einval, "HMX-SEND-017 HMX-SEND-018 HMX-SEND-019 HMX-SEND-006") {
   const uint16_t me = ctx.domid();
   ring* r = ctx.make_ring(0x60001, me, 512);
   auto* buf = static_cast<unsigned char*>(ctx.pages(1));
   if (r == nullptr || buf == nullptr) return;
   ctx.expect_rc(ctx.send_pattern(me, 0x60001, 20, 1), 20, "a message already in the ring");
   const ring_state before = state_of(*r);
-  ctx.req("HMX-SEND-001");
+  ctx.req("HMX-SEND-017");
   hmx_iov_t iovs[HMX_MAXIOV + 1];
   for (uint32_t i = 0; i <= HMX_MAXIOV; ++i) iovs[i] = hmx_iov_t{ctx.gpa(buf + i), 1, 0};
   ctx.expect_rc(util::sendv(ctx, util::to(me, 0x60001), iovs, HMX_MAXIOV + 1), -HMX_EINVAL, "niov MAXIOV + 1");
+  ctx.req("HMX-SEND-018");
   hmx_send_addr_t a = util::to(me, 0x60001);
   a.src.pad = 1;
   ctx.expect_rc(util::sendv(ctx, a, iovs, 1), -HMX_EINVAL, "src.pad 1");
   a = util::to(me, 0x60001);
   a.dst.pad = 0x8000;
   ctx.expect_rc(util::sendv(ctx, a, iovs, 1), -HMX_EINVAL, "dst.pad 0x8000");
+  ctx.req("HMX-SEND-019");
   hmx_iov_t bad[2] = {{ctx.gpa(buf), 4, 0}, {ctx.gpa(buf), 4, 1}};
   ctx.expect_rc(util::sendv(ctx, util::to(me, 0x60001), bad, 2), -HMX_EINVAL, "second iov pad 1");
   bad[1] = hmx_iov_t{ctx.gpa(buf), HMX_MAX_MESSAGE_SIZE + 1, 0};
   ctx.expect_rc(util::sendv(ctx, util::to(me, 0x60001), bad, 2), -HMX_EINVAL, "iov_len MAX_MESSAGE_SIZE + 1");
   bad[1] = hmx_iov_t{ctx.gpa(buf), 0xffffffffu, 0};
   ctx.expect_rc(util::sendv(ctx, util::to(me, 0x60001), bad, 2), -HMX_EINVAL, "iov_len 0xffffffff");
+  ctx.req("HMX-SEND-017");
   ctx.expect_rc(util::sendv(ctx, util::to(me, 0x60001), iovs, HMX_MAXIOV), HMX_MAXIOV, "niov MAXIOV is accepted");
   ctx.req("HMX-SEND-006");
   const ring_state after = state_of(*r);
@@ -82,11 +85,15 @@ HMX_GUEST_TEST(sendv_source, "HMX-SEND-002 HMX-MAC-007") {
   ctx.expect_eq(p.source, me, "source.domain_id of our command as the peer received it");
 }
 
-// covers: HMX-SEND-003
-HMX_GUEST_TEST(sendv_destination, "HMX-SEND-003") {
+// covers: HMX-SEND-020 HMX-SEND-022
+HMX_GUEST_TEST(sendv_destination, "HMX-SEND-020 HMX-SEND-022") {
   const uint16_t me = ctx.domid();
+  // A destination with HMX disabled (HMX-SEND-021) needs such a domain, which a conformance
+  // setup has not.
+  ctx.req("HMX-SEND-020");
   ctx.expect_rc(ctx.send_pattern(absent_domain, 0x60020, 8, 1), -HMX_ESRCH, "no domain %#x", absent_domain);
   ctx.expect_rc(ctx.send_pattern(0x7ff0, 0x60020, 8, 1), -HMX_ESRCH, "reserved domain id 0x7ff0");
+  ctx.req("HMX-SEND-022");
   ctx.expect_rc(ctx.send_pattern(me, 0x60020, 8, 1), -HMX_ECONNREFUSED, "no ring at the aport (ourselves)");
   if (ctx.peer() != nullptr && ctx.peer()->alive()) {
     ctx.expect_rc(ctx.send_pattern(ctx.peer_id(), 0x60021, 8, 1), -HMX_ECONNREFUSED, "no ring at the peer's aport");
@@ -96,8 +103,8 @@ HMX_GUEST_TEST(sendv_destination, "HMX-SEND-003") {
   }
 }
 
-// covers: HMX-SEND-004
-HMX_GUEST_TEST(sendv_emsgsize, "HMX-SEND-004") {
+// covers: HMX-SEND-023 HMX-SEND-024
+HMX_GUEST_TEST(sendv_emsgsize, "HMX-SEND-023 HMX-SEND-024") {
   const uint16_t me = ctx.domid();
   ring* r = ctx.make_ring(0x60030, me, 4096 - 64);
   auto* buf = static_cast<unsigned char*>(ctx.pages(1));
@@ -105,7 +112,9 @@ HMX_GUEST_TEST(sendv_emsgsize, "HMX-SEND-004") {
   // The sum is checked before any buffer is read (row 11 before row 14): the buffers need not exist.
   const uint32_t half = HMX_MAX_MESSAGE_SIZE / 2 + 8;
   const hmx_iov_t big[2] = {{ctx.plat().non_ram_gpa(), half, 0}, {ctx.plat().non_ram_gpa(), half, 0}};
+  ctx.req("HMX-SEND-023");
   ctx.expect_rc(util::sendv(ctx, util::to(me, 0x60030), big, 2), -HMX_EMSGSIZE, "iov sum above MAX_MESSAGE_SIZE");
+  ctx.req("HMX-SEND-024");
   const uint32_t len = r->len;  // 4032: the largest payload is len - 32
   ctx.expect_rc(ctx.send_pattern(me, 0x60030, len - 16, 1), -HMX_EMSGSIZE, "16 + (len - 16) >= len");
   ctx.expect_rc(ctx.send_pattern(me, 0x60030, len - 31, 1), -HMX_EMSGSIZE, "payload len - 31 rounds up to len - 16");
@@ -257,9 +266,9 @@ uint32_t check_from_peer(context& ctx, ring& r, uint32_t size, uint32_t seed, un
 // Between two domains, both ways: whole messages with their sender's id and bytes (checksums
 // computed on each side), EMSGSIZE and the notify flags of a ring in another domain, and a full
 // ring that its owner drains.
-// covers: HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004
-HMX_GUEST_TEST(sendv_between_domains, "HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004") {
-  const char* reqs[] = {"HMX-SEND-004", "HMX-SEND-008", "HMX-SEND-009", "HMX-NOTIFY-007 HMX-NOTIFY-008", "HMX-NOTIFY-004"};
+// covers: HMX-SEND-024 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004
+HMX_GUEST_TEST(sendv_between_domains, "HMX-SEND-024 HMX-SEND-008 HMX-SEND-009 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-NOTIFY-004") {
+  const char* reqs[] = {"HMX-SEND-024", "HMX-SEND-008", "HMX-SEND-009", "HMX-NOTIFY-007 HMX-NOTIFY-008", "HMX-NOTIFY-004"};
   bool have_peer = true;
   for (const char* id : reqs) have_peer &= util::need_peer(ctx, id);
   if (!have_peer) return;
@@ -292,7 +301,7 @@ HMX_GUEST_TEST(sendv_between_domains, "HMX-SEND-004 HMX-SEND-008 HMX-SEND-009 HM
   ctx.expect_eq(drained.checksum, want, "peer: checksum of the payload bytes it drained");
 
   // The peer's ring seen from here.
-  ctx.req("HMX-SEND-004");
+  ctx.req("HMX-SEND-024");
   ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, len - 16, 1), -HMX_EMSGSIZE, "%u bytes into the peer's %u-byte ring",
                 len - 16, len);
   ctx.expect_rc(ctx.send_pattern(peer_id, to_peer, len - 32, 2), len - 32, "%u bytes (the largest) into it", len - 32);

@@ -39,7 +39,7 @@ int64_t count_result(CoreState& core, int64_t result) {
 
 int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit,
                  bool in_batch) {
-  // Common checks (spec op-common, HMX-MECH-006): arg3 and arg4 fit 32 bits (as Argo's hypercall
+  // Common checks (spec op-common, HMX-MECH-031 HMX-MECH-032): arg3 and arg4 fit 32 bits (as Argo's hypercall
   // demands, Xen argo.c do_argo_op), then the operation must exist on this conduit. The call block's flags
   // were checked by run_block.
   if (!fits_u32(arg[2]) || !fits_u32(arg[3])) return err(HMX_EINVAL);

@@ -121,7 +121,7 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
     // Under the destination ring's lock only: space, copy, publish (LOCKING.md).
     port::lock_guard l3(ring->mu);
     if (ring->dead) return err(HMX_ECONNREFUSED);  // unregistered since the lookup
-    // 12. Can never fit: one slot always stays free (HMX-SEND-004).
+    // 12. Can never fit: one slot always stays free (HMX-SEND-023 HMX-SEND-024).
     if (ring->len <= need) return err(HMX_EMSGSIZE);
     // 13. Does not fit now (HMX-RING-013): queue a space wait.
     const uint32_t tx = ring->tx_ptr;

@@ -20,7 +20,7 @@ TEST_F(CoreTest, ArgoConduitRunsTheFourArgoOps) {
   EXPECT_EQ(core.argo_op(a.id, 0, HMX_OP_UNREGISTER_RING, a.put(unreg), 0, 0, 0), E(HMX_ENOENT));
 }
 
-// covers: HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020 HMX-MECH-006 HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
+// covers: HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020 HMX-MECH-031 HMX-MECH-032 HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023
 TEST_F(CoreTest, ArgoConduitRejectsWideArgsUnknownOpsAndUnknownDomains) {
   // Xen argo.c do_argo_op: arg3/arg4 wider than 32 bits -> EINVAL before dispatch, for every op.
   EXPECT_EQ(core.argo_op(a.id, 0, HMX_OP_NOTIFY, 0, 0, 1ull << 32, 0), E(HMX_EINVAL));

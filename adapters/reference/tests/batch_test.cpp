@@ -71,7 +71,7 @@ TEST_F(BatchTest, ErrorsDoNotStopTheBatchUnlessAsked) {
   EXPECT_EQ(result(stop, 4), 0x77);
 }
 
-// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-MECH-006
+// covers: HMX-BATCH-014 HMX-BATCH-015 HMX-MECH-031 HMX-MECH-032
 TEST_F(BatchTest, EntryFlagsMustBeZero) {
   auto e = block(HMX_OP_NULL);
   e.flags = 1;
@@ -98,7 +98,7 @@ TEST_F(BatchTest, ListChecks) {
   EXPECT_EQ(b.call(HMX_OP_BATCH, ~0ull & ~15ull, 2, 0), E(HMX_EFAULT));
 }
 
-// covers: HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020 HMX-MECH-006
+// covers: HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020 HMX-MECH-031 HMX-MECH-032
 TEST_F(BatchTest, NotAvailableOnTheArgoConduit) {
   const uint64_t list = put_list({block(HMX_OP_NULL)});
   EXPECT_EQ(core.argo_op(b.id, 0, HMX_OP_BATCH, list, 1, 0, 0), E(HMX_EOPNOTSUPP));

@@ -12,14 +12,14 @@ TEST_F(CoreTest, NullOpReturnsZeroAndRejectsArguments) {
   EXPECT_EQ(a.call(HMX_OP_NULL, 0, 0, 0, 1), E(HMX_EINVAL));
 }
 
-// covers: HMX-MECH-006
+// covers: HMX-MECH-031 HMX-MECH-032
 TEST_F(CoreTest, UnknownOpsAreEopnotsupp) {
   for (uint32_t op : {0u, 5u, 6u, 15u, 20u, 0xFFFFFFFFu}) {
     EXPECT_EQ(a.call(op), E(HMX_EOPNOTSUPP)) << op;
   }
 }
 
-// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-MECH-006
+// covers: HMX-MECH-021 HMX-MECH-022 HMX-MECH-023 HMX-MECH-031 HMX-MECH-032
 TEST_F(CoreTest, CallBlockFlagsMustBeZero) {
   const uint64_t gpa = a.alloc(sizeof(hmx_call_block_t), 16);
   auto* blk = a.at<hmx_call_block_t>(gpa);

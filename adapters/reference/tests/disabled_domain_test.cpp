@@ -66,7 +66,7 @@ TEST_F(DisabledTest, NullWorksEverythingElseIsEnodevInItsPlace) {
   EXPECT_EQ(core.argo_op(off, 0, HMX_OP_NOTIFY, 0, 0, 0, 0), E(HMX_ENODEV));
 }
 
-// covers: HMX-RING-027 HMX-RING-028 HMX-RING-029 HMX-SEND-003 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-MAC-002
+// covers: HMX-RING-027 HMX-RING-028 HMX-RING-029 HMX-SEND-020 HMX-SEND-021 HMX-SEND-022 HMX-NOTIFY-007 HMX-NOTIFY-008 HMX-MAC-002
 TEST_F(DisabledTest, OthersSeeItAsConnectionRefused) {
   GuestRing r;
   EXPECT_EQ(a.register_ring(r, 1, off, 256), E(HMX_ECONNREFUSED));
@@ -77,9 +77,9 @@ TEST_F(DisabledTest, OthersSeeItAsConnectionRefused) {
   EXPECT_EQ(policy.denials(), 0u);
 }
 
-// covers: HMX-MECH-006 HMX-MECH-007
+// covers: HMX-MECH-031 HMX-MECH-032 HMX-MECH-007
 TEST_F(CoreTest, CommonChecksComeBeforeTheOperation) {
-  // Flags, then arg3/arg4 width: EINVAL, even for unknown operations (HMX-MECH-006).
+  // Flags, then arg3/arg4 width: EINVAL, even for unknown operations (HMX-MECH-031 HMX-MECH-032).
   EXPECT_EQ(a.call(999, 0, 0, 1ull << 32), E(HMX_EINVAL));
   EXPECT_EQ(a.call(999, 0, 0, 0, 1ull << 33), E(HMX_EINVAL));
   EXPECT_EQ(a.call(999), E(HMX_EOPNOTSUPP));

@@ -38,7 +38,7 @@ TEST_F(CoreTest, RegisterLengthBounds) {
   EXPECT_EQ(core.ring_count(a.id), 1u);
 }
 
-// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023 HMX-SEND-004 HMX-LIMIT-003 HMX-LIMIT-004
+// covers: HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX-RING-019 HMX-RING-020 HMX-RING-021 HMX-RING-022 HMX-RING-023 HMX-SEND-023 HMX-SEND-024 HMX-LIMIT-003 HMX-LIMIT-004
 TEST(RegisterLarge, LargestRingIsMaxRingLenAndSixteenMibIsRefused) {
   TestPolicy policy;
   Core core(policy);
@@ -74,7 +74,7 @@ TEST_F(CoreTest, RegisterFrameCountMustMatch) {
   EXPECT_EQ(a.call(HMX_OP_REGISTER_RING, a.put(reg2), list, 2, 0), 0);
 }
 
-// covers: HMX-MECH-006
+// covers: HMX-MECH-031 HMX-MECH-032
 TEST_F(CoreTest, RegisterArgumentsWiderThan32BitsAreEinval) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -293,7 +293,7 @@ TEST_F(CoreTest, ScatteredFramesCarryMessagesAcrossPageBoundaries) {
   }
 }
 
-// covers: HMX-RING-008 HMX-RING-035 HMX-RING-036 HMX-SEND-003
+// covers: HMX-RING-039 HMX-RING-040 HMX-RING-035 HMX-RING-036 HMX-SEND-020 HMX-SEND-021 HMX-SEND-022
 TEST_F(CoreTest, UnregisterRing) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -304,7 +304,7 @@ TEST_F(CoreTest, UnregisterRing) {
   EXPECT_EQ(b.send(a.id, 1, {"x"}), E(HMX_ECONNREFUSED));
 }
 
-// covers: HMX-RING-008 HMX-MECH-007 HMX-SEC-007 HMX-SEC-008
+// covers: HMX-RING-039 HMX-RING-040 HMX-MECH-007 HMX-SEC-007 HMX-SEC-008
 TEST_F(CoreTest, UnregisterArgumentChecks) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, 256), 0);
@@ -319,7 +319,7 @@ TEST_F(CoreTest, UnregisterArgumentChecks) {
   EXPECT_EQ(a.call(HMX_OP_UNREGISTER_RING, gpa), 0);
 }
 
-// covers: HMX-RING-008
+// covers: HMX-RING-039 HMX-RING-040
 TEST_F(CoreTest, UnregisterWildcardRingByDomidAny) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, HMX_DOMID_ANY, 256), 0);

@@ -67,7 +67,7 @@ TEST_F(CoreTest, ZeroLengthMessageAndZeroLengthIovsAreSkipped) {
   EXPECT_EQ(to_string(a.receive(r)->payload), "ok");
 }
 
-// covers: HMX-SEND-001 HMX-MECH-006
+// covers: HMX-SEND-017 HMX-SEND-018 HMX-SEND-019 HMX-MECH-031 HMX-MECH-032
 TEST_F(CoreTest, IovCountPadAndSizeChecks) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 7, b.id, 256), 0);
@@ -92,7 +92,7 @@ TEST_F(CoreTest, IovCountPadAndSizeChecks) {
   EXPECT_EQ(b.call(HMX_OP_SENDV, b.put(padded_dst), iov_gpa, 1, 0), E(HMX_EINVAL));
 }
 
-// covers: HMX-SEND-004
+// covers: HMX-SEND-023 HMX-SEND-024
 TEST(SendvSize, TotalAboveMaxMessageSizeIsEmsgsize) {
   TestPolicy policy;
   Core core(policy);
@@ -124,7 +124,7 @@ TEST_F(CoreTest, SendOutsideGuestMemoryIsEfault) {
   EXPECT_EQ(a.tx(r), 0u);
 }
 
-// covers: HMX-SEND-003 HMX-RING-011
+// covers: HMX-SEND-020 HMX-SEND-021 HMX-SEND-022 HMX-RING-011
 TEST_F(CoreTest, DestinationChecks) {
   EXPECT_EQ(b.send(77, 7, {"x"}), E(HMX_ESRCH));
   EXPECT_EQ(b.send(a.id, 7, {"x"}), E(HMX_ECONNREFUSED));  // no ring
@@ -146,7 +146,7 @@ TEST_F(CoreTest, WildcardRingTakesAnySenderAndTheExactRingWins) {
   EXPECT_FALSE(a.receive(any).has_value());
 }
 
-// covers: HMX-SEND-004
+// covers: HMX-SEND-023 HMX-SEND-024
 TEST_F(CoreTest, MessageThatCanNeverFitIsEmsgsize) {
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 7, b.id, 48), 0);  // max payload 16

@@ -83,7 +83,7 @@ TEST_F(OperationsTest, WildcardRingTakesAnySender) {
   EXPECT_EQ(m2.source.domain_id, gamma.id);
 }
 
-// covers: HMX-RING-008 HMX-RING-035 HMX-RING-036
+// covers: HMX-RING-039 HMX-RING-040 HMX-RING-035 HMX-RING-036
 TEST_F(OperationsTest, UnregisterStopsDelivery) {
   bound_client a(alpha), b(beta);
   ring r(beta, 3, alpha.id, 256);

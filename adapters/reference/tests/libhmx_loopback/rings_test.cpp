@@ -77,7 +77,7 @@ TEST_F(RingsTest, BacklogThatWrapsIsReadInOrder) {
   EXPECT_EQ(received, sent);
 }
 
-// covers: HMX-RING-013 HMX-SEND-004
+// covers: HMX-RING-013 HMX-SEND-023 HMX-SEND-024
 TEST_F(RingsTest, ExactFitAndOneSlotKeptFree) {
   sender a(alpha);
   bound_client b(beta);
