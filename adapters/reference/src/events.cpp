@@ -24,7 +24,8 @@ bool event_or(Domain& d, size_t offset, uint64_t bits) {
   port::shared_lock lock(d.event_mu);
   std::byte* page = d.event_page.load(std::memory_order_acquire);
   if (page == nullptr) return false;
-  // Release: a guest that sees the bit (and clears it with atomic AND) sees what it announces.
+  // Release: a guest that sees the bit (and clears it with an acquire AND) sees what it announces
+  // (spec memory-model, HMX-EVENT-022, HMX-MECH-024).
   return (page_word(page, offset).fetch_or(bits, std::memory_order_acq_rel) & bits) != 0;
 }
 
