@@ -16,7 +16,8 @@ function(hmx_a64_image name)
   set(target hmx_a64_image_${name})
   get_target_property(script hmx_a64_runtime HMX_A64_LINKER_SCRIPT)
   add_executable(${target} ${ARG_SOURCES})
-  target_link_libraries(${target} PRIVATE hmx_a64_runtime ${ARG_LIBS})
+  # Objects of an OBJECT library reach only targets that link it directly: both are named.
+  target_link_libraries(${target} PRIVATE hmx_a64_runtime hmx_a64_freestanding ${ARG_LIBS})
   target_link_options(${target} PRIVATE -Wl,-T,${script})
   set_target_properties(${target} PROPERTIES
     OUTPUT_NAME ${name}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The few C library symbols that freestanding compiled code calls (GCC emits memcpy/memset/
-// memmove/memcmp calls even with -ffreestanding), plus the C++ ABI stubs a static image needs.
-// String instructions keep the compiler from turning these loops back into calls to themselves.
+// memmove/memcmp calls even with -ffreestanding), with x86 string instructions (which also keep
+// the compiler from turning these loops back into calls to themselves). The C++ ABI stubs are the
+// shared ones (guest-runtime/freestanding/src/cxx_abi.cpp).
 #include "hmx_guest/runtime.h"
 
 extern "C" {
@@ -43,14 +44,4 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) size_t strlen(cons
   return n;
 }
 
-// C++ ABI: static objects are never destroyed (the VM ends with exit()), so registration of
-// destructors is accepted and ignored.
-void* __dso_handle = nullptr;
-int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }
-void __cxa_pure_virtual() { hmx_guest::panic("pure virtual call"); }
-
 }  // extern "C"
-
-// No heap in the guest (docs/ARCHITECTURE.md decision 7). A deleting destructor still references these.
-void operator delete(void*) noexcept { hmx_guest::panic("operator delete called"); }
-void operator delete(void*, size_t) noexcept { hmx_guest::panic("operator delete called"); }

@@ -2,6 +2,8 @@
 // CPL3 start of every vCPU: constructors, start_info, AP bring-up, then the image's entry points.
 #include "percpu.h"
 
+#include <hmx_freestanding/fatal.h>
+
 extern "C" {
 extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
@@ -84,6 +86,9 @@ void panic(const char* format, ...) {
 }
 
 }  // namespace hmx_guest
+
+// The shared freestanding support code stops through here (hmx_freestanding/fatal.h).
+extern "C" void hmx_freestanding_fatal(const char* what) { hmx_guest::panic("%s", what); }
 
 __attribute__((weak)) void guest_ap_main(unsigned) {}
 

@@ -46,16 +46,16 @@ bool write_guest_tree(domain& d, void* buf, size_t size) {
   w.prop_string("model", "HMX EL2 monitor domain");
 
   w.begin_node("chosen");
-  size_t n = format(text, sizeof text, "cpus=%u domid=%u name=%s domains=", d.nr_vcpus, d.id, d.name);
+  size_t n = snprintf(text, sizeof text, "cpus=%u domid=%u name=%s domains=", d.nr_vcpus, d.id, d.name);
   for (unsigned i = 0; i < g_monitor.nr_domains && n < sizeof text; ++i)
-    n += format(text + n, sizeof text - n, "%s%s:%u", i == 0 ? "" : ",", g_monitor.domains[i].name,
+    n += snprintf(text + n, sizeof text - n, "%s%s:%u", i == 0 ? "" : ",", g_monitor.domains[i].name,
                 g_monitor.domains[i].id);
-  if (d.args[0] != '\0' && n < sizeof text) n += format(text + n, sizeof text - n, " %s", d.args);
+  if (d.args[0] != '\0' && n < sizeof text) n += snprintf(text + n, sizeof text - n, " %s", d.args);
   if (n >= sizeof text) return false;
   w.prop_string("bootargs", text);
   w.end_node();
 
-  format(text, sizeof text, "memory@%llx", (unsigned long long)kGuestRamBase);
+  snprintf(text, sizeof text, "memory@%llx", (unsigned long long)kGuestRamBase);
   w.begin_node(text);
   w.prop_string("device_type", "memory");
   w.prop_reg(kGuestRamBase, d.mem_size);
@@ -65,7 +65,7 @@ bool write_guest_tree(domain& d, void* buf, size_t size) {
   w.prop_u32("#address-cells", 1);
   w.prop_u32("#size-cells", 0);
   for (unsigned i = 0; i < d.nr_vcpus; ++i) {
-    format(text, sizeof text, "cpu@%u", i);
+    snprintf(text, sizeof text, "cpu@%u", i);
     w.begin_node(text);
     w.prop_string("device_type", "cpu");
     w.prop_string("compatible", "arm,armv8");
@@ -91,7 +91,7 @@ bool write_guest_tree(domain& d, void* buf, size_t size) {
   w.end_node();
 
   static const char kUartCompatible[] = "arm,pl011\0arm,primecell";
-  format(text, sizeof text, "pl011@%llx", (unsigned long long)kGuestUart);
+  snprintf(text, sizeof text, "pl011@%llx", (unsigned long long)kGuestUart);
   w.begin_node(text);
   w.prop("compatible", kUartCompatible, sizeof kUartCompatible);
   w.prop_reg(kGuestUart, 0x1000);

@@ -38,7 +38,7 @@ void console_printf(const char* prefix, const char* fmt, ...) {
   char buf[768];
   va_list args;
   va_start(args, fmt);
-  size_t n = vformat(buf, sizeof buf, fmt, args);
+  size_t n = vsnprintf(buf, sizeof buf, fmt, args);
   va_end(args);
   if (n >= sizeof buf) n = sizeof buf - 1;
   size_t start = 0;

@@ -8,10 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hmx_freestanding/format.h>
+
 namespace hmx::arm {
 
-size_t vformat(char* buf, size_t size, const char* fmt, va_list args);
-size_t format(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+// The formatter every freestanding image shares (guest-runtime/freestanding).
+using hmx::freestanding::snprintf;
+using hmx::freestanding::vsnprintf;
 
 // One line "[prefix] text\n"; `text` has no newline (a partial line of a guest).
 void console_line(const char* prefix, const char* text, size_t len);

@@ -32,9 +32,9 @@ const char* class_name(uint32_t ec) {
 const char* status_name(uint32_t fsc, char* buf, size_t size) {
   const uint32_t level = fsc & 3;
   switch (fsc & 0x3c) {
-    case 0x04: format(buf, size, "translation fault, level %u", level); return buf;
-    case 0x08: format(buf, size, "access flag fault, level %u", level); return buf;
-    case 0x0c: format(buf, size, "permission fault, level %u", level); return buf;
+    case 0x04: snprintf(buf, size, "translation fault, level %u", level); return buf;
+    case 0x08: snprintf(buf, size, "access flag fault, level %u", level); return buf;
+    case 0x0c: snprintf(buf, size, "permission fault, level %u", level); return buf;
     default: break;
   }
   switch (fsc) {
@@ -42,7 +42,7 @@ const char* status_name(uint32_t fsc, char* buf, size_t size) {
     case 0x10: return "synchronous external abort";
     case 0x21: return "alignment fault";
     case 0x30: return "TLB conflict abort";
-    default: format(buf, size, "fault status %#x", fsc); return buf;
+    default: snprintf(buf, size, "fault status %#x", fsc); return buf;
   }
 }
 
@@ -88,7 +88,7 @@ void report_fault(vcpu& v, const guest_frame& f, uint64_t esr, const char* what)
     char line[160];
     size_t len = 0;
     for (unsigned j = i; j < i + 4 && j < 31; ++j)
-      len += format(line + len, sizeof line - len, "x%-2u %016llx  ", j, (unsigned long long)f.x[j]);
+      len += snprintf(line + len, sizeof line - len, "x%-2u %016llx  ", j, (unsigned long long)f.x[j]);
     console_printf(n, "  %s", line);
   }
   stop_domain(d, kDomainCrashed, 0, what);

@@ -6,6 +6,8 @@
 #include "monitor.h"
 #include "semihosting.h"
 
+#include <hmx_freestanding/fatal.h>
+
 namespace hmx::arm {
 
 namespace {
@@ -50,7 +52,7 @@ void stop_domain(domain& d, domain_state state, uint32_t status, const char* rea
     d.state = state;
     d.exit_status = status;
     d.finished_at = counter();
-    if (reason != nullptr) format(d.reason, sizeof d.reason, "%s", reason);
+    if (reason != nullptr) snprintf(d.reason, sizeof d.reason, "%s", reason);
     for (unsigned i = 0; i < d.nr_vcpus; ++i) d.vcpus[i].state = kVcpuStopped;
   }
   flush_console(d);
@@ -81,7 +83,7 @@ void fatal(const char* fmt, ...) {
   char buf[256];
   va_list args;
   va_start(args, fmt);
-  vformat(buf, sizeof buf, fmt, args);
+  vsnprintf(buf, sizeof buf, fmt, args);
   va_end(args);
   console_emergency("[hmx-arm-monitor] fatal: ");
   console_emergency(buf);
@@ -90,3 +92,6 @@ void fatal(const char* fmt, ...) {
 }
 
 }  // namespace hmx::arm
+
+// The shared freestanding support code stops through here (hmx_freestanding/fatal.h).
+extern "C" void hmx_freestanding_fatal(const char* what) { hmx::arm::fatal("%s", what); }

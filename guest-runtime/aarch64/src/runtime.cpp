@@ -4,6 +4,8 @@
 #include "hmx_guest/cmdline.h"
 #include "internal.h"
 
+#include <hmx_freestanding/fatal.h>
+
 extern "C" {
 extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
@@ -130,6 +132,9 @@ void panic(const char* format, ...) {
 }
 
 }  // namespace hmx_guest
+
+// The shared freestanding support code stops through here (hmx_freestanding/fatal.h).
+extern "C" void hmx_freestanding_fatal(const char* what) { hmx_guest::panic("%s", what); }
 
 __attribute__((weak)) void guest_ap_main(unsigned) {}
 

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hmx_freestanding/format.h>
+
 #include "hmx_guest/layout.h"
 #include "hmx_guest/protocol.h"
 #include "hmx_guest/pvh.h"
@@ -43,9 +45,8 @@ void print(const char* s);
 // printf subset: %d %i %u %x %X %p %s %c %%, flags '0' '-' '#', width, length l ll z.
 void printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
 void vprintf(const char* format, va_list args);
-// Formats into buf (always NUL-terminated when size > 0); returns the length it wanted.
-size_t snprintf(char* buf, size_t size, const char* format, ...) __attribute__((format(printf, 3, 4)));
-size_t vsnprintf(char* buf, size_t size, const char* format, va_list args);
+using hmx::freestanding::snprintf;   // hmx_freestanding/format.h
+using hmx::freestanding::vsnprintf;
 // Ends the whole VM: `outl status, 0xf4` (protocol.h).
 [[noreturn]] void exit(uint32_t status);
 [[noreturn]] void panic(const char* format, ...) __attribute__((format(printf, 1, 2)));

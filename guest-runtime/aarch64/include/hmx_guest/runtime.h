@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hmx_freestanding/format.h>
+
 #include "hmx_guest/a64.h"
 #include "hmx_guest/protocol.h"
 
@@ -61,8 +63,8 @@ void print(const char* s);
 // printf subset: %d %i %u %x %X %p %s %c %%, flags '0' '-' '#', width, length l ll z.
 void printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
 void vprintf(const char* format, va_list args);
-size_t snprintf(char* buf, size_t size, const char* format, ...) __attribute__((format(printf, 3, 4)));
-size_t vsnprintf(char* buf, size_t size, const char* format, va_list args);
+using hmx::freestanding::snprintf;   // hmx_freestanding/format.h
+using hmx::freestanding::vsnprintf;
 // Ends the domain with a status (protocol.h): prints "exit status=N", then semihosting SYS_EXIT
 // (boot argument `semihosting`) or PSCI SYSTEM_OFF carrying the status.
 [[noreturn]] void exit(uint32_t status);

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The freestanding C functions compilers and libhmx expect. Plain byte and word loops: the
-// runtime is built with -mgeneral-regs-only -mstrict-align (the MMU is off at entry).
-#include "internal.h"
+// The C functions compilers and libhmx expect of a freestanding image (GCC emits memcpy/memset/
+// memmove/memcmp calls even with -ffreestanding), in portable C++: plain byte and aligned word
+// loops, so they are correct where unaligned accesses fault (aarch64 images are built with
+// -mgeneral-regs-only -mstrict-align and run with the MMU off at entry). The x86-64 runtime has
+// its own string instructions (guest-runtime/src/libc.cpp). "no-tree-loop-distribute-patterns"
+// keeps GCC from turning these loops back into calls to themselves.
+#include <stddef.h>
+#include <stdint.h>
 
 extern "C" {
 
@@ -58,13 +63,11 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) size_t strlen(cons
   return n;
 }
 
-// C++ ABI: static objects are never destroyed (the domain ends with exit()), so registration of
-// destructors is accepted and ignored.
-void* __dso_handle = nullptr;
-int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }
-void __cxa_pure_virtual() { hmx_guest::panic("pure virtual call"); }
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void* memchr(const void* s, int c, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(s);
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p + i);
+  return nullptr;
 }
 
-// No heap in the guest (DESIGN.md decision 7). A deleting destructor still references these.
-void operator delete(void*) noexcept { hmx_guest::panic("operator delete called"); }
-void operator delete(void*, size_t) noexcept { hmx_guest::panic("operator delete called"); }
+}  // extern "C"

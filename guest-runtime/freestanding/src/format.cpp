@@ -1,11 +1,14 @@
-// SPDX-License-Identifier: Apache-2.0
-// vformat: %d %i %u %x %X %p %s %c %%, flags '0' '-' '#', width, length l ll z.
-#include "arch.h"
-#include "console.h"
+// SPDX-License-Identifier: MIT
+// The shared freestanding formatter (hmx_freestanding/format.h).
+#include <hmx_freestanding/format.h>
+#include <stdint.h>
 
-namespace hmx::arm {
+extern "C" size_t strlen(const char* s);
+
+namespace hmx::freestanding {
 
 namespace {
+
 struct sink {
   char* buf;
   size_t size;
@@ -16,27 +19,29 @@ struct sink {
   }
 };
 
-void number(sink& out, uint64_t v, unsigned base, bool upper, bool negative, unsigned width, bool zero, bool left) {
+void emit_number(sink& out, uint64_t value, unsigned base, bool upper, bool negative, unsigned width,
+                 bool zero_pad, bool left) {
   char digits[24];
   unsigned n = 0;
   const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   do {
-    digits[n++] = set[v % base];
-    v /= base;
-  } while (v != 0);
+    digits[n++] = set[value % base];
+    value /= base;
+  } while (value != 0);
   unsigned total = n + (negative ? 1 : 0);
-  if (!left && !zero)
+  if (!left && !zero_pad)
     for (; total < width; ++total) out.put(' ');
   if (negative) out.put('-');
-  if (!left && zero)
+  if (!left && zero_pad)
     for (; total < width; ++total) out.put('0');
   while (n > 0) out.put(digits[--n]);
   if (left)
     for (; total < width; ++total) out.put(' ');
 }
+
 }  // namespace
 
-size_t vformat(char* buf, size_t size, const char* f, va_list args) {
+size_t vsnprintf(char* buf, size_t size, const char* f, va_list args) {
   sink out{buf, size};
   for (; *f != '\0'; ++f) {
     if (*f != '%') {
@@ -44,9 +49,9 @@ size_t vformat(char* buf, size_t size, const char* f, va_list args) {
       continue;
     }
     ++f;
-    bool zero = false, left = false, alt = false;
+    bool zero_pad = false, left = false, alt = false;
     for (;; ++f) {
-      if (*f == '0') zero = true;
+      if (*f == '0') zero_pad = true;
       else if (*f == '-') left = true;
       else if (*f == '#') alt = true;
       else break;
@@ -55,36 +60,37 @@ size_t vformat(char* buf, size_t size, const char* f, va_list args) {
     while (*f >= '0' && *f <= '9') width = width * 10 + unsigned(*f++ - '0');
     unsigned longs = 0;
     while (*f == 'l' || *f == 'z') {
-      longs += *f == 'z' ? 2 : 1;
+      longs += (*f == 'z') ? 2 : 1;
       ++f;
     }
     switch (*f) {
       case 'd':
       case 'i': {
-        const int64_t v = longs ? va_arg(args, long long) : va_arg(args, int);
-        number(out, v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v), 10, false, v < 0, width, zero, left);
+        int64_t v = longs ? va_arg(args, long long) : va_arg(args, int);
+        uint64_t mag = v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v);
+        emit_number(out, mag, 10, false, v < 0, width, zero_pad, left);
         break;
       }
       case 'u':
       case 'x':
       case 'X': {
-        const uint64_t v = longs ? va_arg(args, unsigned long long) : va_arg(args, unsigned);
+        uint64_t v = longs ? va_arg(args, unsigned long long) : va_arg(args, unsigned);
         if (alt && *f != 'u') {
           out.put('0');
           out.put('x');
         }
-        number(out, v, *f == 'u' ? 10 : 16, *f == 'X', false, width, zero, left);
+        emit_number(out, v, *f == 'u' ? 10 : 16, *f == 'X', false, width, zero_pad, left);
         break;
       }
       case 'p':
         out.put('0');
         out.put('x');
-        number(out, reinterpret_cast<uintptr_t>(va_arg(args, void*)), 16, false, false, width, true, false);
+        emit_number(out, reinterpret_cast<uintptr_t>(va_arg(args, void*)), 16, false, false, width, true, false);
         break;
       case 's': {
         const char* s = va_arg(args, const char*);
         if (s == nullptr) s = "(null)";
-        const size_t n = strlen(s);
+        size_t n = strlen(s);
         if (!left)
           for (size_t i = n; i < width; ++i) out.put(' ');
         for (size_t i = 0; i < n; ++i) out.put(s[i]);
@@ -99,7 +105,7 @@ size_t vformat(char* buf, size_t size, const char* f, va_list args) {
         out.put('%');
         break;
       case '\0':
-        --f;
+        --f;  // dangling '%' at the end
         break;
       default:
         out.put('%');
@@ -111,12 +117,12 @@ size_t vformat(char* buf, size_t size, const char* f, va_list args) {
   return out.len;
 }
 
-size_t format(char* buf, size_t size, const char* fmt, ...) {
+size_t snprintf(char* buf, size_t size, const char* format, ...) {
   va_list args;
-  va_start(args, fmt);
-  const size_t n = vformat(buf, size, fmt, args);
+  va_start(args, format);
+  size_t n = vsnprintf(buf, size, format, args);
   va_end(args);
   return n;
 }
 
-}  // namespace hmx::arm
+}  // namespace hmx::freestanding
