@@ -130,7 +130,8 @@ TEST_F(BatchBudget, FailedEntriesAndOtherOperationsAddNothing) {
 // covers: HMX-BATCH-007
 TEST_F(BatchBudget, ASingleCallIsNeverStopped) {
   const uint64_t big = HMX_CALL_BYTE_BUDGET * 2;
-  EXPECT_EQ(a.send_bytes(b.id, 7, std::span(a.host(buf), big)), static_cast<int64_t>(big));
+  const std::vector<std::byte> message = pattern(big);
+  EXPECT_EQ(a.send_bytes(b.id, 7, message), static_cast<int64_t>(big));
   EXPECT_EQ(core.stats().budget_stops, 0u);
 }
 
