@@ -102,7 +102,10 @@ domain::domain(const kvm_system& system, domain_config config, domain_hooks hook
   vm_->set_tss_addr(kKvmTssGpa);
   vm_->create_irqchip();
   vm_->set_user_memory_region(0, 0, memory_.size(), memory_.host_base());
-  if (hooks_.msr_exits) vm_->enable_msr_exits(hooks_.msr_exits->base, hooks_.msr_exits->count);
+  if (hooks_.msr_exits)
+    vm_->enable_msr_exits(hooks_.msr_exits->base, hooks_.msr_exits->count,
+                          hooks_.more_msr_exits ? hooks_.more_msr_exits->base : 0,
+                          hooks_.more_msr_exits ? hooks_.more_msr_exits->count : 0);
 
   std::vector<std::byte> file = read_image_file(config_.image);
   pvh_image image = load_pvh_image(file, memory_);

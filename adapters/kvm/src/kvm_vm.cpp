@@ -3,6 +3,7 @@
 
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -36,15 +37,24 @@ bool kvm_vm::signal_msi(uint32_t apic_id, uint8_t vector) {
   return checked_ioctl(fd_.get(), KVM_SIGNAL_MSI, &msi, "KVM_SIGNAL_MSI") > 0;
 }
 
-void kvm_vm::enable_msr_exits(uint32_t base, uint32_t count) {
-  system_->require(KVM_CAP_X86_USER_SPACE_MSR, "KVM_CAP_X86_USER_SPACE_MSR");
-  system_->require(KVM_CAP_X86_MSR_FILTER, "KVM_CAP_X86_MSR_FILTER");
+namespace {
+
+void check_msr_range(uint32_t base, uint32_t count) {
   if (count == 0 || count > KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8)
     throw kvm_error("KVM_X86_SET_MSR_FILTER: MSR count " + std::to_string(count) + " out of range 1.." +
                         std::to_string(KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8),
                     0);
   if (uint64_t{base} + count > 0x100000000ull)
     throw kvm_error("KVM_X86_SET_MSR_FILTER: MSR range wraps past 0xffffffff", 0);
+}
+
+}  // namespace
+
+void kvm_vm::enable_msr_exits(uint32_t base, uint32_t count, uint32_t base2, uint32_t count2) {
+  system_->require(KVM_CAP_X86_USER_SPACE_MSR, "KVM_CAP_X86_USER_SPACE_MSR");
+  system_->require(KVM_CAP_X86_MSR_FILTER, "KVM_CAP_X86_MSR_FILTER");
+  check_msr_range(base, count);
+  if (count2 != 0) check_msr_range(base2, count2);
 
   kvm_enable_cap cap{};
   cap.cap = KVM_CAP_X86_USER_SPACE_MSR;
@@ -53,13 +63,19 @@ void kvm_vm::enable_msr_exits(uint32_t base, uint32_t count) {
 
   // A 0 bit denies the access in the range's flags; with KVM_MSR_EXIT_REASON_FILTER a denied
   // access exits to userspace instead of raising #GP. All other MSRs: default allow.
-  std::vector<uint8_t> deny((count + 7) / 8, 0);
+  std::vector<uint8_t> deny((std::max(count, count2) + 7) / 8, 0);
   kvm_msr_filter filter{};
   filter.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
   filter.ranges[0].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
   filter.ranges[0].nmsrs = count;
   filter.ranges[0].base = base;
   filter.ranges[0].bitmap = deny.data();
+  if (count2 != 0) {
+    filter.ranges[1].flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE;
+    filter.ranges[1].nmsrs = count2;
+    filter.ranges[1].base = base2;
+    filter.ranges[1].bitmap = deny.data();
+  }
   checked_ioctl(fd_.get(), KVM_X86_SET_MSR_FILTER, &filter, "KVM_X86_SET_MSR_FILTER");
 }
 

@@ -30,6 +30,15 @@ TEST(DomainConfigTest, PinNamesTheFirstHostCpu) {
   EXPECT_THROW(parse_domain_spec("a=x,pin=9999"), std::invalid_argument);
 }
 
+TEST(DomainConfigTest, AbiChoosesWhatTheGuestSeesOfItsHypervisor) {
+  EXPECT_EQ(parse_domain_spec("a=x").abi, guest_abi::hmx);
+  EXPECT_EQ(parse_domain_spec("a=x,abi=hmx").abi, guest_abi::hmx);
+  EXPECT_EQ(parse_domain_spec("a=x,abi=xen").abi, guest_abi::xen);
+  EXPECT_EQ(parse_domain_spec("a=x,abi=both,vcpus=1").abi, guest_abi::both);
+  EXPECT_THROW(parse_domain_spec("a=x,abi=v4v"), std::invalid_argument);
+  EXPECT_THROW(parse_domain_spec("a=x,abi="), std::invalid_argument);
+}
+
 TEST(DomainConfigTest, ArgsAreAppendedToTheGuestCommandLineInOrder) {
   auto c = parse_domain_spec("ping=demo.elf,arg=role=ping,vcpus=1,arg=peer=pong");
   EXPECT_EQ(c.image, "demo.elf");

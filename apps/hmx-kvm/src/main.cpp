@@ -34,9 +34,9 @@ int main(int argc, char** argv) {
   bool stats = false;
   std::vector<std::string> service_specs;
   app.add_option("--domain", specs,
-                 "NAME=IMAGE[,vcpus=N][,mem=SIZE][,abi=hmx|xen][,arg=TEXT]...: one VM (repeatable); vcpus "
+                 "NAME=IMAGE[,vcpus=N][,mem=SIZE][,abi=hmx|xen|both][,arg=TEXT]...: one VM (repeatable); vcpus "
                  "default 2, mem default 64M (K/M/G suffix, MiB without); abi=xen: the guest sees Xen 4.17 "
-                 "(CPUID leaves, hypercall page, Argo as hypercall 39) instead of HMX; arg=TEXT appends TEXT "
+                 "(CPUID leaves, hypercall page, Argo as hypercall 39) instead of HMX, abi=both both; arg=TEXT appends TEXT "
                  "(no commas) to the guest command line")
       ->required()
       ->type_name("SPEC");

@@ -32,6 +32,16 @@ struct xen_domains::xen_domain final : hmx::xen::guest_host {
   }
   void inject(uint32_t vcpu, uint8_t vector) override { vm->inject_interrupt(vcpu, vector); }
 
+  // abi=both: the core's events go to the HMX vector the guest set (if it did) and to VIRQ_ARGO.
+  struct both_notifier final : ref::Notifier {
+    explicit both_notifier(xen_domain& x) : x(x) {}
+    void raise(ref::DomainId dom, uint32_t vcpu, uint8_t vector) override {
+      if (vector != hmx::xen::guest_domain::kCoreVector && x.vm != nullptr) x.vm->inject_interrupt(vcpu, vector);
+      x.abi.raise(dom, vcpu, vector);
+    }
+    xen_domain& x;
+  };
+
   bool on_msr(msr_access& a) {
     // Xen's hypercall MSR (guest_wrmsr_xen): write-only, bits 11:0 the page index (one page).
     if (!a.write || a.index != kHypercallPageMsr || (a.value & 0xfff) != 0) return false;
@@ -68,6 +78,7 @@ struct xen_domains::xen_domain final : hmx::xen::guest_host {
   console& out_;
   domain* vm = nullptr;
   ref::GuestMemory* memory = nullptr;
+  both_notifier both{*this};
   static thread_local unsigned current_vcpu;
 };
 
@@ -76,7 +87,7 @@ thread_local unsigned xen_domains::xen_domain::current_vcpu = 0;
 xen_domains::xen_domains(const std::vector<domain_config>& configs, ref::Core& core, console& out)
     : core_(core), out_(out) {
   for (const auto& c : configs)
-    if (c.abi == guest_abi::xen) configs_.emplace(c.name, c);
+    if (c.abi != guest_abi::hmx) configs_.emplace(c.name, c);
 }
 
 xen_domains::~xen_domains() = default;
@@ -84,17 +95,28 @@ xen_domains::~xen_domains() = default;
 void xen_domains::customize(service_domain& d, domain_hooks& hooks) {
   const auto it = configs_.find(d.name);
   if (it == configs_.end()) return;
+  const bool both = it->second.abi == guest_abi::both;
   domains_.push_back(std::make_unique<xen_domain>(out_, it->second, d.id, core_));
   xen_domain& x = *domains_.back();
   // What a Xen HVM/PVH guest sees: Xen's leaves, not HMX's; Xen's MSR, not the HMX block.
-  hooks.vcpu_cpuid = [id = d.id](unsigned vcpu) {
+  // abi=both keeps HMX's leaves (at 0x40000f00, found by HMX's scan) beside Xen's at 0x40000000.
+  auto hmx_leaves = both ? std::move(hooks.vcpu_cpuid) : nullptr;
+  hooks.vcpu_cpuid = [id = d.id, hmx_leaves](unsigned vcpu) {
     std::vector<cpuid_leaf> leaves;
+    if (hmx_leaves) leaves = hmx_leaves(vcpu);
     for (const auto& l : hmx::xen::cpuid_leaves(uint16_t(id), vcpu, kHypercallPageMsr))
       leaves.push_back({l.function, 0, false, l.eax, l.ebx, l.ecx, l.edx});
     return leaves;
   };
-  hooks.msr_exits = msr_range{kHypercallPageMsr, 1};
-  hooks.on_msr = [&x](domain&, msr_access& a) { return x.on_msr(a); };
+  if (both) {
+    hooks.more_msr_exits = msr_range{kHypercallPageMsr, 1};
+    hooks.on_msr = [&x, hmx_msr = std::move(hooks.on_msr)](domain& vm, msr_access& a) {
+      return a.index == kHypercallPageMsr ? x.on_msr(a) : hmx_msr && hmx_msr(vm, a);
+    };
+  } else {
+    hooks.msr_exits = msr_range{kHypercallPageMsr, 1};
+    hooks.on_msr = [&x](domain&, msr_access& a) { return x.on_msr(a); };
+  }
   hooks.on_io = [&x](domain&, kvm_vcpu& vcpu, io_access& a) { return x.on_io(vcpu, a); };
   auto stopped = std::move(hooks.on_stopped);
   hooks.on_stopped = [&x, stopped](domain& vm) {
@@ -102,7 +124,7 @@ void xen_domains::customize(service_domain& d, domain_hooks& hooks) {
     if (stopped) stopped(vm);
   };
   // The core raises this domain's ring events through its event channels (VIRQ_ARGO).
-  d.core_notifier_override = &x.abi;
+  d.core_notifier_override = both ? static_cast<ref::Notifier*>(&x.both) : &x.abi;
 }
 
 void xen_domains::attach(hmx_service& service) {
@@ -114,7 +136,9 @@ void xen_domains::attach(hmx_service& service) {
     x->abi.attach(*d->memory, *x);
     // The core calls a domain's notifier only for an unmasked vector register: unmask vCPU 0's
     // (rings notify vCPU 0) with a vector the guest never receives (guest_domain::raise injects
-    // the guest's own upcall vector instead).
+    // the guest's own upcall vector instead). With abi=both a guest that writes its HMX VECTOR
+    // register takes the register over: its events then come as that vector and as VIRQ_ARGO,
+    // and masking it stops both.
     core_.set_vector(d->id, 0, hmx::xen::guest_domain::kCoreVector);
   }
 }

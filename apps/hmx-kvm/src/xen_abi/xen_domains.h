@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-// abi=xen domains of hmx-kvm (issue 11): a domain that sees Xen 4.17 instead of HMX. The HMX
+// abi=xen domains of hmx-kvm (issue 11): a domain that sees Xen 4.17 instead of HMX (abi=both:
+// beside HMX, Xen's leaves at 0x40000000 and HMX's where HMX's scan finds them). The HMX
 // service still creates it (a KVM VM, a domain of the reference core, the MAC policy); these
 // hooks replace its HMX CPUID leaves and MSR block by Xen's CPUID leaves, the hypercall-page MSR
 // and the hypercall port, and hand every hypercall to adapters/xen (guest_abi.h).

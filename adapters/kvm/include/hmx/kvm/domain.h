@@ -70,6 +70,7 @@ struct domain_hooks {
   // applied after `cpuid` when each vCPU's table is built (KVM_SET_CPUID2 is per vCPU).
   std::function<std::vector<cpuid_leaf>(unsigned vcpu)> vcpu_cpuid;
   std::optional<msr_range> msr_exits;
+  std::optional<msr_range> more_msr_exits;  // a second range (abi=both: Xen's hypercall MSR)
   msr_handler on_msr;  // without one, every access in msr_exits raises #GP
   io_handler on_io;    // port I/O beyond the contract's ports (abi=xen: the hypercall port)
   // Runs once when the domain has stopped for good (exit, crash, time limit, host error), on the

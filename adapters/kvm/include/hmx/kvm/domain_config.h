@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // What one domain is made of, and the command-line form that describes it:
-//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen][,arg=TEXT]...
+//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen|both][,arg=TEXT]...
 //     SIZE: a number with an optional unit (K, M, G, KiB, MB, ...; hmx/host/size.h), MiB if none
 //     CPU:  pin vCPU i's thread to host CPU (CPU + i) mod the number of host CPUs
 //     abi:  what the guest sees of its hypervisor: HMX's CPUID leaves and MSR block (hmx, the
-//           default), or Xen 4.17's CPUID leaves, hypercall page and hypercalls (xen)
+//           default), Xen 4.17's CPUID leaves, hypercall page and hypercalls (xen), or both
 //     TEXT: appended to the guest's command line (repeatable, in order; no commas)
 #pragma once
 
@@ -24,7 +24,7 @@ inline constexpr uint64_t kMinMemory = 8ull << 20;
 // unbacked addresses there must stay unbacked.
 inline constexpr uint64_t kMaxMemory = 3ull << 30;
 
-enum class guest_abi { hmx, xen };
+enum class guest_abi { hmx, xen, both };
 
 struct domain_config {
   std::string name;

@@ -31,8 +31,9 @@ class kvm_vm {
   bool signal_msi(uint32_t apic_id, uint8_t vector);
   // api.rst 7.21 KVM_CAP_X86_USER_SPACE_MSR with KVM_MSR_EXIT_REASON_FILTER, then 4.126
   // KVM_X86_SET_MSR_FILTER: reads and writes of MSRs [base, base + count) exit to userspace
-  // (KVM_EXIT_X86_RDMSR/WRMSR); every other MSR keeps KVM's default handling.
-  void enable_msr_exits(uint32_t base, uint32_t count);
+  // (KVM_EXIT_X86_RDMSR/WRMSR); every other MSR keeps KVM's default handling. A second range
+  // [base2, base2 + count2) exits too when count2 is not 0.
+  void enable_msr_exits(uint32_t base, uint32_t count, uint32_t base2 = 0, uint32_t count2 = 0);
   kvm_vcpu create_vcpu(unsigned id);
 
  private:
