@@ -205,6 +205,35 @@ TEST_F(GuestAbi, ArgoMessageRaisesVirqArgoThroughSharedInfo) {
   EXPECT_EQ(b.call(kArgoOp, 2, 0x4200, 0, 0, 0), kENOENT);
 }
 
+TEST_F(GuestAbi, HvmParamsAnswerAsXenDoesForAGuestAboutItself) {
+  struct {
+    uint16_t domid, pad;
+    uint32_t index;
+    uint64_t value;
+  } p{0x7ff0, 0, 1, 99};  // HVM_PARAM_STORE_PFN: readable, no XenStore here
+  a.put(0x3000, p);
+  EXPECT_EQ(a.call(kHvmOp, 1, 0x3000), 0);
+  EXPECT_EQ(a.get<decltype(p)>(0x3000).value, 0u);
+  EXPECT_EQ(a.call(kHvmOp, 0, 0x3000), kEPERM);  // a guest may not set it
+  p.index = 4;                                   // HVM_PARAM_PAE_ENABLED: deprecated
+  a.put(0x3000, p);
+  EXPECT_EQ(a.call(kHvmOp, 1, 0x3000), kEINVAL);
+  p.index = 5;  // HVM_PARAM_IOREQ_PFN: not the guest's to read
+  a.put(0x3000, p);
+  EXPECT_EQ(a.call(kHvmOp, 1, 0x3000), kEPERM);
+  p.index = 0;  // HVM_PARAM_CALLBACK_IRQ, vector form (type 2 in bits 63:56)
+  p.value = uint64_t{2} << 56 | 0xf3;
+  a.put(0x3000, p);
+  EXPECT_EQ(a.call(kHvmOp, 0, 0x3000), 0);
+  p.value = 0;
+  a.put(0x3000, p);
+  EXPECT_EQ(a.call(kHvmOp, 1, 0x3000), 0);
+  EXPECT_EQ(a.get<decltype(p)>(0x3000).value, uint64_t{2} << 56 | 0xf3);
+  p.domid = 2;  // another domain's
+  a.put(0x3000, p);
+  EXPECT_EQ(a.call(kHvmOp, 1, 0x3000), -3);  // ESRCH
+}
+
 TEST_F(GuestAbi, EventChannelErrorsAreXens) {
   struct {
     uint32_t virq, vcpu, port;

@@ -188,7 +188,8 @@ int64_t guest_domain::hvm_op(const hypercall_args& a) {
       const bool set = a.arg[0] == HVMOP_set_param;
       std::lock_guard lock(mutex_);
       // What a guest may read or write of its own parameters (hvm.c hvm_allow_get_param /
-      // hvm_allow_set_param): the callback, and the store and console rings it is given (none).
+      // hvm_allow_set_param): the callback, and the store and console rings it is given (none);
+      // the readable rest reads 0 here, the deprecated ones are EINVAL, all others EPERM.
       switch (p.index) {
         case HVM_PARAM_CALLBACK_IRQ:
           if (set) {
@@ -210,8 +211,25 @@ int64_t guest_domain::hvm_op(const hypercall_args& a) {
         case HVM_PARAM_STORE_EVTCHN:
         case HVM_PARAM_CONSOLE_PFN:
         case HVM_PARAM_CONSOLE_EVTCHN:
+        case HVM_PARAM_VM86_TSS:
+        case HVM_PARAM_VM86_TSS_SIZED:
+        case HVM_PARAM_ACPI_IOPORTS_LOCATION:
+        case HVM_PARAM_VM_GENERATION_ID_ADDR:
+        case HVM_PARAM_ALTP2M:
+        case HVM_PARAM_X87_FIP_WIDTH:
           if (set) return -XEN_EPERM;
           break;
+        case HVM_PARAM_PAE_ENABLED:
+        case HVM_PARAM_DM_DOMAIN:
+        case HVM_PARAM_MEMORY_EVENT_CR0:
+        case HVM_PARAM_MEMORY_EVENT_CR3:
+        case HVM_PARAM_MEMORY_EVENT_CR4:
+        case HVM_PARAM_MEMORY_EVENT_INT3:
+        case HVM_PARAM_NESTEDHVM:
+        case HVM_PARAM_MEMORY_EVENT_SINGLE_STEP:
+        case HVM_PARAM_BUFIOREQ_EVTCHN:
+        case HVM_PARAM_MEMORY_EVENT_MSR:
+          return -XEN_EINVAL;
         default: return -XEN_EPERM;
       }
       p.value = params_[p.index];

@@ -6,14 +6,17 @@
 #include <stdint.h>  // <xen/xen.h> uses the fixed-width types without including them
 
 #ifndef __XEN_INTERFACE_VERSION__
-#define __XEN_INTERFACE_VERSION__ 0x00040e00  // Xen 4.14's interface: what Xen 4.17 still serves
+#define __XEN_INTERFACE_VERSION__ 0x00040e00  // __XEN_LATEST_INTERFACE_VERSION__ of Xen 4.17.s headers
 #endif
 #include <xen/xen.h>
 #include <xen/argo.h>
 #include <xen/event_channel.h>
 #include <xen/features.h>
 #include <xen/hvm/hvm_op.h>
+// __XEN_TOOLS__: the numbers of the deprecated HVM params, which Xen still answers (EINVAL).
+#define __XEN_TOOLS__ 1
 #include <xen/hvm/params.h>
+#undef __XEN_TOOLS__
 #include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/version.h>
