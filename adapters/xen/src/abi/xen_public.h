@@ -6,7 +6,7 @@
 #include <stdint.h>  // <xen/xen.h> uses the fixed-width types without including them
 
 #ifndef __XEN_INTERFACE_VERSION__
-#define __XEN_INTERFACE_VERSION__ 0x00040e00  // __XEN_LATEST_INTERFACE_VERSION__ of Xen 4.17.s headers
+#define __XEN_INTERFACE_VERSION__ 0x00040e00  // __XEN_LATEST_INTERFACE_VERSION__ of Xen 4.17's headers
 #endif
 #include <xen/xen.h>
 #include <xen/argo.h>
