@@ -22,7 +22,10 @@ struct device_domain {
       : bus_link(16 * 1024, 16 * 1024),
         bus_ch(bus_link.device()),
         server(bus_ch, [this](const bus_connect& c) { return connect(c); },
-               [this](uint16_t d) { conns.erase(d); }) {}
+               [this](uint16_t d) {
+                 conns.erase(d);
+                 ++disconnects;
+               }) {}
 
   bus_connect_result connect(const bus_connect& c) {
     conn& k = conns[c.dev_num];
@@ -48,6 +51,7 @@ struct device_domain {
   device::bus_server server;
   std::map<uint16_t, device::virtio_device*> devices;
   std::map<uint16_t, conn> conns;
+  int disconnects = 0;
 };
 
 struct Bus : ::testing::Test {
@@ -115,9 +119,7 @@ TEST_F(Bus, ConnectGivesAWorkingPairOfRings) {
   }));
   EXPECT_EQ(consoles[3]->output(), "bus!");
 
-  // One driver per device; unknown devices and rings below the minimum are refused.
-  ASSERT_EQ(client.connect(4, 0x2004, driver_max, c), result::ok);
-  EXPECT_EQ(c.error, 16u);  // EBUSY
+  // Unknown devices and rings below the minimum are refused.
   ASSERT_EQ(client.connect(77, 0x1077, driver_max, c), result::ok);
   EXPECT_EQ(c.error, 19u);  // ENODEV
   ASSERT_EQ(client.connect(5, 0x1005, 100, c), result::ok);
@@ -127,6 +129,42 @@ TEST_F(Bus, ConnectGivesAWorkingPairOfRings) {
   EXPECT_EQ(client.disconnect(4), result::no_device);
   ASSERT_EQ(client.connect(4, 0x3004, driver_max, c), result::ok);
   EXPECT_EQ(c.error, 0u);
+}
+
+// A driver that connects again to a device it holds (a rebooted guest keeps its domain id) ends
+// its old connection as DISCONNECT would and gets a new one, never EBUSY forever.
+// covers: HMX-VTA-109
+TEST_F(Bus, AConnectForADeviceThisDriverHoldsTakesTheConnectionOver) {
+  bus_connect_result c{};
+  const uint32_t driver_max = 8192 - 32;
+  ASSERT_EQ(client.connect(4, 0x1004, driver_max, c), result::ok);
+  ASSERT_EQ(c.error, 0u);
+  ASSERT_EQ(client.connect(4, 0x2004, driver_max, c), result::ok);
+  EXPECT_EQ(c.error, 0u);
+  EXPECT_EQ(dom.disconnects, 1) << "the old connection was ended as DISCONNECT would";
+  ASSERT_EQ(dom.conns.count(4), 1u) << "and a new one made";
+  EXPECT_EQ(dom.server.stats().reconnects, 1u);
+  EXPECT_TRUE(dom.server.connected(4));
+  // The new connection works end to end.
+  auto& k = dom.conns.at(4);
+  k.link->driver().set_idle_hook([this] { dom.pump(); });
+  std::vector<uint8_t> drx(driver_max);
+  argo_driver t;
+  argo_driver_config cfg;
+  cfg.dev_num = 4;
+  cfg.rx_buffer = drx.data();
+  cfg.rx_capacity = driver_max;
+  ASSERT_EQ(t.open(k.link->driver(), cfg), result::ok);
+  console_driver<argo_driver> drv(t);
+  ASSERT_EQ(drv.init(), result::ok);
+  ASSERT_EQ(drv.send("again"), result::ok);
+  ASSERT_TRUE(drive_until(t, [&] { return consoles[3]->output() == "again"; }));
+  // A refused reconnect still ends the old connection: the driver asked for a new one.
+  ASSERT_EQ(client.connect(4, 0x3004, 100, c), result::ok);
+  EXPECT_EQ(c.error, 90u);  // EMSGSIZE
+  EXPECT_FALSE(dom.server.connected(4));
+  EXPECT_EQ(dom.disconnects, 2);
+  EXPECT_EQ(dom.conns.count(4), 0u);
 }
 
 // covers: HMX-VTA-005 HMX-VTA-034

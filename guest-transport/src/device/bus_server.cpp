@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <iterator>
 
+#include <hmx/abi/errors.h>
+
 namespace hmx::virtio_argo::device {
 
 namespace {
-constexpr uint32_t kENODEV = 19, kEBUSY = 16, kEMSGSIZE = 90;
 constexpr uint16_t kMaxEntries = 32;  // per GET_DEVICES response
 }  // namespace
 
@@ -72,9 +73,17 @@ void bus_server::handle(uint32_t size) {
       if (decode(m, c) != result::ok) return;
       bus_connect_result res{c.dev_num, 0, 0, 0, 0};
       auto it = devices_.find(c.dev_num);
-      if (it == devices_.end()) res.error = kENODEV;
-      else if (it->second.connected) res.error = kEBUSY;  // one driver per device (HMX-VTA-044 HMX-VTA-045)
-      else if (c.driver_max_message < VTA_MIN_MESSAGE_SIZE) res.error = kEMSGSIZE;
+      if (it != devices_.end() && it->second.connected) {
+        // This server's driver domain holds the connection already: it restarted (a rebooted
+        // guest keeps its domain id) or lost its state. End the old connection as DISCONNECT
+        // would, then serve the CONNECT as for an unconnected device (HMX-VTA-109). Another
+        // driver domain's connection is the owner's to refuse with EBUSY (HMX-VTA-107).
+        it->second.connected = false;
+        ++stats_.reconnects;
+        if (on_disconnect_) on_disconnect_(c.dev_num);
+      }
+      if (it == devices_.end()) res.error = HMX_ENODEV;
+      else if (c.driver_max_message < VTA_MIN_MESSAGE_SIZE) res.error = HMX_EMSGSIZE;
       else {
         res = on_connect_(c);
         res.dev_num = c.dev_num;
@@ -88,7 +97,7 @@ void bus_server::handle(uint32_t size) {
       if (decode_disconnect(m, false, dev_num, unused) != result::ok) return;
       auto it = devices_.find(dev_num);
       uint32_t error = 0;
-      if (it == devices_.end() || !it->second.connected) error = kENODEV;
+      if (it == devices_.end() || !it->second.connected) error = HMX_ENODEV;
       else {
         it->second.connected = false;
         if (on_disconnect_) on_disconnect_(dev_num);

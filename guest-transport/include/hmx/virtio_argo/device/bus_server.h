@@ -2,7 +2,9 @@
 // The device domain's side of the virtio-argo bus (spec "Bus messages"): answers GET_DEVICES,
 // PING, CONNECT and DISCONNECT on the ring at VTA_BUS_APORT and announces devices coming and
 // going with EVENT_DEVICE. Making a connection (registering the device's ring, starting its
-// argo_device_host) is the owner's job, done in the connect callback. Hosted; one thread.
+// argo_device_host) is the owner's job, done in the connect callback. One bus_server serves one
+// driver domain (its channel's peer); refusing a device another driver domain holds (EBUSY) is
+// the owner's, in the connect callback. Hosted; one thread.
 //
 // Answers wait in a bounded outbox while the driver's bus ring is full: a driver keeps one bus
 // request outstanding and drains its ring, so more than kMaxAnswers waiting answers means it
@@ -25,12 +27,14 @@ struct bus_server_stats {
   uint64_t requests = 0;     // well-formed requests received
   uint64_t dropped = 0;      // requests not answered: the outbox was full
   uint64_t outbox_peak = 0;  // most messages waiting at once
+  uint64_t reconnects = 0;   // CONNECTs that took over this driver's own connection (HMX-VTA-109)
 };
 
 class bus_server {
  public:
   // Returns the CONNECT answer: error 0 with the device's aport and max message size, or an
-  // error (ENODEV, EBUSY, EMSGSIZE as positive HMX codes).
+  // error (EBUSY, ENOMEM... as positive HMX codes). Called only for a device this driver does not
+  // hold: a CONNECT for one it holds first ends that connection through the disconnect callback.
   using connect_fn = std::function<bus_connect_result(const bus_connect&)>;
   using disconnect_fn = std::function<void(uint16_t dev_num)>;
 
