@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <sstream>
 
 #include "../guests/hooks_protocol.h"
@@ -84,6 +85,38 @@ TEST(HooksTest, CpuidMsrExitsMemoryAndInjectionReachTheGuest) {
   double us = std::chrono::duration<double, std::micro>(svc.last_null - svc.first_null).count() / (kNullCalls - 1);
   std::cout << "MEASURED: CPL3 privileged_wrmsr round trip (int3 gate + WRMSR exit to the monitor): " << us
             << " us\n";
+}
+
+// Containment (issue 14): a host failure while serving one domain's exit (here the hook throws
+// std::bad_alloc, as an exhausted allocation would) fails that domain with a report; the vCPU
+// thread catches it at its edge, so another domain runs to its end and the monitor returns.
+TEST(HooksTest, AHostFailureServingOneDomainStopsOnlyThatDomain) {
+  using namespace hooks_test;
+  kvm_system system;
+  std::ostringstream guest_out, monitor_out;
+  console out(guest_out, monitor_out);
+  monitor mon(system, out);
+  domain_hooks hooks;
+  hooks.cpuid.push_back({kLeaf, 0, false, kLeafEax, kLeafEbx, kLeafEcx, kLeafEdx});
+  hooks.msr_exits = msr_range{kMsrBase, kMsrCount};
+  hooks.on_msr = [](domain&, msr_access&) -> bool { throw std::bad_alloc(); };
+  domain_config failing;
+  failing.name = "hooks";
+  failing.image = HMX_GUEST_DIR "/hooks.elf";
+  failing.vcpus = 2;
+  mon.add_domain(failing, hooks);
+  domain_config bystander;
+  bystander.name = "hello";
+  bystander.image = HMX_GUEST_DIR "/hello.elf";
+  bystander.vcpus = 2;
+  mon.add_domain(bystander, {});
+
+  const int rc = mon.run(std::chrono::seconds(30));
+  const std::string text = guest_out.str() + monitor_out.str();
+  std::cout << text;
+  EXPECT_NE(rc, kExitAllZero) << "a failed domain is reported in the exit code";
+  EXPECT_NE(text.find("[hooks] host error: vCPU"), std::string::npos) << text;
+  EXPECT_NE(text.find("[hello] result: exited with status 0"), std::string::npos) << text;
 }
 
 TEST(HooksTest, InjectionRejectsABadVcpuIndex) {
