@@ -64,6 +64,17 @@ struct Bus : ::testing::Test {
     dom.bus_link.driver().set_idle_hook([this] { dom.pump(); });
     ASSERT_EQ(client.open(dom.bus_link.driver(), rx, sizeof rx, 500'000'000), result::ok);
   }
+  // Opens the driver transport on device dev_num's connection (made by a CONNECT before).
+  void open_transport(uint16_t dev_num, uint32_t rx_capacity, std::vector<uint8_t>& rx, argo_driver& t) {
+    auto& k = dom.conns.at(dev_num);
+    k.link->driver().set_idle_hook([this] { dom.pump(); });
+    rx.resize(rx_capacity);
+    argo_driver_config cfg;
+    cfg.dev_num = dev_num;
+    cfg.rx_buffer = rx.data();
+    cfg.rx_capacity = rx_capacity;
+    ASSERT_EQ(t.open(k.link->driver(), cfg), result::ok);
+  }
   std::vector<std::unique_ptr<device::console_device>> consoles;
   device_domain dom;
   bus_client<loopback_endpoint> client;
@@ -100,14 +111,9 @@ TEST_F(Bus, ConnectGivesAWorkingPairOfRings) {
   EXPECT_EQ(k.link->driver().max_message_size(), c.device_max_message);
   EXPECT_EQ(k.link->device().max_message_size(), driver_max);
 
-  k.link->driver().set_idle_hook([this] { dom.pump(); });
-  std::vector<uint8_t> drx(driver_max);
+  std::vector<uint8_t> drx;
   argo_driver t;
-  argo_driver_config cfg;
-  cfg.dev_num = 4;
-  cfg.rx_buffer = drx.data();
-  cfg.rx_capacity = driver_max;
-  ASSERT_EQ(t.open(k.link->driver(), cfg), result::ok);
+  ASSERT_NO_FATAL_FAILURE(open_transport(4, driver_max, drx, t));
   console_driver<argo_driver> drv(t);
   ASSERT_EQ(drv.init(), result::ok);
   ASSERT_EQ(drv.post_rx(16), result::ok);
@@ -146,15 +152,9 @@ TEST_F(Bus, AConnectForADeviceThisDriverHoldsTakesTheConnectionOver) {
   EXPECT_EQ(dom.server.stats().reconnects, 1u);
   EXPECT_TRUE(dom.server.connected(4));
   // The new connection works end to end.
-  auto& k = dom.conns.at(4);
-  k.link->driver().set_idle_hook([this] { dom.pump(); });
-  std::vector<uint8_t> drx(driver_max);
+  std::vector<uint8_t> drx;
   argo_driver t;
-  argo_driver_config cfg;
-  cfg.dev_num = 4;
-  cfg.rx_buffer = drx.data();
-  cfg.rx_capacity = driver_max;
-  ASSERT_EQ(t.open(k.link->driver(), cfg), result::ok);
+  ASSERT_NO_FATAL_FAILURE(open_transport(4, driver_max, drx, t));
   console_driver<argo_driver> drv(t);
   ASSERT_EQ(drv.init(), result::ok);
   ASSERT_EQ(drv.send("again"), result::ok);

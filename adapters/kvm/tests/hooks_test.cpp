@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 #include <sstream>
+#include <utility>
 
 #include "../guests/hooks_protocol.h"
 #include "hmx/kvm/kvm_system.h"
@@ -56,6 +57,17 @@ struct service {
   }
 };
 
+// What the `hooks` image expects of its monitor: the test's CPUID leaf and MSR range, served by
+// on_msr.
+domain_hooks hooks_image_hooks(msr_handler on_msr) {
+  using namespace hooks_test;
+  domain_hooks hooks;
+  hooks.cpuid.push_back({kLeaf, 0, false, kLeafEax, kLeafEbx, kLeafEcx, kLeafEdx});
+  hooks.msr_exits = msr_range{kMsrBase, kMsrCount};
+  hooks.on_msr = std::move(on_msr);
+  return hooks;
+}
+
 TEST(HooksTest, CpuidMsrExitsMemoryAndInjectionReachTheGuest) {
   using namespace hooks_test;
   kvm_system system;
@@ -63,10 +75,7 @@ TEST(HooksTest, CpuidMsrExitsMemoryAndInjectionReachTheGuest) {
   console out(guest_out, monitor_out);
   monitor mon(system, out);
   service svc;
-  domain_hooks hooks;
-  hooks.cpuid.push_back({kLeaf, 0, false, kLeafEax, kLeafEbx, kLeafEcx, kLeafEdx});
-  hooks.msr_exits = msr_range{kMsrBase, kMsrCount};
-  hooks.on_msr = [&svc](domain& d, msr_access& a) { return svc.on_msr(d, a); };
+  const domain_hooks hooks = hooks_image_hooks([&svc](domain& d, msr_access& a) { return svc.on_msr(d, a); });
   domain_config config;
   config.name = "hooks";
   config.image = HMX_GUEST_DIR "/hooks.elf";
@@ -91,15 +100,11 @@ TEST(HooksTest, CpuidMsrExitsMemoryAndInjectionReachTheGuest) {
 // std::bad_alloc, as an exhausted allocation would) fails that domain with a report; the vCPU
 // thread catches it at its edge, so another domain runs to its end and the monitor returns.
 TEST(HooksTest, AHostFailureServingOneDomainStopsOnlyThatDomain) {
-  using namespace hooks_test;
   kvm_system system;
   std::ostringstream guest_out, monitor_out;
   console out(guest_out, monitor_out);
   monitor mon(system, out);
-  domain_hooks hooks;
-  hooks.cpuid.push_back({kLeaf, 0, false, kLeafEax, kLeafEbx, kLeafEcx, kLeafEdx});
-  hooks.msr_exits = msr_range{kMsrBase, kMsrCount};
-  hooks.on_msr = [](domain&, msr_access&) -> bool { throw std::bad_alloc(); };
+  const domain_hooks hooks = hooks_image_hooks([](domain&, msr_access&) -> bool { throw std::bad_alloc(); });
   domain_config failing;
   failing.name = "hooks";
   failing.image = HMX_GUEST_DIR "/hooks.elf";
