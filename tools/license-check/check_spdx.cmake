@@ -16,7 +16,7 @@ set(HMX_SPDX_HEADER_LINES 5)
 set(HMX_SPDX_EXEMPT
   "^LICENSE$"              # the license texts themselves
   "^LICENSES/"
-  "(^|/)fuzz/corpus/"      # binary libFuzzer seeds
+  "(^|/)fuzz/corpus[^/]*/" # binary libFuzzer seeds (corpus/, corpus-device/, ...)
   "\\.json$"               # JSON has no comment syntax (fixtures, corpora)
 )
 
