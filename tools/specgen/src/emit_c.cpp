@@ -107,12 +107,20 @@ std::string errors_h(Ctx& c) {
   return h.finish();
 }
 
-std::string constants_h(Ctx& c) {
-  Header h = c.make("constants.h", "Limits, flags and special values of HMX.");
+// A constant: its value as written, or the HMX constant it is the same as.
+std::string constant_value(Ctx& c, const hmx::spec::Constant& k, const FieldPath& p) {
+  if (!k.same_as().empty()) return "HMX_" + k.same_as();
+  return c_unsigned(k.value(), c.spec.written_in_hex(p.child("value")), k.type() == "u64");
+}
+
+// The constants of one list (the core's, or the transport's under `parent`) in data order, a
+// banner where the group changes, each #define PREFIX<name> with its description.
+template <typename Constants>
+void emit_constants(Ctx& c, Header& h, const Constants& list, const FieldPath& parent, const std::string& prefix) {
   std::string group = "\x01";
-  for (int i = 0; i < c.s.constants_size(); ++i) {
-    const auto& k = c.s.constants(i);
-    const FieldPath p = kRoot.child("constants", i, k.name());
+  for (int i = 0; i < list.size(); ++i) {
+    const auto& k = list.Get(i);
+    const FieldPath p = parent.child("constants", i, k.name());
     if (k.group() != group) {
       group = k.group();
       if (i > 0) h.raw("\n");
@@ -122,9 +130,13 @@ std::string constants_h(Ctx& c) {
     if (!k.type().empty()) text += " (" + k.type() + ")";
     if (!k.xen_name().empty()) text += " Xen: " + k.xen_name() + ".";
     h.comment(text);
-    h.define("HMX_" + k.name(),
-             c_unsigned(k.value(), c.spec.written_in_hex(p.child("value")), k.type() == "u64"), p);
+    h.define(prefix + k.name(), constant_value(c, k, p), p);
   }
+}
+
+std::string constants_h(Ctx& c) {
+  Header h = c.make("constants.h", "Limits, flags and special values of HMX.");
+  emit_constants(c, h, c.s.constants(), kRoot, "HMX_");
   return h.finish();
 }
 
@@ -343,12 +355,6 @@ std::string smccc_h(Ctx& c) {
   return h.finish();
 }
 
-// A constant: its value as written, or the HMX constant it is the same as.
-std::string constant_value(Ctx& c, const hmx::spec::Constant& k, const FieldPath& p) {
-  if (!k.same_as().empty()) return "HMX_" + k.same_as();
-  return c_unsigned(k.value(), c.spec.written_in_hex(p.child("value")), k.type() == "u64");
-}
-
 std::string vta_h(Ctx& c) {
   const auto& t = c.s.transport();
   const FieldPath p = kRoot.child("transport");
@@ -359,20 +365,7 @@ std::string vta_h(Ctx& c) {
                     "message_type HMX_VTA_MESSAGE_TYPE.",
                     "spec/transport.textproto");
   h.raw("#include \"constants.h\"\n\n");
-  std::string group = "\x01";
-  for (int i = 0; i < t.constants_size(); ++i) {
-    const auto& k = t.constants(i);
-    const FieldPath kp = p.child("constants", i, k.name());
-    if (k.group() != group) {
-      group = k.group();
-      if (i > 0) h.raw("\n");
-      if (!group.empty()) h.raw("/* --- " + group + " --- */\n");
-    }
-    std::string text = k.description();
-    if (!k.type().empty()) text += " (" + k.type() + ")";
-    h.comment(text);
-    h.define("HMX_VTA_" + k.name(), constant_value(c, k, kp), kp);
-  }
+  emit_constants(c, h, t.constants(), p, "HMX_VTA_");
   h.raw("\n");
   h.comment("Who sends a message and whether a response answers it, as the message lists give "
             "them.");
