@@ -51,7 +51,7 @@ long xg_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
 }
 
 const char* xg_init(const struct hvm_start_info* si) {
-  if (si->magic == XG_START_INFO_MAGIC && si->cmdline_paddr != 0) xg_cmdline = (const char*)si->cmdline_paddr;
+  if (si->magic == XEN_HVM_START_MAGIC_VALUE && si->cmdline_paddr != 0) xg_cmdline = (const char*)si->cmdline_paddr;
   uint32_t r[4];
   cpuid(1, r);
   if (!(r[2] & (1u << 31))) return "no hypervisor (CPUID.1:ECX[31] clear)";

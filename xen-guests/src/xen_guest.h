@@ -21,21 +21,7 @@
 #include <xen/version.h>
 #include <xen/arch-x86/cpuid.h>
 
-/* struct hvm_start_info of Xen's public/arch-x86/hvm/start_info.h (the PVH boot ABI,
- * docs/misc/pvh.pandoc); libxen-dev does not ship that header. */
-struct hvm_start_info {
-  uint32_t magic; /* 0x336ec578 */
-  uint32_t version;
-  uint32_t flags;
-  uint32_t nr_modules;
-  uint64_t modlist_paddr;
-  uint64_t cmdline_paddr;
-  uint64_t rsdp_paddr;
-  uint64_t memmap_paddr;
-  uint32_t memmap_entries;
-  uint32_t reserved;
-};
-#define XG_START_INFO_MAGIC 0x336ec578u
+#include <xen/arch-x86/hvm/start_info.h> /* struct hvm_start_info: the PVH boot ABI (docs/misc/pvh.pandoc) */
 
 #define XEN_ERRNO(name, value) XG_##name = value,
 enum xg_errno {
