@@ -136,4 +136,18 @@
 /* Xen hypercall number of argo_op (__HYPERVISOR_argo_op). (u32) */
 #define HMX_XEN_HYPERCALL_ARGO_OP 39u
 
+/* --- expose_flag --- */
+/* expose: the peer may fetch (copy out of the exposed range). (u16) */
+#define HMX_EXPOSE_READ 0x1u
+/* expose: the peer may deposit (copy into the exposed range). (u16) */
+#define HMX_EXPOSE_WRITE 0x2u
+/* All defined expose access bits; any other bit, or none, gives EINVAL. (u16) */
+#define HMX_EXPOSE_ACCESS_MASK 0x3u
+
+/* --- limit --- */
+/* Most live exposures one domain may have at once (feature EXPOSE). (u32) */
+#define HMX_EXPOSE_MAX_PER_DOMAIN 256u
+/* Largest range one exposure may cover (16 MiB, feature EXPOSE). (u32) */
+#define HMX_EXPOSE_MAX_BYTES 0x1000000u
+
 #endif /* HMX_ABI_CONSTANTS_H */

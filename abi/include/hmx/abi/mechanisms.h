@@ -75,5 +75,8 @@
 /* The null operation is available. */
 #define HMX_FEATURE_NULL_OP 4u
 #define HMX_FEATURE_NULL_OP_BIT (1u << 4)
+/* Exposures are available: expose, fetch, deposit and revoke (mediated fetch and deposit). */
+#define HMX_FEATURE_EXPOSE 6u
+#define HMX_FEATURE_EXPOSE_BIT (1u << 6)
 
 #endif /* HMX_ABI_MECHANISMS_H */

@@ -37,5 +37,16 @@
 #define HMX_OP_SET_EVENT_PAGE 18u
 /* HMX: set a vCPU's notification vector register; same as writing the VECTOR MSR on that vCPU. */
 #define HMX_OP_SET_VECTOR 19u
+/*
+ * HMX: offer one range of the caller's memory to one peer domain for fetch and/or deposit; returns
+ * a handle.
+ */
+#define HMX_OP_EXPOSE 22u
+/* HMX: copy bytes out of a range another domain exposed to the caller into the caller's buffer. */
+#define HMX_OP_FETCH 23u
+/* HMX: copy bytes from the caller's buffer into a range another domain exposed to the caller. */
+#define HMX_OP_DEPOSIT 24u
+/* HMX: end one of the caller's exposures; when it returns no copy touches the range any more. */
+#define HMX_OP_REVOKE 25u
 
 #endif /* HMX_ABI_OPS_H */

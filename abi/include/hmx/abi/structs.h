@@ -260,6 +260,65 @@ HMX_ABI_STATIC_ASSERT(offsetof(hmx_event_page_t, ring_pending) == 0, "hmx_event_
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_event_page_t, status) == 16, "hmx_event_page_t.status offset");
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_event_page_t, reserved) == 24, "hmx_event_page_t.reserved offset");
 
+/*
+ * HMX (feature EXPOSE): argument of expose: one contiguous range of the caller's memory offered to
+ * one peer domain. Size 24, alignment 8.
+ */
+typedef struct hmx_expose {
+  /* @0: Guest-physical address of the range's first byte. */
+  uint64_t gpa;
+  /* @8: Length of the range in bytes, 1..EXPOSE_MAX_BYTES. */
+  uint32_t len;
+  /* @12: The one domain that may fetch or deposit; not the caller, not DOMID_ANY. */
+  uint16_t peer_id;
+  /* @14: EXPOSE_READ and/or EXPOSE_WRITE. */
+  uint16_t access;
+  /*
+   * @16: Successful fetch and deposit calls after which the exposure ends; at least 1 (1: single
+   * use).
+   */
+  uint32_t uses;
+  /* @20: Must be 0. */
+  uint32_t pad;
+} hmx_expose_t;
+HMX_ABI_STATIC_ASSERT(sizeof(hmx_expose_t) == 24, "hmx_expose_t size");
+HMX_ABI_STATIC_ASSERT(HMX_ABI_ALIGNOF(hmx_expose_t) == 8, "hmx_expose_t alignment");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_t, gpa) == 0, "hmx_expose_t.gpa offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_t, len) == 8, "hmx_expose_t.len offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_t, peer_id) == 12, "hmx_expose_t.peer_id offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_t, access) == 14, "hmx_expose_t.access offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_t, uses) == 16, "hmx_expose_t.uses offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_t, pad) == 20, "hmx_expose_t.pad offset");
+
+/*
+ * HMX (feature EXPOSE): argument of fetch and deposit: which exposure, where in it, and the
+ * caller's own buffer. Size 32, alignment 8.
+ */
+typedef struct hmx_expose_copy {
+  /* @0: The handle expose returned to the owner. */
+  uint64_t handle;
+  /* @8: Byte offset into the exposed range. */
+  uint64_t offset;
+  /*
+   * @16: Guest-physical address of the caller's buffer (destination of fetch, source of deposit).
+   */
+  uint64_t gpa;
+  /* @24: Bytes to copy, 1..CALL_BYTE_BUDGET. */
+  uint32_t len;
+  /* @28: The domain that exposed the range. */
+  uint16_t owner_id;
+  /* @30: Must be 0. */
+  uint16_t pad;
+} hmx_expose_copy_t;
+HMX_ABI_STATIC_ASSERT(sizeof(hmx_expose_copy_t) == 32, "hmx_expose_copy_t size");
+HMX_ABI_STATIC_ASSERT(HMX_ABI_ALIGNOF(hmx_expose_copy_t) == 8, "hmx_expose_copy_t alignment");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_copy_t, handle) == 0, "hmx_expose_copy_t.handle offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_copy_t, offset) == 8, "hmx_expose_copy_t.offset offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_copy_t, gpa) == 16, "hmx_expose_copy_t.gpa offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_copy_t, len) == 24, "hmx_expose_copy_t.len offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_copy_t, owner_id) == 28, "hmx_expose_copy_t.owner_id offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_expose_copy_t, pad) == 30, "hmx_expose_copy_t.pad offset");
+
 #if defined(__cplusplus) && defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
