@@ -66,12 +66,17 @@
  * (u32)
  */
 #define HMX_REGISTER_FLAG_NOTIFY_VCPU 0x2u
+/*
+ * HMX: the hypervisor moderates this ring's interrupts by the rx_event field of its header
+ * (feature EVENT_IDX). (u32)
+ */
+#define HMX_REGISTER_FLAG_EVENT_IDX 0x4u
 /* HMX: shift of the target vCPU index within register_ring flags. (u32) */
 #define HMX_REGISTER_FLAG_VCPU_SHIFT 8u
 /* HMX: mask of the target vCPU index within register_ring flags. (u32) */
 #define HMX_REGISTER_FLAG_VCPU_MASK 0xff00u
 /* All defined register_ring flag bits; any other bit gives EINVAL. (u32) */
-#define HMX_REGISTER_FLAG_MASK 0xff03u
+#define HMX_REGISTER_FLAG_MASK 0xff07u
 
 /* --- ring_data_flag --- */
 /* notify: the ring exists. (u16) Xen: XEN_ARGO_RING_EXISTS. */

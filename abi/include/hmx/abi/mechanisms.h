@@ -75,6 +75,12 @@
 /* The null operation is available. */
 #define HMX_FEATURE_NULL_OP 4u
 #define HMX_FEATURE_NULL_OP_BIT (1u << 4)
+/*
+ * register_ring honours REGISTER_FLAG_EVENT_IDX: interrupts of such a ring are moderated by its
+ * rx_event field.
+ */
+#define HMX_FEATURE_EVENT_IDX 7u
+#define HMX_FEATURE_EVENT_IDX_BIT (1u << 7)
 /* Exposures are available: expose, fetch, deposit and revoke (mediated fetch and deposit). */
 #define HMX_FEATURE_EXPOSE 6u
 #define HMX_FEATURE_EXPOSE_BIT (1u << 6)

@@ -106,8 +106,14 @@ typedef struct hmx_ring {
    * hypervisor at registration. Argo leaves these bytes reserved.
    */
   uint32_t event_index;
-  /* @12: Reserved (part of Argo's reserved[56]). */
-  uint8_t reserved[52];
+  /*
+   * @12: HMX (feature EVENT_IDX, rings registered with REGISTER_FLAG_EVENT_IDX): the ring data
+   * offset whose writing the receiver wants an interrupt for; written only by the receiver. Argo
+   * leaves these bytes reserved.
+   */
+  uint32_t rx_event;
+  /* @16: Reserved (part of Argo's reserved[56]). */
+  uint8_t reserved[48];
   /* @64: Ring data. */
   uint8_t ring[];
 } hmx_ring_t;
@@ -116,7 +122,8 @@ HMX_ABI_STATIC_ASSERT(HMX_ABI_ALIGNOF(hmx_ring_t) == 4, "hmx_ring_t alignment");
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_ring_t, rx_ptr) == 0, "hmx_ring_t.rx_ptr offset");
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_ring_t, tx_ptr) == 4, "hmx_ring_t.tx_ptr offset");
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_ring_t, event_index) == 8, "hmx_ring_t.event_index offset");
-HMX_ABI_STATIC_ASSERT(offsetof(hmx_ring_t, reserved) == 12, "hmx_ring_t.reserved offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_ring_t, rx_event) == 12, "hmx_ring_t.rx_event offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_ring_t, reserved) == 16, "hmx_ring_t.reserved offset");
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_ring_t, ring) == 64, "hmx_ring_t.ring offset");
 
 /*
