@@ -5,11 +5,23 @@ the findings of issue 14 as scripts (a driver that never drains its small ring w
 its queue, control and PING floods against a full ring, a CONNECT claiming more than the ring
 takes) and well-formed virtio-blk and console traffic, so the fuzzer starts past the checks."""
 import os
+import re
 import struct
 
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "corpus-device")
 os.makedirs(out, exist_ok=True)
+
+
+def vta_numbers():
+    """The numbers of <hmx/abi/vta.h>, generated from spec/transport.textproto."""
+    path = os.path.join(here, "..", "..", "abi", "include", "hmx", "abi", "vta.h")
+    with open(path) as f:
+        return {k: int(v, 0) for k, v in re.findall(r"#define HMX_VTA_(\w+) (0x[0-9a-fA-F]+|[0-9]+)u", f.read())}
+
+
+VTA = vta_numbers()
+VERSION, AVAIL, USED = VTA["VERSION"], VTA["MSG_AVAIL"], VTA["MSG_USED"]
 
 BUS, HOST = 0, 1
 RING_256, RING_4032, RING_16K, RING_64K = 0, 2, 4, 6
@@ -22,7 +34,7 @@ def u32(v): return struct.pack("<I", v & 0xFFFFFFFF)
 
 
 def msg(flags, msg_id, token, payload, dev=1):
-    return struct.pack("<BBBBHHII", 1, flags, msg_id, 0, dev, 0, token, 16 + len(payload)) + payload
+    return struct.pack("<BBBBHHII", VERSION, flags, msg_id, 0, dev, 0, token, 16 + len(payload)) + payload
 
 
 def raw(m): return u8(0) + u16(len(m)) + m
@@ -54,7 +66,7 @@ def resize(n): return u8(6) + u8(n | 1)
 
 def blk_avail(tag, head, req_type, sector, data=b"", writable=1):
     body = struct.pack("<IIQ", req_type, 0, sector) + data
-    return raw(msg(0, 0x43, tag, struct.pack("<HHIIIII", 0, head, 0, len(body), writable, 0, 0) + body))
+    return raw(msg(0, AVAIL, tag, struct.pack("<HHIIIII", 0, head, 0, len(body), writable, 0, 0) + body))
 
 
 seeds = {

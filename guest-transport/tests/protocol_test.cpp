@@ -30,7 +30,7 @@ TEST(Protocol, HeaderIsLittleEndianAtTheDocumentedOffsets) {
   uint8_t b[64];
   const uint32_t n = encode_u32(b, sizeof b, {VTA_FLAG_RESPONSE, VTA_MSG_SET_DEVICE_STATUS, 0x0102, 0xA1B2C3D4, 0}, 0x0F);
   ASSERT_EQ(n, 20u);
-  const uint8_t want[] = {1, 1, 0x08, 0, 0x02, 0x01, 0, 0, 0xD4, 0xC3, 0xB2, 0xA1, 20, 0, 0, 0, 0x0F, 0, 0, 0};
+  const uint8_t want[] = {2, 1, 0x08, 0, 0x02, 0x01, 0, 0, 0xD4, 0xC3, 0xB2, 0xA1, 20, 0, 0, 0, 0x0F, 0, 0, 0};
   EXPECT_EQ(std::memcmp(b, want, sizeof want), 0);
   const message m = decoded(b, n, role::driver);
   EXPECT_EQ(m.hdr.dev_num, 0x0102);

@@ -52,13 +52,45 @@ static inline void vta_put_header(u8 *p, u8 flags, u8 msg_id, u16 dev_num, u32 t
 }
 
 /*
+ * May a driver receive msg_id with this RESPONSE flag? Requests come back as responses, device
+ * events come as they are, anything else (unknown ids, driver events) never: as the data's
+ * message lists (HMX_VTA_MESSAGE_LIST, HMX_VTA_BUS_MESSAGE_LIST) say.
+ */
+#define VTA_DRIVER_MAY_RECEIVE(name, sender, kind, prefix) \
+	case prefix##name: \
+		return (kind) == HMX_VTA_KIND_REQUEST ? response : \
+		       ((sender) == HMX_VTA_SENDER_DEVICE && !response);
+#define VTA_TRANSPORT_CASE(name, sender, kind) VTA_DRIVER_MAY_RECEIVE(name, sender, kind, HMX_VTA_MSG_)
+#define VTA_BUS_CASE(name, sender, kind) VTA_DRIVER_MAY_RECEIVE(name, sender, kind, HMX_VTA_BUS_)
+
+static inline bool vta_driver_may_receive(bool bus, u8 msg_id, bool response)
+{
+	if (bus) {
+		switch (msg_id) {
+			HMX_VTA_BUS_MESSAGE_LIST(VTA_BUS_CASE)
+		default:
+			return false;
+		}
+	}
+	switch (msg_id) {
+		HMX_VTA_MESSAGE_LIST(VTA_TRANSPORT_CASE)
+	default:
+		return false;
+	}
+}
+
+#undef VTA_BUS_CASE
+#undef VTA_TRANSPORT_CASE
+#undef VTA_DRIVER_MAY_RECEIVE
+
+/*
  * Decodes the header of `len` received bytes for a driver (HMX-VTA-053 HMX-VTA-054): version, reserved bits
  * and bytes, size equal to what arrived, and a message a device may send to a driver. Returns
  * false for anything the driver must drop.
  */
 static inline bool vta_get_header(const u8 *p, u32 len, struct vta_hdr *h)
 {
-	bool bus, response;
+	bool bus;
 
 	if (len < HMX_VTA_HEADER_SIZE || p[0] != HMX_VTA_VERSION || p[3] != 0 ||
 	    get_unaligned_le16(p + 6) != 0)
@@ -71,17 +103,9 @@ static inline bool vta_get_header(const u8 *p, u32 len, struct vta_hdr *h)
 	if (h->flags & ~HMX_VTA_FLAGS_DEFINED || h->size != len)
 		return false;
 	bus = h->flags & HMX_VTA_FLAG_BUS;
-	response = h->flags & HMX_VTA_FLAG_RESPONSE;
-	if (bus) {
-		if (h->dev_num != 0)
-			return false;
-		if (h->msg_id == HMX_VTA_BUS_EVENT_DEVICE)
-			return !response;
-		return response && h->msg_id >= HMX_VTA_BUS_GET_DEVICES && h->msg_id <= HMX_VTA_BUS_DISCONNECT;
-	}
-	if (h->msg_id == HMX_VTA_MSG_EVENT_CONFIG || h->msg_id == HMX_VTA_MSG_USED)
-		return !response;
-	return response && h->msg_id >= HMX_VTA_MSG_GET_DEVICE_INFO && h->msg_id <= HMX_VTA_MSG_RESET_VQUEUE;
+	if (bus && h->dev_num != 0)
+		return false;
+	return vta_driver_may_receive(bus, h->msg_id, h->flags & HMX_VTA_FLAG_RESPONSE);
 }
 
 #endif /* HMX_VTA_WIRE_H */

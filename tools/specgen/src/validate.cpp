@@ -145,11 +145,12 @@ class Validator {
         ids.add(m.id(), hex(m.id()), mp.child("id"));
         one_of(mp.child("sender"), m.sender(), {"driver", "device"});
         one_of(mp.child("kind"), m.kind(), {"request", "event"});
-        // virtio-msg's ranges: 0x00-0x3F requests with a response, 0x40-0x7F events.
-        if (m.kind() == "request" && m.id() > 0x3f)
-          err(mp.child("id"), "a request's id lies in 0x00-0x3F, not " + hex(m.id()));
-        if (m.kind() == "event" && (m.id() < 0x40 || m.id() > 0x7f))
-          err(mp.child("id"), "an event's id lies in 0x40-0x7F, not " + hex(m.id()));
+        // virtio-msg's ranges: 0x00-0x3F requests with a response, 0x40-0x7F events; 0x80-0xBF
+        // and 0xC0-0xFF the same kinds, left to buses and implementations.
+        if (m.kind() == "request" && (m.id() > 0xff || (m.id() & 0x40) != 0))
+          err(mp.child("id"), "a request's id lies in 0x00-0x3F or 0x80-0xBF, not " + hex(m.id()));
+        if (m.kind() == "event" && (m.id() > 0xff || (m.id() & 0x40) == 0))
+          err(mp.child("id"), "an event's id lies in 0x40-0x7F or 0xC0-0xFF, not " + hex(m.id()));
       }
     }
     Unique<std::string> err_names(spec_, d_, "transport error name");

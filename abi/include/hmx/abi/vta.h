@@ -16,8 +16,11 @@
 #include "constants.h"
 
 /* --- identification --- */
-/* Header version of this revision. (u8) */
-#define HMX_VTA_VERSION 1u
+/*
+ * Header version of this revision (version 1, of spec 0.1, numbered AVAIL, USED, CONNECT and
+ * DISCONNECT in virtio-msg's standard ranges). (u8)
+ */
+#define HMX_VTA_VERSION 2u
 /* HMX message_type of every virtio-argo message (VTA1 read as a big-endian word). (u32) */
 #define HMX_VTA_MESSAGE_TYPE 0x56544131u
 /* Aport of the device domain's bus rings. (u32) */
@@ -87,9 +90,9 @@
 /* The configuration or the device status changed. Sent by the device; event. */
 #define HMX_VTA_MSG_EVENT_CONFIG 0x40u
 /* Carries a request's readable bytes. Sent by the driver; event. */
-#define HMX_VTA_MSG_AVAIL 0x43u
+#define HMX_VTA_MSG_AVAIL 0xc3u
 /* Carries a request's written bytes. Sent by the device; event. */
-#define HMX_VTA_MSG_USED 0x44u
+#define HMX_VTA_MSG_USED 0xc4u
 /* Every message above as X(NAME, sender, kind): HMX_VTA_MSG_##NAME is its id. */
 #define HMX_VTA_MESSAGE_LIST(X) \
   X(GET_DEVICE_INFO, HMX_VTA_SENDER_DRIVER, HMX_VTA_KIND_REQUEST) \
@@ -120,12 +123,12 @@
  * Response: le16 dev_num, le16 reserved, le32 error (0 or a positive HMX error code), le32
  * device_aport, le32 device_max_message. Sent by the driver; request.
  */
-#define HMX_VTA_BUS_CONNECT 0x4u
+#define HMX_VTA_BUS_CONNECT 0x84u
 /*
  * Request: le16 dev_num, le16 reserved. Response: the same and le32 error. Sent by the driver;
  * request.
  */
-#define HMX_VTA_BUS_DISCONNECT 0x5u
+#define HMX_VTA_BUS_DISCONNECT 0x85u
 /* le16 dev_num, le16 state: DEVICE_READY or DEVICE_REMOVED. Sent by the device; event. */
 #define HMX_VTA_BUS_EVENT_DEVICE 0x40u
 /* Every message above as X(NAME, sender, kind): HMX_VTA_BUS_##NAME is its id. */

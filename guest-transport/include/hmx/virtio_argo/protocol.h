@@ -59,9 +59,10 @@ static_assert(offsetof(wire_header, msg_id) == 2 && offsetof(wire_header, dev_nu
 static_assert(offsetof(wire_header, token) == 8 && offsetof(wire_header, size) == 12);
 
 // Transport message ids, VTA_MSG_<NAME>: one per entry of the data's message list
-// (HMX_VTA_MESSAGE_LIST). 0x00-0x3F request/response, 0x40-0x7F events, as in virtio-msg; 0x0C
-// (GET_SHM), 0x41 and 0x42 (EVENT_AVAIL, EVENT_USED) are reserved: no shared memory, and AVAIL and
-// USED carry their data.
+// (HMX_VTA_MESSAGE_LIST). virtio-msg's ids where virtio-msg defines the message (0x00-0x3F
+// request/response, 0x40-0x7F events); AVAIL and USED, which virtio-argo adds, in the event range
+// virtio-msg leaves to implementations (0xC0-0xFF). 0x0C (GET_SHM), 0x41 and 0x42 (EVENT_AVAIL,
+// EVENT_USED) are reserved: no shared memory, and AVAIL and USED carry their data.
 enum : uint8_t {
 #define HMX_VTA_ENUMERATOR(name, sender, kind) VTA_MSG_##name = HMX_VTA_MSG_##name,
   HMX_VTA_MESSAGE_LIST(HMX_VTA_ENUMERATOR)
