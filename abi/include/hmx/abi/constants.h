@@ -113,6 +113,33 @@
  * or function again. (u64)
  */
 #define HMX_EVENT_DOMID_CHANGED 0x4ull
+/*
+ * Event page status bit: a drain of the domain's submission queue ran at least one entry (feature
+ * SUBMIT_QUEUE). (u64)
+ */
+#define HMX_EVENT_SUBMIT_DONE 0x8ull
+
+/* --- limit --- */
+/* Most entries of a submission queue; the entry count is a power of two from 1 to this. (u32) */
+#define HMX_SUBMIT_MAX_ENTRIES 4096u
+/*
+ * Most entries one drain of a submission queue runs; the rest stay queued for the next drain.
+ * (u32)
+ */
+#define HMX_SUBMIT_DRAIN_ENTRIES 1024u
+/* Required alignment of a submission queue's guest-physical address. (u32) */
+#define HMX_SUBMIT_QUEUE_ALIGN 64u
+/* Bytes of submission queue header before the first entry. (u32) */
+#define HMX_SUBMIT_HEADER_SIZE 64u
+
+/* --- submit_flag --- */
+/*
+ * set_submit_queue: after a drain that ran entries, inject the vector of the vCPU that asked for
+ * the drain as well as setting EVENT_SUBMIT_DONE. (u32)
+ */
+#define HMX_SUBMIT_FLAG_INTERRUPT 0x1u
+/* All defined set_submit_queue flag bits. (u32) */
+#define HMX_SUBMIT_FLAG_MASK 0x1u
 
 /* --- limit --- */
 /*

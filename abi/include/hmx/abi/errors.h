@@ -17,7 +17,7 @@
  * caller.
  */
 #define HMX_EPERM 1
-/* No such ring. */
+/* No such ring; for submit, no submission queue registered. */
 #define HMX_ENOENT 2
 /* No such domain. */
 #define HMX_ESRCH 3

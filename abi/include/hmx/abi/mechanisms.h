@@ -75,6 +75,9 @@
 /* The null operation is available. */
 #define HMX_FEATURE_NULL_OP 4u
 #define HMX_FEATURE_NULL_OP_BIT (1u << 4)
+/* The submission queue (set_submit_queue, submit, EVENT_SUBMIT_DONE) is available. */
+#define HMX_FEATURE_SUBMIT_QUEUE 5u
+#define HMX_FEATURE_SUBMIT_QUEUE_BIT (1u << 5)
 /*
  * register_ring honours REGISTER_FLAG_EVENT_IDX: interrupts of such a ring are moderated by its
  * rx_event field.

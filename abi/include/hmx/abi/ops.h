@@ -37,6 +37,13 @@
 #define HMX_OP_SET_EVENT_PAGE 18u
 /* HMX: set a vCPU's notification vector register; same as writing the VECTOR MSR on that vCPU. */
 #define HMX_OP_SET_VECTOR 19u
+/* HMX: register (or, with 0, forget) the caller's submission queue. */
+#define HMX_OP_SET_SUBMIT_QUEUE 20u
+/*
+ * HMX: drain the caller's submission queue: run its published entries in order, at most
+ * SUBMIT_DRAIN_ENTRIES and within CALL_BYTE_BUDGET.
+ */
+#define HMX_OP_SUBMIT 21u
 /*
  * HMX: offer one range of the caller's memory to one peer domain for fetch and/or deposit; returns
  * a handle.

@@ -268,6 +268,30 @@ HMX_ABI_STATIC_ASSERT(offsetof(hmx_event_page_t, status) == 16, "hmx_event_page_
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_event_page_t, reserved) == 24, "hmx_event_page_t.reserved offset");
 
 /*
+ * HMX (feature SUBMIT_QUEUE): the header of a submission queue in guest memory; SUBMIT_HEADER_SIZE
+ * bytes, followed by the entries, each a call_block. Size 64, alignment 4.
+ */
+typedef struct hmx_submit_queue_header {
+  /*
+   * @0: Written by the guest only: free-running count of entries it has published; entry i lives
+   * at slot i mod entries.
+   */
+  uint32_t producer;
+  /*
+   * @4: Written by the hypervisor only (after registration): free-running count of entries it has
+   * run.
+   */
+  uint32_t consumer;
+  /* @8: Reserved, 0; the hypervisor neither reads nor writes it. */
+  uint8_t reserved[56];
+} hmx_submit_queue_header_t;
+HMX_ABI_STATIC_ASSERT(sizeof(hmx_submit_queue_header_t) == 64, "hmx_submit_queue_header_t size");
+HMX_ABI_STATIC_ASSERT(HMX_ABI_ALIGNOF(hmx_submit_queue_header_t) == 4, "hmx_submit_queue_header_t alignment");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, producer) == 0, "hmx_submit_queue_header_t.producer offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, consumer) == 4, "hmx_submit_queue_header_t.consumer offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, reserved) == 8, "hmx_submit_queue_header_t.reserved offset");
+
+/*
  * HMX (feature EXPOSE): argument of expose: one contiguous range of the caller's memory offered to
  * one peer domain. Size 24, alignment 8.
  */
