@@ -167,6 +167,77 @@ TEST_F(Bus, AConnectForADeviceThisDriverHoldsTakesTheConnectionOver) {
   EXPECT_EQ(dom.conns.count(4), 0u);
 }
 
+// A driver of header version 1 (spec 0.1) sends CONNECT as 0x04 with version 1: the device domain
+// answers in version 1 with EPROTO and connects nothing; a malformed version-1 CONNECT is dropped.
+// covers: HMX-VTA-113 HMX-VTA-055
+TEST_F(Bus, AVersionOneConnectIsRefusedWithEprotoInVersionOne) {
+  static_assert(VTA_LEGACY_VERSION != VTA_VERSION && VTA_LEGACY_BUS_CONNECT != VTA_BUS_CONNECT);
+  auto legacy_connect = [](uint32_t token, uint16_t dev_num) {
+    std::vector<uint8_t> b(VTA_LEGACY_CONNECT_SIZE, 0);
+    b[0] = VTA_LEGACY_VERSION;
+    b[1] = VTA_FLAG_BUS;
+    b[2] = VTA_LEGACY_BUS_CONNECT;
+    wire::store_le32(b.data() + 8, token);
+    wire::store_le32(b.data() + 12, VTA_LEGACY_CONNECT_SIZE);
+    wire::store_le16(b.data() + 16, dev_num);
+    wire::store_le32(b.data() + 20, 0x1003);  // driver_aport
+    wire::store_le32(b.data() + 24, 4064);    // driver_max_message
+    return b;
+  };
+  loopback_endpoint& drv = dom.bus_link.driver();
+  // Sends `b` as the version-1 driver and returns the version-1 answers the bus sent back.
+  auto exchange = [&](const std::vector<uint8_t>& b) {
+    const chan_iov iov{b.data(), static_cast<uint32_t>(b.size())};
+    EXPECT_EQ(drv.send(&iov, 1), result::ok);
+    dom.pump();
+    std::vector<std::vector<uint8_t>> answers;
+    uint8_t buf[512];
+    for (recv_result r = drv.receive(buf, sizeof buf); r.status != result::again; r = drv.receive(buf, sizeof buf))
+      if (r.status == result::ok && r.size > 0 && buf[0] == VTA_LEGACY_VERSION) answers.emplace_back(buf, buf + r.size);
+    return answers;
+  };
+
+  const auto answers = exchange(legacy_connect(0xC0FFEE01, 3));
+  ASSERT_EQ(answers.size(), 1u);
+  const std::vector<uint8_t>& a = answers[0];
+  ASSERT_EQ(a.size(), VTA_LEGACY_CONNECT_SIZE);
+  EXPECT_EQ(a[1], VTA_FLAG_BUS | VTA_FLAG_RESPONSE);
+  EXPECT_EQ(a[2], VTA_LEGACY_BUS_CONNECT);
+  EXPECT_EQ(a[3], 0);
+  EXPECT_EQ(wire::load_le16(a.data() + 4), 0);
+  EXPECT_EQ(wire::load_le16(a.data() + 6), 0);
+  EXPECT_EQ(wire::load_le32(a.data() + 8), 0xC0FFEE01u) << "the request's token";
+  EXPECT_EQ(wire::load_le32(a.data() + 12), VTA_LEGACY_CONNECT_SIZE);
+  EXPECT_EQ(wire::load_le16(a.data() + 16), 3) << "the request's dev_num";
+  EXPECT_EQ(wire::load_le16(a.data() + 18), 0);
+  EXPECT_EQ(wire::load_le32(a.data() + 20), 71u) << "error EPROTO";
+  EXPECT_EQ(wire::load_le32(a.data() + 24), 0u) << "no device ring";
+  EXPECT_EQ(wire::load_le32(a.data() + 28), 0u);
+  EXPECT_FALSE(dom.server.connected(3));
+  EXPECT_EQ(dom.conns.count(3), 0u) << "nothing was connected";
+  EXPECT_EQ(dom.server.stats().legacy_refused, 1u);
+
+  // Anything else of version 1 is dropped unanswered (HMX-VTA-055): a CONNECT with a trailing
+  // byte, with a size that lies, with a reserved bit, or a version-1 PING.
+  std::vector<uint8_t> longer = legacy_connect(2, 3);
+  longer.push_back(0);
+  wire::store_le32(longer.data() + 12, static_cast<uint32_t>(longer.size()));
+  std::vector<uint8_t> lying = legacy_connect(3, 3);
+  wire::store_le32(lying.data() + 12, 64);
+  std::vector<uint8_t> reserved = legacy_connect(4, 3);
+  reserved[30] = 1;
+  std::vector<uint8_t> ping = legacy_connect(5, 3);
+  ping[2] = VTA_BUS_PING;
+  for (const auto& b : {longer, lying, reserved, ping}) EXPECT_TRUE(exchange(b).empty());
+  EXPECT_EQ(dom.server.stats().legacy_refused, 1u);
+
+  // The bus still serves version 2.
+  bus_connect_result c{};
+  ASSERT_EQ(client.connect(3, 0x1003, 4064, c), result::ok);
+  EXPECT_EQ(c.error, 0u);
+  EXPECT_TRUE(dom.server.connected(3));
+}
+
 // covers: HMX-VTA-005 HMX-VTA-034
 TEST_F(Bus, RemovalReachesTheDriver) {
   bus_connect_result c{};

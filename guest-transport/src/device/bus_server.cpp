@@ -45,12 +45,22 @@ result bus_server::poll() {
 
 void bus_server::handle(uint32_t size) {
   message m;
-  if (decode_message(rx_.data(), size, role::device, m) != result::ok || !m.is_bus()) return;  // dropped
+  const bool current = decode_message(rx_.data(), size, role::device, m) == result::ok && m.is_bus();
+  uint32_t legacy_token = 0;
+  uint16_t legacy_dev_num = 0;
+  const bool legacy = !current && decode_legacy_connect(rx_.data(), size, legacy_token, legacy_dev_num);
+  if (!current && !legacy) return;  // dropped
   const uint32_t token = m.hdr.token;
   ++stats_.requests;
   if (answers_waiting_ >= kMaxAnswers) {
     ++stats_.dropped;  // the driver neither drains its ring nor waits for its answers
     return;
+  }
+  if (legacy) {
+    // A driver of header version 1 learns in its own version that this device domain does not
+    // speak it (HMX-VTA-113).
+    ++stats_.legacy_refused;
+    return queue(encode_legacy_connect_refusal(tx_, sizeof tx_, legacy_token, legacy_dev_num));
   }
   switch (m.hdr.msg_id) {
     case VTA_BUS_GET_DEVICES: {

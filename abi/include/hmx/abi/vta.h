@@ -21,6 +21,16 @@
  * DISCONNECT in virtio-msg's standard ranges). (u8)
  */
 #define HMX_VTA_VERSION 2u
+/*
+ * Header version of spec 0.1, whose bus CONNECT a device domain refuses in that version
+ * (HMX-VTA-113). (u8)
+ */
+#define HMX_VTA_LEGACY_VERSION 1u
+/*
+ * msg_id of bus CONNECT in header version LEGACY_VERSION (32 bytes; its response carries le32
+ * error at offset 20). (u8)
+ */
+#define HMX_VTA_LEGACY_BUS_CONNECT 0x4u
 /* HMX message_type of every virtio-argo message (VTA1 read as a big-endian word). (u32) */
 #define HMX_VTA_MESSAGE_TYPE 0x56544131u
 /* Aport of the device domain's bus rings. (u32) */

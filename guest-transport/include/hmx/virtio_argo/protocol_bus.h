@@ -231,4 +231,53 @@ inline result decode(const message& m, bus_device_event& e) {
   return result::ok;
 }
 
+// ---- Header version 1 (spec 0.1) ------------------------------------------------------------
+// A device domain refuses a version-1 driver in version 1, so that the older driver reads an
+// error instead of waiting for a timeout (HMX-VTA-113). Version 1 had this header and this CONNECT
+// payload; only the msg_id and the version byte differ.
+inline constexpr uint8_t VTA_LEGACY_VERSION = HMX_VTA_LEGACY_VERSION;
+inline constexpr uint8_t VTA_LEGACY_BUS_CONNECT = HMX_VTA_LEGACY_BUS_CONNECT;
+inline constexpr uint32_t VTA_LEGACY_CONNECT_SIZE = VTA_HEADER_SIZE + sizeof(bus_connect);
+
+// Is `len` bytes a well-formed version-1 bus CONNECT request? Its token and dev_num go to the
+// refusal.
+inline bool decode_legacy_connect(const void* buf, uint32_t len, uint32_t& token, uint16_t& dev_num) {
+  if (buf == nullptr || len != VTA_LEGACY_CONNECT_SIZE) return false;
+  wire::reader r(static_cast<const uint8_t*>(buf), len);
+  const uint8_t version = r.u8();
+  const uint8_t flags = r.u8();
+  const uint8_t msg_id = r.u8();
+  r.zero(1);
+  const uint16_t header_dev_num = r.u16();
+  r.zero(2);
+  token = r.u32();
+  const uint32_t size = r.u32();
+  dev_num = r.u16();
+  r.zero(2);
+  (void)r.u32();  // driver_aport
+  (void)r.u32();  // driver_max_message
+  r.zero(4);
+  return r.ok() && version == VTA_LEGACY_VERSION && flags == VTA_FLAG_BUS && msg_id == VTA_LEGACY_BUS_CONNECT &&
+         header_dev_num == 0 && size == len;
+}
+
+// The version-1 CONNECT response refusing that request: error EPROTO, no ring.
+inline uint32_t encode_legacy_connect_refusal(uint8_t* buf, uint32_t cap, uint32_t token, uint16_t dev_num) {
+  wire::writer w(buf, cap);
+  w.u8(VTA_LEGACY_VERSION);
+  w.u8(VTA_FLAG_BUS | VTA_FLAG_RESPONSE);
+  w.u8(VTA_LEGACY_BUS_CONNECT);
+  w.u8(0);
+  w.u16(0);
+  w.u16(0);
+  w.u32(token);
+  w.u32(VTA_LEGACY_CONNECT_SIZE);
+  w.u16(dev_num);
+  w.u16(0);
+  w.u32(HMX_VTA_EPROTO);
+  w.u32(0);
+  w.u32(0);
+  return w.ok() ? w.size() : 0;
+}
+
 }  // namespace hmx::virtio_argo

@@ -28,6 +28,7 @@ struct bus_server_stats {
   uint64_t dropped = 0;      // requests not answered: the outbox was full
   uint64_t outbox_peak = 0;  // most messages waiting at once
   uint64_t reconnects = 0;   // CONNECTs that took over this driver's own connection (HMX-VTA-109)
+  uint64_t legacy_refused = 0;  // header-version-1 CONNECTs answered with EPROTO (HMX-VTA-113)
 };
 
 class bus_server {
