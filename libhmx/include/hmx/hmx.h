@@ -15,6 +15,7 @@
 #include <hmx/conduit/xen.h>
 #include <hmx/cpuid.h>
 #include <hmx/environment.h>
+#include <hmx/event_idx.h>
 #include <hmx/events.h>
 #include <hmx/marshal.h>
 #include <hmx/probe.h>
