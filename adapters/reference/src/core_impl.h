@@ -32,6 +32,8 @@ struct CoreState {
   mutable port::rwlock table_mu;  // L1
   port::map<DomainId, port::unique<Domain>> domains;  // guarded by table_mu
   AtomicStats stats;
+  // EXPOSE is offered by the adapter (Core::offer_exposures; HMX-XPOSE-013).
+  std::atomic<bool> exposures_offered{false};
 
   // Requires table_mu (shared or exclusive).
   Domain* find(DomainId id) const {
@@ -105,6 +107,12 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
 int64_t op_notify(CallCtx& ctx, uint64_t ring_data_gpa, uint64_t arg2, uint64_t arg3,
                   uint64_t arg4);
 int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags, uint64_t arg4);
+
+// exposure.cpp (spec exposures): operations 22-25; the EXPOSE bit when offered; the end of every
+// exposure of `owner` naming `peer` (a destroyed domain, HMX-XPOSE-034).
+int64_t run_exposure_op(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit);
+uint32_t exposure_features(const CoreState& core);
+void end_exposures_naming(Domain& owner, DomainId peer);
 
 // events.cpp
 int set_vector_value(Domain& d, uint32_t vcpu, uint64_t value);

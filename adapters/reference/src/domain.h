@@ -12,6 +12,7 @@
 #include "hmx/reference/notifier.h"
 #include "hmx/reference/types.h"
 #include "port.h"
+#include "exposure_table.h"
 #include "ring.h"
 
 namespace hmx::ref {
@@ -58,6 +59,9 @@ struct Domain {
   mutable port::shared_mutex rings_mu;
   port::map<uint64_t, port::shared<Ring>> rings;
   port::bitset<HMX_MAX_RINGS_PER_DOMAIN> event_slots;  // event indices in use
+
+  // The exposures this domain made (exposure.cpp, spec exposures); locks of their own (LOCKING.md).
+  ExposureTable exposures;
 
   // Looks up exactly (aport, partner). Requires rings_mu (shared or exclusive).
   port::shared<Ring> find_ring_locked(uint32_t aport, DomainId partner) const {

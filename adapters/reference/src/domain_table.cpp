@@ -77,6 +77,7 @@ int Core::destroy_domain(DomainId id) {
   //    (wildcard_rings_pending_remove) (HMX-DOM-007 HMX-DOM-008).
   for (auto& [other_id, other] : st_->domains) {
     if (other_id == id) continue;
+    end_exposures_naming(*other, id);  // exposures naming it as peer (HMX-XPOSE-034)
     port::unique_lock l2(other->rings_mu);
     for (auto r = other->rings.begin(); r != other->rings.end();) {
       Ring& ring = *r->second;
