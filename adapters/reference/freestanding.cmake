@@ -10,12 +10,12 @@ set(HMX_REFERENCE_FREESTANDING_SOURCES
   ${_hmx_ref}/src/core.cpp
   ${_hmx_ref}/src/domain_table.cpp
   ${_hmx_ref}/src/events.cpp
-  ${_hmx_ref}/src/exposure.cpp
   ${_hmx_ref}/src/guest_memory.cpp
   ${_hmx_ref}/src/notify.cpp
   ${_hmx_ref}/src/register.cpp
   ${_hmx_ref}/src/ring.cpp
   ${_hmx_ref}/src/sendv.cpp
+  ${_hmx_ref}/src/submit_queue.cpp
   ${_hmx_ref}/src/port.cpp
   ${_hmx_ref}/src/region_arena.cpp
   ${_hmx_ref}/src/policy_table.cpp

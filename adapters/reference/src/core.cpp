@@ -43,10 +43,14 @@ int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_
   // demands, Xen argo.c do_argo_op), then the operation must exist on this conduit. The call block's flags
   // were checked by run_block.
   if (!fits_u32(arg[2]) || !fits_u32(arg[3])) return err(HMX_EINVAL);
+  const bool submit_op = op == HMX_OP_SET_SUBMIT_QUEUE || op == HMX_OP_SUBMIT;
   const bool hmx_op = op == HMX_OP_NULL || op == HMX_OP_BATCH || op == HMX_OP_SET_EVENT_PAGE ||
-                      op == HMX_OP_SET_VECTOR;
+                      op == HMX_OP_SET_VECTOR || submit_op;
   // HMX additions exist only behind call blocks (HMX-MECH-017 HMX-MECH-018 HMX-MECH-019 HMX-MECH-020); features are all offered.
   if (hmx_op && argo_conduit) return err(HMX_EOPNOTSUPP);
+  // SUBMIT_QUEUE exists only where the adapter offers it (HMX-ASYNC-035).
+  if (submit_op && !ctx.core.submit_queue_offered.load(std::memory_order_relaxed))
+    return err(HMX_EOPNOTSUPP);
   switch (op) {
     case HMX_OP_REGISTER_RING:
       return op_register_ring(ctx, arg[0], arg[1], arg[2], arg[3]);
@@ -73,11 +77,13 @@ int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_
       if (!ctx.caller.enabled) return err(HMX_ENODEV);
       if (arg[0] >= ctx.caller.vcpus) return err(HMX_EINVAL);
       return set_vector_value(ctx.caller, static_cast<uint32_t>(arg[0]), arg[1]);
-    case HMX_OP_EXPOSE:
-    case HMX_OP_FETCH:
-    case HMX_OP_DEPOSIT:
-    case HMX_OP_REVOKE:
-      return run_exposure_op(ctx, op, arg, argo_conduit);
+    case HMX_OP_SET_SUBMIT_QUEUE:
+      return op_set_submit_queue(ctx, arg[0], arg[1], arg[2], arg[3]);
+    case HMX_OP_SUBMIT:
+      // A drain is bounded like a batch; a batch entry does not start one (HMX-ASYNC-036).
+      if (in_batch) return err(HMX_EINVAL);
+      ctx.core.stats.submits.fetch_add(1, std::memory_order_relaxed);
+      return op_submit(ctx, arg);
     default:
       return err(HMX_EOPNOTSUPP);  // Xen public/argo.h operations: any other cmd
   }
@@ -175,7 +181,12 @@ int Core::get_event_page(DomainId dom, uint64_t* value) const {
 
 uint32_t Core::features() const {
   return HMX_FEATURE_BATCH_BIT | HMX_FEATURE_EVENT_PAGE_BIT | HMX_FEATURE_VECTOR_BIT |
-         HMX_FEATURE_RING_VCPU_BIT | HMX_FEATURE_NULL_OP_BIT | exposure_features(*st_);
+         HMX_FEATURE_RING_VCPU_BIT | HMX_FEATURE_NULL_OP_BIT |
+         (st_->submit_queue_offered.load(std::memory_order_relaxed) ? HMX_FEATURE_SUBMIT_QUEUE_BIT : 0u);
+}
+
+void Core::offer_submit_queue(bool offered) {
+  st_->submit_queue_offered.store(offered, std::memory_order_relaxed);
 }
 
 uint32_t Core::max_batch() const { return HMX_MAX_BATCH_ENTRIES; }
@@ -201,6 +212,8 @@ CoreStats Core::stats() const {
   out.errors = s.errors.load(std::memory_order_relaxed);
   out.budget_stops = s.budget_stops.load(std::memory_order_relaxed);
   out.max_call_bytes = s.max_call_bytes.load(std::memory_order_relaxed);
+  out.submits = s.submits.load(std::memory_order_relaxed);
+  out.submit_entries = s.submit_entries.load(std::memory_order_relaxed);
   return out;
 }
 

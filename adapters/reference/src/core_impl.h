@@ -22,7 +22,8 @@ namespace hmx::ref {
 
 struct AtomicStats {
   std::atomic<uint64_t> calls{0}, ops{0}, batches{0}, messages{0}, bytes{0}, eagain{0},
-      wakeups{0}, interrupts{0}, denials{0}, errors{0}, budget_stops{0}, max_call_bytes{0};
+      wakeups{0}, interrupts{0}, denials{0}, errors{0}, budget_stops{0}, max_call_bytes{0},
+      submits{0}, submit_entries{0};
 };
 
 struct CoreState {
@@ -32,8 +33,8 @@ struct CoreState {
   mutable port::rwlock table_mu;  // L1
   port::map<DomainId, port::unique<Domain>> domains;  // guarded by table_mu
   AtomicStats stats;
-  // EXPOSE is offered by the adapter (Core::offer_exposures; HMX-XPOSE-013).
-  std::atomic<bool> exposures_offered{false};
+  // SUBMIT_QUEUE is offered by the adapter (Core::offer_submit_queue; HMX-ASYNC-030, HMX-ASYNC-035).
+  std::atomic<bool> submit_queue_offered{false};
 
   // Requires table_mu (shared or exclusive).
   Domain* find(DomainId id) const {
@@ -107,12 +108,10 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
 int64_t op_notify(CallCtx& ctx, uint64_t ring_data_gpa, uint64_t arg2, uint64_t arg3,
                   uint64_t arg4);
 int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags, uint64_t arg4);
-
-// exposure.cpp (spec exposures): operations 22-25; the EXPOSE bit when offered; the end of every
-// exposure of `owner` naming `peer` (a destroyed domain, HMX-XPOSE-034).
-int64_t run_exposure_op(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit);
-uint32_t exposure_features(const CoreState& core);
-void end_exposures_naming(Domain& owner, DomainId peer);
+// submit_queue.cpp (spec submit-queue)
+int64_t op_set_submit_queue(CallCtx& ctx, uint64_t queue_gpa, uint64_t entries, uint64_t flags,
+                            uint64_t arg4);
+int64_t op_submit(CallCtx& ctx, const uint64_t (&arg)[4]);
 
 // events.cpp
 int set_vector_value(Domain& d, uint32_t vcpu, uint64_t value);
@@ -122,6 +121,8 @@ int set_event_page_value(Domain& d, uint64_t value);
 // bit was already set (the guest has not read the ring yet: the injection may be skipped,
 // HMX-EVENT-008), true otherwise (also without an event page).
 bool mark_ring_pending(Domain& owner, uint32_t event_index);
+// OR EVENT_* `bits` into the status word of `d`'s event page, if enabled (release order).
+void event_status_or(Domain& d, uint64_t bits);
 // Inject the vCPU's vector unless it is masked (HMX-EVENT-005/006); inside a batch the injection
 // is deferred to the batch's end and merged per vCPU. Call with no L2/L3 held.
 void raise_vector(CallCtx& ctx, Domain& d, uint32_t vcpu);

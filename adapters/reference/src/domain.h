@@ -12,8 +12,8 @@
 #include "hmx/reference/notifier.h"
 #include "hmx/reference/types.h"
 #include "port.h"
-#include "exposure_table.h"
 #include "ring.h"
+#include "submit_queue.h"
 
 namespace hmx::ref {
 
@@ -60,8 +60,10 @@ struct Domain {
   port::map<uint64_t, port::shared<Ring>> rings;
   port::bitset<HMX_MAX_RINGS_PER_DOMAIN> event_slots;  // event indices in use
 
-  // The exposures this domain made (exposure.cpp, spec exposures); locks of their own (LOCKING.md).
-  ExposureTable exposures;
+  // The submission queue (submit_queue.cpp). submit_mu serializes drains and (re)registration;
+  // taken under L1, before any L2/L3 (LOCKING.md).
+  mutable port::mutex submit_mu;
+  SubmitQueue submit;
 
   // Looks up exactly (aport, partner). Requires rings_mu (shared or exclusive).
   port::shared<Ring> find_ring_locked(uint32_t aport, DomainId partner) const {

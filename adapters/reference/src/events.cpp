@@ -72,6 +72,10 @@ bool mark_ring_pending(Domain& owner, uint32_t event_index) {
   return !event_or(owner, word, uint64_t{1} << (event_index % 64));
 }
 
+void event_status_or(Domain& d, uint64_t bits) {
+  event_or(d, offsetof(hmx_event_page_t, status), bits);
+}
+
 void raise_vector_now(CoreState& core, Domain& d, uint32_t vcpu) {
   if (vcpu >= d.vcpus) return;
   const uint64_t reg = d.vectors[vcpu].load(std::memory_order_acquire);

@@ -20,7 +20,6 @@
 
 #include <hmx/abi/constants.h>
 
-#include "hmx/reference/exposure_stats.h"
 #include "hmx/reference/guest_memory.h"
 #include "hmx/reference/notifier.h"
 #include "hmx/reference/policy.h"
@@ -44,6 +43,8 @@ struct CoreStats {
   uint64_t budget_stops = 0;  // batches stopped by CALL_BYTE_BUDGET (HMX-BATCH-007)
   uint64_t max_call_bytes = 0;  // most payload bytes one call copied (at most
                                 // max(CALL_BYTE_BUDGET, MAX_MESSAGE_SIZE))
+  uint64_t submits = 0;         // submit operations (spec op-submit)
+  uint64_t submit_entries = 0;  // submission queue entries run by drains
 };
 
 // A snapshot of one ring, for tests, adapters' debug output and tools.
@@ -123,12 +124,11 @@ class Core {
 
   // HMX_FEATURE_*_BIT this core implements (for the MECHANISMS CPUID leaf / SMCCC FEATURES).
   uint32_t features() const;
-  // Offer EXPOSE (expose, fetch, deposit, revoke; spec exposures). Off by default: an adapter turns
-  // it on before its guests run when its call conduits carry the operations; while off they answer
-  // EOPNOTSUPP and features() leaves the bit clear (HMX-XPOSE-013).
-  void offer_exposures(bool offered);
-  // One domain's exposure accounting (HMX-XPOSE-035); nullopt for an unknown domain.
-  std::optional<ExposureStats> exposure_stats(DomainId dom) const;
+  // Offer SUBMIT_QUEUE (set_submit_queue, submit; spec submit-queue). Off by default: an adapter
+  // turns it on before its guests run when it serves the operations through every call conduit it
+  // offers (HMX-ASYNC-030); while off they answer EOPNOTSUPP and features() leaves the bit clear
+  // (HMX-ASYNC-035).
+  void offer_submit_queue(bool offered);
   // Most entries per batch (HMX_MAX_BATCH_ENTRIES).
   uint32_t max_batch() const;
 
