@@ -10,6 +10,7 @@ set(HMX_REFERENCE_FREESTANDING_SOURCES
   ${_hmx_ref}/src/core.cpp
   ${_hmx_ref}/src/domain_table.cpp
   ${_hmx_ref}/src/events.cpp
+  ${_hmx_ref}/src/exposure.cpp
   ${_hmx_ref}/src/guest_memory.cpp
   ${_hmx_ref}/src/notify.cpp
   ${_hmx_ref}/src/register.cpp

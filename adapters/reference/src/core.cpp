@@ -77,6 +77,11 @@ int64_t dispatch(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_
       if (!ctx.caller.enabled) return err(HMX_ENODEV);
       if (arg[0] >= ctx.caller.vcpus) return err(HMX_EINVAL);
       return set_vector_value(ctx.caller, static_cast<uint32_t>(arg[0]), arg[1]);
+    case HMX_OP_EXPOSE:
+    case HMX_OP_FETCH:
+    case HMX_OP_DEPOSIT:
+    case HMX_OP_REVOKE:
+      return run_exposure_op(ctx, op, arg, argo_conduit);
     case HMX_OP_SET_SUBMIT_QUEUE:
       return op_set_submit_queue(ctx, arg[0], arg[1], arg[2], arg[3]);
     case HMX_OP_SUBMIT:
@@ -181,7 +186,7 @@ int Core::get_event_page(DomainId dom, uint64_t* value) const {
 
 uint32_t Core::features() const {
   return HMX_FEATURE_BATCH_BIT | HMX_FEATURE_EVENT_PAGE_BIT | HMX_FEATURE_VECTOR_BIT |
-         HMX_FEATURE_RING_VCPU_BIT | HMX_FEATURE_NULL_OP_BIT |
+         HMX_FEATURE_RING_VCPU_BIT | HMX_FEATURE_NULL_OP_BIT | exposure_features(*st_) |
          (st_->submit_queue_offered.load(std::memory_order_relaxed) ? HMX_FEATURE_SUBMIT_QUEUE_BIT : 0u);
 }
 

@@ -35,6 +35,8 @@ struct CoreState {
   AtomicStats stats;
   // SUBMIT_QUEUE is offered by the adapter (Core::offer_submit_queue; HMX-ASYNC-030, HMX-ASYNC-035).
   std::atomic<bool> submit_queue_offered{false};
+  // EXPOSE is offered by the adapter (Core::offer_exposures; HMX-XPOSE-013).
+  std::atomic<bool> exposures_offered{false};
 
   // Requires table_mu (shared or exclusive).
   Domain* find(DomainId id) const {
@@ -112,6 +114,12 @@ int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags
 int64_t op_set_submit_queue(CallCtx& ctx, uint64_t queue_gpa, uint64_t entries, uint64_t flags,
                             uint64_t arg4);
 int64_t op_submit(CallCtx& ctx, const uint64_t (&arg)[4]);
+
+// exposure.cpp (spec exposures): operations 22-25; the EXPOSE bit when offered; the end of every
+// exposure of `owner` naming `peer` (a destroyed domain, HMX-XPOSE-034).
+int64_t run_exposure_op(CallCtx& ctx, uint32_t op, const uint64_t (&arg)[4], bool argo_conduit);
+uint32_t exposure_features(const CoreState& core);
+void end_exposures_naming(Domain& owner, DomainId peer);
 
 // events.cpp
 int set_vector_value(Domain& d, uint32_t vcpu, uint64_t value);

@@ -12,6 +12,7 @@
 #include "hmx/reference/notifier.h"
 #include "hmx/reference/types.h"
 #include "port.h"
+#include "exposure_table.h"
 #include "ring.h"
 #include "submit_queue.h"
 
@@ -64,6 +65,9 @@ struct Domain {
   // taken under L1, before any L2/L3 (LOCKING.md).
   mutable port::mutex submit_mu;
   SubmitQueue submit;
+
+  // The exposures this domain made (exposure.cpp, spec exposures); locks of their own (LOCKING.md).
+  ExposureTable exposures;
 
   // Looks up exactly (aport, partner). Requires rings_mu (shared or exclusive).
   port::shared<Ring> find_ring_locked(uint32_t aport, DomainId partner) const {

@@ -20,6 +20,7 @@
 
 #include <hmx/abi/constants.h>
 
+#include "hmx/reference/exposure_stats.h"
 #include "hmx/reference/guest_memory.h"
 #include "hmx/reference/notifier.h"
 #include "hmx/reference/policy.h"
@@ -129,6 +130,12 @@ class Core {
   // offers (HMX-ASYNC-030); while off they answer EOPNOTSUPP and features() leaves the bit clear
   // (HMX-ASYNC-035).
   void offer_submit_queue(bool offered);
+  // Offer EXPOSE (expose, fetch, deposit, revoke; spec exposures). Off by default: an adapter turns
+  // it on before its guests run when its call conduits carry the operations; while off they answer
+  // EOPNOTSUPP and features() leaves the bit clear (HMX-XPOSE-013).
+  void offer_exposures(bool offered);
+  // One domain's exposure accounting (HMX-XPOSE-035); nullopt for an unknown domain.
+  std::optional<ExposureStats> exposure_stats(DomainId dom) const;
   // Most entries per batch (HMX_MAX_BATCH_ENTRIES).
   uint32_t max_batch() const;
 
