@@ -187,7 +187,12 @@ int Core::get_event_page(DomainId dom, uint64_t* value) const {
 uint32_t Core::features() const {
   return HMX_FEATURE_BATCH_BIT | HMX_FEATURE_EVENT_PAGE_BIT | HMX_FEATURE_VECTOR_BIT |
          HMX_FEATURE_RING_VCPU_BIT | HMX_FEATURE_NULL_OP_BIT | exposure_features(*st_) |
-         (st_->submit_queue_offered.load(std::memory_order_relaxed) ? HMX_FEATURE_SUBMIT_QUEUE_BIT : 0u);
+         (st_->submit_queue_offered.load(std::memory_order_relaxed) ? HMX_FEATURE_SUBMIT_QUEUE_BIT : 0u) |
+         (st_->event_idx_offered.load(std::memory_order_relaxed) ? HMX_FEATURE_EVENT_IDX_BIT : 0u);
+}
+
+void Core::offer_event_idx(bool offered) {
+  st_->event_idx_offered.store(offered, std::memory_order_relaxed);
 }
 
 void Core::offer_submit_queue(bool offered) {
@@ -217,6 +222,7 @@ CoreStats Core::stats() const {
   out.errors = s.errors.load(std::memory_order_relaxed);
   out.budget_stops = s.budget_stops.load(std::memory_order_relaxed);
   out.max_call_bytes = s.max_call_bytes.load(std::memory_order_relaxed);
+  out.interrupts_moderated = s.interrupts_moderated.load(std::memory_order_relaxed);
   out.submits = s.submits.load(std::memory_order_relaxed);
   out.submit_entries = s.submit_entries.load(std::memory_order_relaxed);
   return out;

@@ -23,7 +23,7 @@ namespace hmx::ref {
 struct AtomicStats {
   std::atomic<uint64_t> calls{0}, ops{0}, batches{0}, messages{0}, bytes{0}, eagain{0},
       wakeups{0}, interrupts{0}, denials{0}, errors{0}, budget_stops{0}, max_call_bytes{0},
-      submits{0}, submit_entries{0};
+      submits{0}, submit_entries{0}, interrupts_moderated{0};
 };
 
 struct CoreState {
@@ -35,6 +35,8 @@ struct CoreState {
   AtomicStats stats;
   // SUBMIT_QUEUE is offered by the adapter (Core::offer_submit_queue; HMX-ASYNC-030, HMX-ASYNC-035).
   std::atomic<bool> submit_queue_offered{false};
+  // EVENT_IDX is offered by the adapter (Core::offer_event_idx; HMX-EVENT-040, HMX-EVENT-041).
+  std::atomic<bool> event_idx_offered{false};
   // EXPOSE is offered by the adapter (Core::offer_exposures; HMX-XPOSE-013).
   std::atomic<bool> exposures_offered{false};
 
@@ -131,6 +133,12 @@ int set_event_page_value(Domain& d, uint64_t value);
 bool mark_ring_pending(Domain& owner, uint32_t event_index);
 // OR EVENT_* `bits` into the status word of `d`'s event page, if enabled (release order).
 void event_status_or(Domain& d, uint64_t bits);
+// Interrupt moderation of a ring registered with REGISTER_FLAG_EVENT_IDX (spec event-idx): after
+// its message moved tx_ptr from old_tx to new_tx (published) and its event bit was set, whether
+// `announce` stays true. Reads rx_event once, after a seq_cst fence (HMX-EVENT-045, HMX-EVENT-050),
+// and counts a skip. Requires ring.mu; a ring without the flag returns `announce` unchanged.
+bool moderate_announce(CoreState& core, const Ring& ring, uint32_t old_tx, uint32_t new_tx,
+                       bool announce);
 // Inject the vCPU's vector unless it is masked (HMX-EVENT-005/006); inside a batch the injection
 // is deferred to the batch's end and merged per vCPU. Call with no L2/L3 held.
 void raise_vector(CallCtx& ctx, Domain& d, uint32_t vcpu);

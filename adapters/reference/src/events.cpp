@@ -76,6 +76,21 @@ void event_status_or(Domain& d, uint64_t bits) {
   event_or(d, offsetof(hmx_event_page_t, status), bits);
 }
 
+bool moderate_announce(CoreState& core, const Ring& ring, uint32_t old_tx, uint32_t new_tx,
+                       bool announce) {
+  if (!ring.event_idx) return announce;  // HMX-EVENT-044
+  // The receiver stores rx_event, fences, then loads tx_ptr; we store tx_ptr (published by the
+  // caller), fence, then load rx_event: one of the two loads sees the other side's store, so a
+  // receiver that armed rx_event and halts is never left with a message and no interrupt
+  // (HMX-EVENT-050, HMX-EVENT-055).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const uint32_t rx_event = ring_read_rx_event(ring);  // once (HMX-EVENT-045)
+  if (ring_event_idx_covers(ring.len, old_tx, new_tx, rx_event)) return announce;
+  // Not asked for (HMX-EVENT-046); the event bit was set all the same (HMX-EVENT-049).
+  if (announce) core.stats.interrupts_moderated.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 void raise_vector_now(CoreState& core, Domain& d, uint32_t vcpu) {
   if (vcpu >= d.vcpus) return;
   const uint64_t reg = d.vectors[vcpu].load(std::memory_order_acquire);

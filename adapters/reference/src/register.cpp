@@ -51,6 +51,9 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
   // 3. Flags. REGISTER_FLAG_NOTIFY_VCPU names the vCPU in bits 15:8 (feature RING_VCPU, always
   //    offered here); those bits without the flag are malformed (HMX-RING-024 HMX-RING-025 HMX-RING-026).
   if ((flags & ~HMX_REGISTER_FLAG_MASK) != 0) return err(HMX_EINVAL);
+  // REGISTER_FLAG_EVENT_IDX only where the adapter offers EVENT_IDX (HMX-EVENT-040, HMX-EVENT-041).
+  const bool event_idx = (flags & HMX_REGISTER_FLAG_EVENT_IDX) != 0;
+  if (event_idx && !ctx.core.event_idx_offered.load(std::memory_order_relaxed)) return err(HMX_EINVAL);
   const uint32_t vcpu_field = (flags & HMX_REGISTER_FLAG_VCPU_MASK) >> HMX_REGISTER_FLAG_VCPU_SHIFT;
   const bool has_vcpu = (flags & HMX_REGISTER_FLAG_NOTIFY_VCPU) != 0;
   if ((!has_vcpu && vcpu_field != 0) || (has_vcpu && vcpu_field >= self.vcpus)) {
@@ -103,6 +106,7 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
     // New frames and notification vCPU; the space waits, the event index and the count stay.
     existing->pages = std::move(pages);
     existing->notify_vcpu = vcpu_field;
+    existing->event_idx = event_idx;  // this call's flags decide (HMX-EVENT-042)
     init_tx(*existing);
     return 0;
   }
@@ -114,6 +118,7 @@ int64_t op_register_ring(CallCtx& ctx, uint64_t reg_gpa, uint64_t gfns_gpa, uint
     fresh->len = reg.len;
     fresh->pages = std::move(pages);
     fresh->notify_vcpu = vcpu_field;
+    fresh->event_idx = event_idx;
     fresh->event_index = slot;
     init_tx(*fresh);
   }

@@ -25,6 +25,10 @@ uint32_t ring_read_rx(const Ring& ring) {
   return rx >= ring.len ? 0 : static_cast<uint32_t>(rx);
 }
 
+uint32_t ring_read_rx_event(const Ring& ring) {
+  return header_word(ring, offsetof(hmx_ring_t, rx_event)).load(std::memory_order_relaxed);
+}
+
 uint32_t ring_read_guest_tx(const Ring& ring) {
   return header_word(ring, offsetof(hmx_ring_t, tx_ptr)).load(std::memory_order_acquire);
 }

@@ -39,6 +39,7 @@ struct Ring {
   uint32_t tx_ptr = 0;       // private copy; the guest's tx_ptr is output only (Xen argo.c register_ring)
   uint32_t notify_vcpu = 0;  // REGISTER_FLAG_NOTIFY_VCPU target, else 0
   uint32_t event_index = 0;  // bit in the owner's event page; fixed for the ring's lifetime
+  bool event_idx = false;    // registered with REGISTER_FLAG_EVENT_IDX (HMX-EVENT-042)
   port::vector<std::byte*> pages;  // host address of each 4 KiB frame; page 0 holds the header
   port::vector<PendingWaiter> pending;  // room for MAX_PENDING_PER_RING reserved at registration
 };
@@ -83,6 +84,19 @@ void ring_publish_tx(Ring& ring, uint32_t tx);
 
 // Write the ring's event index into the header (HMX feature EVENT_PAGE; Argo's reserved bytes).
 void ring_publish_event_index(Ring& ring);
+
+// Whether a message that moved tx_ptr from old_tx to new_tx covers the receiver's rx_event: virtio's
+// vring_need_event (virtio 1.2, 2.7.10) over byte offsets modulo len. Any 32-bit value is valid: one
+// not below len asks for every message (HMX-EVENT-046, HMX-EVENT-047, HMX-EVENT-048).
+constexpr bool ring_event_idx_covers(uint32_t len, uint32_t old_tx, uint32_t new_tx, uint32_t rx_event) {
+  if (rx_event >= len) return true;
+  const uint64_t moved = (uint64_t{new_tx} + len - old_tx) % len;
+  const uint64_t to_event = (uint64_t{rx_event} + len - old_tx) % len;
+  return to_event < moved;
+}
+
+// The receiver's rx_event as stored in its header, read once (relaxed: the caller fences).
+uint32_t ring_read_rx_event(const Ring& ring);
 
 // The guest's tx_ptr as stored in its header (read once at registration).
 uint32_t ring_read_guest_tx(const Ring& ring);

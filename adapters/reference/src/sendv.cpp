@@ -150,8 +150,10 @@ int64_t op_sendv(CallCtx& ctx, uint64_t addr_gpa, uint64_t iovs_gpa, uint64_t ni
     ring_zero_fill(*ring, at, static_cast<size_t>(padded - total));
     // Publish with release: a receiver that sees the new tx_ptr sees the whole message
     // (HMX-RING-015), then the event bit (HMX-EVENT-022 HMX-EVENT-023).
-    ring_publish_tx(*ring, static_cast<uint32_t>((tx + need) % ring->len));
+    const auto new_tx = static_cast<uint32_t>((tx + need) % ring->len);
+    ring_publish_tx(*ring, new_tx);
     announce = mark_ring_pending(*dst, ring->event_index);
+    announce = moderate_announce(ctx.core, *ring, tx, new_tx, announce);  // spec event-idx
     notify_vcpu = ring->notify_vcpu;
   }
   ctx.copied += total;

@@ -44,6 +44,7 @@ struct CoreStats {
   uint64_t budget_stops = 0;  // batches stopped by CALL_BYTE_BUDGET (HMX-BATCH-007)
   uint64_t max_call_bytes = 0;  // most payload bytes one call copied (at most
                                 // max(CALL_BYTE_BUDGET, MAX_MESSAGE_SIZE))
+  uint64_t interrupts_moderated = 0;  // injections skipped by rx_event (HMX-EVENT-046, HMX-EVENT-052)
   uint64_t submits = 0;         // submit operations (spec op-submit)
   uint64_t submit_entries = 0;  // submission queue entries run by drains
 };
@@ -130,6 +131,10 @@ class Core {
   // offers (HMX-ASYNC-030); while off they answer EOPNOTSUPP and features() leaves the bit clear
   // (HMX-ASYNC-035).
   void offer_submit_queue(bool offered);
+  // Offer EVENT_IDX (REGISTER_FLAG_EVENT_IDX, the ring header's rx_event; spec event-idx). Off
+  // by default: while off register_ring refuses the flag with EINVAL (HMX-EVENT-041) and
+  // features() leaves the bit clear.
+  void offer_event_idx(bool offered);
   // Offer EXPOSE (expose, fetch, deposit, revoke; spec exposures). Off by default: an adapter turns
   // it on before its guests run when its call conduits carry the operations; while off they answer
   // EOPNOTSUPP and features() leaves the bit clear (HMX-XPOSE-013).
