@@ -27,6 +27,42 @@ TEST(DeviceCore, OffersVersion1AndNoRingLayoutBits) {
   EXPECT_EQ(core.feature_word(1), static_cast<uint32_t>(core.offered() >> 32));
 }
 
+// A device model that claims every device-independent bit virtio-argo forbids, beside one bit of
+// its own.
+struct overclaiming_device final : virtio_device {
+  static constexpr uint64_t kOwn = v::bit(3);
+  uint32_t device_id() const override { return v::ID_CONSOLE; }
+  uint64_t device_features() const override {
+    return kOwn | v::bit(v::F_ACCESS_PLATFORM) | v::bit(v::F_ORDER_PLATFORM) | v::bit(v::F_NOTIF_CONFIG_DATA) |
+           v::bit(v::F_IN_ORDER);
+  }
+  uint16_t num_queues() const override { return 1; }
+  uint32_t config_size() const override { return 0; }
+  void read_config(uint32_t, void*, uint32_t) const override {}
+  void process(request&) override {}
+};
+
+// The device offers none of ACCESS_PLATFORM, ORDER_PLATFORM, NOTIF_CONFIG_DATA whatever its model
+// claims, and never IN_ORDER, so the in-order promise never applies; a driver that accepts one of
+// them anyway does not keep FEATURES_OK.
+// covers: HMX-VTA-111 HMX-VTA-110
+TEST(DeviceCore, NeverOffersAccessPlatformOrderPlatformNotifConfigDataOrInOrder) {
+  overclaiming_device dev;
+  device_core core(dev, v::bit(v::F_RING_RESET), {});  // as argo_device_host builds it
+  EXPECT_EQ(core.offered() & v::bit(v::F_ACCESS_PLATFORM), 0u);
+  EXPECT_EQ(core.offered() & v::bit(v::F_ORDER_PLATFORM), 0u);
+  EXPECT_EQ(core.offered() & v::bit(v::F_NOTIF_CONFIG_DATA), 0u);
+  EXPECT_EQ(core.offered() & v::bit(v::F_IN_ORDER), 0u);
+  EXPECT_NE(core.offered() & overclaiming_device::kOwn, 0u) << "the model's own bits are offered";
+  EXPECT_EQ(core.feature_word(1) & static_cast<uint32_t>(v::NEVER_OFFERED_FEATURES >> 32), 0u);
+  for (unsigned b : {v::F_ACCESS_PLATFORM, v::F_ORDER_PLATFORM, v::F_NOTIF_CONFIG_DATA, v::F_IN_ORDER}) {
+    core.reset();
+    core.set_status(kAck | kDrv);
+    write_features(core, v::bit(v::F_VERSION_1) | v::bit(b));
+    EXPECT_EQ(core.set_status(kAck | kDrv | kFok), kAck | kDrv) << "bit " << b << " was never offered";
+  }
+}
+
 // covers: HMX-VTA-062 HMX-VTA-063 HMX-VTA-064 HMX-VTA-065
 TEST(DeviceCore, FeaturesOkNeedsVersion1AndASubset) {
   console_device con;

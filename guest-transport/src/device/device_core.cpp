@@ -12,7 +12,9 @@ device_core::device_core(virtio_device& dev, uint64_t transport_features, queue_
       limits_(limits),
       // The device never offers ring-layout bits of its own: under virtio-argo it never sees
       // the ring (HMX-VTA-076 HMX-VTA-077); a host that walks rings itself passes them in transport_features.
-      offered_((dev.device_features() & ~v::RING_LAYOUT_FEATURES) | v::bit(v::F_VERSION_1) | transport_features) {
+      // Nor the bits no virtio-argo device offers (HMX-VTA-110 HMX-VTA-111).
+      offered_((dev.device_features() & ~(v::RING_LAYOUT_FEATURES | v::NEVER_OFFERED_FEATURES)) |
+               v::bit(v::F_VERSION_1) | transport_features) {
   queues_.resize(dev.num_queues());
   for (uint16_t q = 0; q < queues_.size(); ++q) queues_[q].max_size = dev.max_queue_size(q);
   dev_.set_config_listener(this);

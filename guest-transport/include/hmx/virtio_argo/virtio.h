@@ -22,7 +22,9 @@ inline constexpr unsigned F_VERSION_1 = 32;
 inline constexpr unsigned F_ACCESS_PLATFORM = 33;
 inline constexpr unsigned F_RING_PACKED = 34;
 inline constexpr unsigned F_IN_ORDER = 35;
+inline constexpr unsigned F_ORDER_PLATFORM = 36;
 inline constexpr unsigned F_NOTIFICATION_DATA = 38;
+inline constexpr unsigned F_NOTIF_CONFIG_DATA = 39;
 inline constexpr unsigned F_RING_RESET = 40;
 
 constexpr uint64_t bit(unsigned n) { return uint64_t{1} << n; }
@@ -32,6 +34,13 @@ constexpr uint64_t bit(unsigned n) { return uint64_t{1} << n; }
 // (HMX-VTA-076 HMX-VTA-077).
 inline constexpr uint64_t RING_LAYOUT_FEATURES =
     bit(F_INDIRECT_DESC) | bit(F_EVENT_IDX) | bit(F_RING_PACKED) | bit(F_NOTIFICATION_DATA);
+
+// Device-independent bits a virtio-argo device never offers, whatever its device model claims:
+// it never accesses driver memory and takes no notification data (HMX-VTA-111), and it completes
+// requests as they finish rather than in AVAIL order, so IN_ORDER is never negotiated and the
+// order promise of HMX-VTA-110 never applies.
+inline constexpr uint64_t NEVER_OFFERED_FEATURES =
+    bit(F_ACCESS_PLATFORM) | bit(F_ORDER_PLATFORM) | bit(F_NOTIF_CONFIG_DATA) | bit(F_IN_ORDER);
 
 // 2.7.5 The Virtqueue Descriptor Table.
 inline constexpr uint16_t DESC_F_NEXT = 1;
