@@ -17,6 +17,7 @@
 #include <hmx/environment.h>
 #include <hmx/event_idx.h>
 #include <hmx/events.h>
+#include <hmx/exposure.h>
 #include <hmx/marshal.h>
 #include <hmx/probe.h>
 #include <hmx/ring_reader.h>

@@ -52,6 +52,16 @@ hmx::status exercise(Conduit& conduit, Env& env, const hmx::probe_result& p) {
   (void)b.add_notify(&ent, 1);
   (void)c.run(b, HMX_BATCH_FLAG_STOP_ON_ERROR);
 
+  if (hmx::exposures_offered(p.features)) {
+    hmx::exposures x(c, env);
+    const hmx::result<uint64_t> h = x.expose(g_payload, 400, p.domain_id, HMX_EXPOSE_READ, 2);
+    if (h.ok()) {
+      (void)x.fetch(p.domain_id, *h, 0, g_payload + 400, 100);
+      (void)x.add_deposit(b, p.domain_id, *h, 0, g_payload, 16);
+      (void)x.revoke(*h);
+    }
+  }
+
   hmx::ring_reader reader(g_ring, kRingLen);
   (void)reader.for_each([](const hmx::message_view& m) { g_sink = g_sink + m.size; });
   unsigned char out[512];
