@@ -123,6 +123,7 @@ domain::domain(const kvm_system& system, domain_config config, domain_hooks hook
     }
     vcpus_.back().set_cpuid(build_cpuid(supported, leaves, i));
   }
+  injector_ = std::make_unique<msi_injector>(*vm_, config_.vcpus, config_.inject);
   // The BSP (vCPU 0) starts at the PVH entry; with the in-kernel LAPIC the APs wait in the
   // kernel for INIT-SIPI-SIPI (api.rst 4.38 KVM_GET_MP_STATE: KVM_MP_STATE_UNINITIALIZED).
   set_pvh_boot_state(vcpus_[0], image.entry, start_info);
@@ -137,8 +138,8 @@ domain::~domain() {
 }
 
 bool domain::inject_interrupt(unsigned vcpu, uint8_t vector) {
-  if (vcpu >= vcpus_.size()) return false;
-  return vm_->signal_msi(vcpu, vector);
+  if (vcpu >= vcpus_.size() || !injector_) return false;
+  return injector_->inject(vcpu, vector);
 }
 
 void domain::start(std::function<void(domain&)> on_finished) {

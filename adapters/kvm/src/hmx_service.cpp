@@ -25,6 +25,14 @@ std::string domain_directory(const std::vector<std::pair<std::string, ref::Domai
 
 hmx_service::hmx_service(console& out) : console_(out), core_(policy_), target_(core_) {
   block_.base = HMX_MSR_DEFAULT_BASE;  // HMX-DISC-003
+  // Exposures (spec exposures): the MSR conduit carries expose, fetch, deposit and revoke, and the
+  // core copies between the two domains' memory slots, so EXPOSE is advertised (HMX-XPOSE-013).
+  core_.offer_exposures(true);
+  // Interrupt moderation (spec event-idx): the core decides, msi_injector delivers.
+  core_.offer_event_idx(true);
+  // hmx-kvm serves submit through its MSR conduit: the drain runs in the exit (spec submit-queue,
+  // HMX-ASYNC-030).
+  core_.offer_submit_queue(true);
   block_.features = core_.features();
   // Denials go to the console like every other monitor message (HMX-MAC-006; the policy
   // rate-limits them).

@@ -37,6 +37,51 @@ bool kvm_vm::signal_msi(uint32_t apic_id, uint8_t vector) {
   return checked_ioctl(fd_.get(), KVM_SIGNAL_MSI, &msi, "KVM_SIGNAL_MSI") > 0;
 }
 
+kvm_irq_routing_entry kvm_vm::msi_route(uint32_t gsi, uint32_t apic_id, uint8_t vector) {
+  kvm_irq_routing_entry e{};
+  e.gsi = gsi;
+  e.type = KVM_IRQ_ROUTING_MSI;
+  e.u.msi.address_lo = 0xfee00000u | ((apic_id & 0xffu) << 12);
+  e.u.msi.address_hi = 0;
+  e.u.msi.data = vector;
+  return e;
+}
+
+std::vector<kvm_irq_routing_entry> kvm_vm::default_irqchip_routes() {
+  std::vector<kvm_irq_routing_entry> routes;
+  for (uint32_t gsi = 0; gsi < 24; ++gsi) {
+    kvm_irq_routing_entry io{};
+    io.gsi = gsi;
+    io.type = KVM_IRQ_ROUTING_IRQCHIP;
+    io.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+    io.u.irqchip.pin = gsi;
+    routes.push_back(io);
+    if (gsi < 16) {
+      kvm_irq_routing_entry pic = io;
+      pic.u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+      pic.u.irqchip.pin = gsi % 8;
+      routes.push_back(pic);
+    }
+  }
+  return routes;
+}
+
+void kvm_vm::set_gsi_routing(const std::vector<kvm_irq_routing_entry>& entries) {
+  std::vector<std::byte> buf(sizeof(kvm_irq_routing) + entries.size() * sizeof(kvm_irq_routing_entry));
+  auto* table = reinterpret_cast<kvm_irq_routing*>(buf.data());
+  table->nr = uint32_t(entries.size());
+  table->flags = 0;
+  std::copy(entries.begin(), entries.end(), table->entries);
+  checked_ioctl(fd_.get(), KVM_SET_GSI_ROUTING, table, "KVM_SET_GSI_ROUTING");
+}
+
+void kvm_vm::assign_irqfd(int eventfd, uint32_t gsi) {
+  kvm_irqfd irqfd{};
+  irqfd.fd = uint32_t(eventfd);
+  irqfd.gsi = gsi;
+  checked_ioctl(fd_.get(), KVM_IRQFD, &irqfd, "KVM_IRQFD");
+}
+
 namespace {
 
 void check_msr_range(uint32_t base, uint32_t count) {

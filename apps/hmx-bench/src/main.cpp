@@ -80,7 +80,7 @@ int measure_kvm(hmx::kvm::bench::bench_data& data, std::vector<hmx::kvm::bench::
   double hz_sum = 0;
   try {
     for (uint32_t i = 0; i < data.runs; ++i) {
-      vm_run_result r = run_bench_vms(image, data.iterations, timeout, data.pinned);
+      vm_run_result r = run_bench_vms(image, data.iterations, timeout, data.pinned, data.inject);
       if (r.exit_code != 0 || r.figures.empty()) {
         std::cerr << r.output << "hmx-bench: VM run " << i + 1 << " failed (monitor exit code " << r.exit_code
                   << ")\n";
@@ -139,6 +139,11 @@ int main(int argc, char** argv) {
   app.add_option("--image", image, "the bench guest image")->check(CLI::ExistingFile);
   app.add_option("--timeout", timeout, "time limit of each VM run in seconds")->check(CLI::PositiveNumber);
   app.add_flag("--pin", pin, "pin the sender's vCPU thread to host CPU 0 and the receiver's to CPU 1");
+  std::string inject = "irqfd";
+  app.add_option("--inject", inject,
+                 "how the monitor injects HMX interrupts: irqfd (an eventfd routed to an MSI; the sender's exit only "
+                 "writes it) or msi (KVM_SIGNAL_MSI on the sender's vCPU thread, spec 0.2's way)")
+      ->check(CLI::IsMember({"irqfd", "msi"}));
   bool virtio_argo = false;
   app.add_flag("--virtio-argo", virtio_argo,
                "then run hmx-vta-bench (beside this program): virtio-blk over virtio-argo vs shared-memory "
@@ -167,6 +172,7 @@ int main(int argc, char** argv) {
     data.iterations = iterations;
     data.runs = runs;
     data.pinned = pin;
+    data.inject = inject;
     std::vector<ratio> ratios;
     const int krc = measure_kvm(data, ratios, image, timeout);
     if (krc != 0) return krc;

@@ -41,7 +41,8 @@ struct phase_meter {
 
 }  // namespace
 
-vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin) {
+vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin,
+                            const std::string& inject) {
   vm_run_result result;
   host::vm_harness harness;
   console out(harness.guest_stream(), harness.monitor_stream());
@@ -54,10 +55,11 @@ vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, doubl
   core_domains_guard guard(service);
   std::vector<domain_config> configs;
   configs.push_back(parse_domain_spec(
-      fmt::format("bench-tx={},vcpus=1{},arg=role=sender,arg=peer=bench-rx,arg=iters={}", image,
-                  pin ? ",pin=0" : "", iterations)));
+      fmt::format("bench-tx={},vcpus=1{},inject={},arg=role=sender,arg=peer=bench-rx,arg=iters={}", image,
+                  pin ? ",pin=0" : "", inject, iterations)));
   configs.push_back(parse_domain_spec(
-      fmt::format("bench-rx={},vcpus=1{},arg=role=receiver,arg=peer=bench-tx", image, pin ? ",pin=1" : "")));
+      fmt::format("bench-rx={},vcpus=1{},inject={},arg=role=receiver,arg=peer=bench-tx", image,
+                  pin ? ",pin=1" : "", inject)));
 
   // The raw-exit baseline: MSRs [base + COUNT, base + 2 * COUNT) also exit to userspace, where
   // writes are accepted and ignored, reads give 0: KVM's userspace MSR exit and nothing else

@@ -37,6 +37,8 @@ struct vm_run_result {
 // lets them talk, and one extra MSR right after the HMX block that the monitor accepts and
 // ignores: the guest's raw-exit baseline. Throws on setup errors.
 // pin: pin the sender's vCPU thread to host CPU 0 and the receiver's to CPU 1 (--domain pin=).
-vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin);
+// inject: the domains' interrupt injection (domain spec inject=irqfd|msi, adapters/kvm/msi_injector.h).
+vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin,
+                            const std::string& inject = "irqfd");
 
 }  // namespace hmx::kvm::bench

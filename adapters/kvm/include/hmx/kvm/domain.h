@@ -28,6 +28,7 @@
 #include "hmx/kvm/guest_memory.h"
 #include "hmx/kvm/kvm_vcpu.h"
 #include "hmx/kvm/kvm_vm.h"
+#include "hmx/kvm/msi_injector.h"
 
 namespace hmx::kvm {
 
@@ -106,6 +107,8 @@ class domain {
   // Deliver `vector` to vCPU `vcpu` as an edge MSI to its LAPIC (APIC ID == vCPU index). Safe from
   // any thread. Returns false if the vCPU index is out of range or the LAPIC refused it.
   bool inject_interrupt(unsigned vcpu, uint8_t vector);
+  // The injection path (config().inject) and its counters.
+  const msi_injector* injector() const { return injector_.get(); }
 
   // End the domain from a hook as the guest asked: exited with `status`, or crashed with a report
   // of vCPU `vcpu` (call crash_vcpu only on that vCPU's thread, inside its hook).
@@ -139,6 +142,7 @@ class domain {
   std::unique_ptr<kvm_vm> vm_;
   guest_memory memory_;
   std::vector<kvm_vcpu> vcpus_;
+  std::unique_ptr<msi_injector> injector_;  // after vcpus_: routes name their APIC IDs
   serial_lines serial_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_requested_{false};

@@ -3,7 +3,10 @@
 // userspace MSR exits, vCPU creation.
 #pragma once
 
+#include <linux/kvm.h>
+
 #include <cstdint>
+#include <vector>
 
 #include "hmx/kvm/kvm_vcpu.h"
 #include "hmx/kvm/unique_fd.h"
@@ -29,6 +32,15 @@ class kvm_vm {
   // ID is `apic_id` (MSI address 0xfee00000 | id << 12, SDM Vol. 3A 10.11). Returns true if
   // delivered, false if the guest blocked it (e.g. LAPIC software-disabled).
   bool signal_msi(uint32_t apic_id, uint8_t vector);
+  // The MSI message of signal_msi, as a routing entry for `gsi`.
+  static kvm_irq_routing_entry msi_route(uint32_t gsi, uint32_t apic_id, uint8_t vector);
+  // api.rst 4.52 KVM_SET_GSI_ROUTING: replaces the whole routing table with `entries`.
+  void set_gsi_routing(const std::vector<kvm_irq_routing_entry>& entries);
+  // The routes KVM_CREATE_IRQCHIP installs (virt/kvm/irqchip.c default routing): GSIs 0-15 to the
+  // PIC pins and IOAPIC pins 0-15, GSIs 16-23 to IOAPIC pins 16-23. Kept when routes are added.
+  static std::vector<kvm_irq_routing_entry> default_irqchip_routes();
+  // api.rst 4.75 KVM_IRQFD: a write to `eventfd` raises `gsi` (no resample).
+  void assign_irqfd(int eventfd, uint32_t gsi);
   // api.rst 7.21 KVM_CAP_X86_USER_SPACE_MSR with KVM_MSR_EXIT_REASON_FILTER, then 4.126
   // KVM_X86_SET_MSR_FILTER: reads and writes of MSRs [base, base + count) exit to userspace
   // (KVM_EXIT_X86_RDMSR/WRMSR); every other MSR keeps KVM's default handling. A second range
