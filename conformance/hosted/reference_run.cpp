@@ -48,8 +48,6 @@ reference_outcome run_reference(const reference_options& o) {
   // Denials are expected here: count the log lines (HMX-MAC-006) instead of printing them.
   st->policy.set_logger([st](std::string_view) { st->log_lines.fetch_add(1); });
   auto* core = new hmx::ref::Core(st->policy);
-  // The reference target offers every feature the core implements: the suite's own tests run here.
-  core->offer_submit_queue(true);
   core->offer_exposures(true);  // the reference target offers EXPOSE (spec exposures)
   // The reference target offers every feature the core implements: the suite's own tests run here.
   core->offer_submit_queue(true);

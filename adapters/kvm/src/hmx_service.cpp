@@ -33,9 +33,6 @@ hmx_service::hmx_service(console& out) : console_(out), core_(policy_), target_(
   // hmx-kvm serves submit through its MSR conduit: the drain runs in the exit (spec submit-queue,
   // HMX-ASYNC-030).
   core_.offer_submit_queue(true);
-  // hmx-kvm serves submit through its MSR conduit: the drain runs in the exit (spec submit-queue,
-  // HMX-ASYNC-030).
-  core_.offer_submit_queue(true);
   block_.features = core_.features();
   // Denials go to the console like every other monitor message (HMX-MAC-006; the policy
   // rate-limits them).
