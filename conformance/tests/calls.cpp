@@ -99,11 +99,11 @@ HMX_GUEST_TEST(call_error_order, "HMX-MECH-008 HMX-RING-007") {
   if (gfns == nullptr || reg == nullptr) return;
   *reg = util::reg_of(*r);
   const uint64_t rg = ctx.gpa(reg), gg = ctx.gpa(gfns);
-  ctx.expect_rc(ctx.call(HMX_OP_REGISTER_RING, nonram, nonram, HMX_MAX_RING_PAGES + 1, 0x4), -HMX_EINVAL,
+  ctx.expect_rc(ctx.call(HMX_OP_REGISTER_RING, nonram, nonram, HMX_MAX_RING_PAGES + 1, 0x8), -HMX_EINVAL,
                 "register_ring rows 1/2: npages > MAX_RING_PAGES before the frame list");
-  ctx.expect_rc(ctx.call(HMX_OP_REGISTER_RING, nonram, nonram, 1, 0x4), -HMX_EFAULT,
+  ctx.expect_rc(ctx.call(HMX_OP_REGISTER_RING, nonram, nonram, 1, 0x8), -HMX_EFAULT,
                 "register_ring rows 2/3: frame list not in RAM before bad flags");
-  ctx.expect_rc(ctx.call(HMX_OP_REGISTER_RING, nonram, gg, 1, 0x4), -HMX_EINVAL,
+  ctx.expect_rc(ctx.call(HMX_OP_REGISTER_RING, nonram, gg, 1, 0x8), -HMX_EINVAL,
                 "register_ring rows 3/4: bad flags before the structure");
   reg->len = 40;
   reg->partner_id = absent_domain;

@@ -14,7 +14,8 @@ constexpr uint32_t kKnownMechanisms = HMX_MECH_X86_MSR_BIT | HMX_MECH_X86_VMCALL
                                       HMX_MECH_ARM_PPI_BIT | HMX_MECH_XEN_VIRQ_BIT;
 constexpr uint32_t kKnownFeatures = HMX_FEATURE_BATCH_BIT | HMX_FEATURE_EVENT_PAGE_BIT |
                                     HMX_FEATURE_VECTOR_BIT | HMX_FEATURE_RING_VCPU_BIT |
-                                    HMX_FEATURE_NULL_OP_BIT;
+                                    HMX_FEATURE_NULL_OP_BIT | HMX_FEATURE_SUBMIT_QUEUE_BIT |
+                                    HMX_FEATURE_EXPOSE_BIT | HMX_FEATURE_EVENT_IDX_BIT;
 
 // Arm has no CPUID: HMX is found through its SMCCC functions (HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020).
 constexpr const char* kArm = "Arm: no CPUID leaf block; discovery is the SMCCC service (HMX-DISC-017 HMX-DISC-018 HMX-DISC-019 HMX-DISC-020)";

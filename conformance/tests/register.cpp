@@ -61,7 +61,7 @@ HMX_GUEST_TEST(register_ring_einval, "HMX-RING-016 HMX-RING-017 HMX-RING-018 HMX
   expect("HMX-RING-020", "len not a multiple of MSG_SLOT_SIZE");
   a.reg->pad = 1;
   expect("HMX-RING-021", "pad 1");
-  expect("HMX-RING-022", "flags bit 2", 0x4);
+  expect("HMX-RING-022", "flags bit 3", 0x8);
   expect("HMX-RING-022", "flags bit 16", 0x10000);
   expect("HMX-RING-022", "flags bit 31", 0x80000000u);
   a.gfns[1] = ctx.plat().ram_end() >> 12;
