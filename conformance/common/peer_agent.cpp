@@ -12,6 +12,7 @@ namespace {
 
 constexpr unsigned kMaxRings = 16;
 constexpr uint32_t kSendBufferBytes = 65536;
+constexpr uint32_t kExposeBufferBytes = 16384;
 
 struct agent_ring {
   bool used = false;
@@ -24,7 +25,7 @@ struct agent_ring {
 
 class agent {
  public:
-  explicit agent(context& ctx) : ctx_(ctx), c_(ctx.client(0)) {}
+  explicit agent(context& ctx) : ctx_(ctx), c_(ctx.client(0)), x_(c_, ctx.environment(0)) {}
 
   int run() {
     if (ctx_.has_feature(HMX_FEATURE_EVENT_PAGE)) {
@@ -36,6 +37,7 @@ class agent {
       ctx_.plat().idle_by_interrupt(c_.set_vector(0, hmx::vector_reg::unmasked(ctx_.vector(peer::agent_vector))).ok());
     send_buffer_ = static_cast<unsigned char*>(ctx_.pages(kSendBufferBytes / 4096));
     scratch_ = static_cast<unsigned char*>(ctx_.pages(1));
+    expose_buffer_ = static_cast<unsigned char*>(ctx_.pages(kExposeBufferBytes / 4096));
     void* mem = ctx_.pages(static_cast<size_t>(hmx::ring_npages(peer::cmd_ring_len)));
     if (mem == nullptr || send_buffer_ == nullptr || scratch_ == nullptr) return 1;
     hmx::ring_registration reg;
@@ -177,6 +179,36 @@ class agent {
         r.result = s.ok() ? 0 : s.error().code();
         break;
       }
+      case peer::op_expose: {
+        const uint32_t len = c.len < kExposeBufferBytes ? c.len : kExposeBufferBytes;
+        if (expose_buffer_ == nullptr) {
+          r.result = -HMX_ENOMEM;
+          break;
+        }
+        for (uint32_t i = 0; i < len; ++i) expose_buffer_[i] = pattern_byte(c.seed, i);
+        const hmx::result<uint64_t> h =
+            x_.expose(expose_buffer_, len, c.domain, static_cast<uint16_t>(c.flags), c.count);
+        r.result = h.ok() ? static_cast<int64_t>(*h) : h.error().code();
+        break;
+      }
+      case peer::op_copy: {
+        const uint64_t handle = (uint64_t{c.reserved} << 32) | c.seed;
+        const uint32_t len = c.len < kSendBufferBytes ? c.len : kSendBufferBytes;
+        if (c.flags == 1) fill_pattern(c.count, len);
+        const hmx::result<uint32_t> n = c.flags == 1 ? x_.deposit(c.domain, handle, c.aport, send_buffer_, len)
+                                                     : x_.fetch(c.domain, handle, c.aport, send_buffer_, len);
+        r.result = n.ok() ? static_cast<int64_t>(*n) : n.error().code();
+        if (n.ok() && c.flags == 0)
+          for (uint32_t i = 0; i < *n; ++i) r.checksum += send_buffer_[i];
+        break;
+      }
+      case peer::op_revoke:
+        r.result = x_.revoke((uint64_t{c.reserved} << 32) | c.seed).code();
+        break;
+      case peer::op_expose_sum:
+        for (uint32_t i = 0; i < c.len && i < kExposeBufferBytes && expose_buffer_ != nullptr; ++i)
+          r.checksum += expose_buffer_[i];
+        break;
       case peer::op_exit:
         exit_ = true;
         exit_status_ = static_cast<int>(c.arg);
@@ -196,6 +228,8 @@ class agent {
   hmx_event_page_t* events_ = nullptr;
   unsigned char* send_buffer_ = nullptr;
   unsigned char* scratch_ = nullptr;
+  unsigned char* expose_buffer_ = nullptr;  // what op_expose offers
+  hmx::exposures<conduit, env> x_;
   agent_ring rings_[kMaxRings];
   bool exit_ = false;
   int exit_status_ = 0;

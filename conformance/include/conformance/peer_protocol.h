@@ -32,6 +32,11 @@ enum op : uint32_t {
   op_relay_exit = 8,       // send op_exit to domain's command ring (reaches the denied domain)
   op_exit = 9,             // reply, then exit with status `arg`
   op_fill = 10,            // domain = dst, aport: send size-byte messages until the first error
+  // Exposures (feature EXPOSE). A handle travels as seed (bits 31:0) and reserved (bits 63:32).
+  op_expose = 11,          // expose len bytes of pattern seed to domain, access flags, uses count -> handle
+  op_copy = 12,            // flags 0: fetch, 1: deposit pattern count; owner domain, offset aport, len; checksum
+  op_revoke = 13,          // revoke the handle -> result
+  op_expose_sum = 14,      // checksum of the first len bytes of the agent's exposure buffer
 };
 
 struct command {
