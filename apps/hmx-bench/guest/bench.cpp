@@ -10,6 +10,8 @@
 //     sendv_S    one sendv of S bytes per call (S = 64, 4096, 65536) into the receiver's ring
 //     batch_S    kBatch (32) sendv of S bytes per batch call (one exit)
 //     batchmax_65536  the same with the hypervisor's largest batch (MECHANISMS.ECX, 64)
+//     submit_64  the submission queue (feature SUBMIT_QUEUE): 1024 sendv of 64 bytes staged at CPL3
+//                in the guest's own queue, published with one store, run by one submit exit
 //     notify     ping-pong: sendv -> the receiver's vector handler replies -> our handler; the
 //                round trip is two send-to-handler latencies
 //   role=receiver peer=NAME           sleeps in HLT; its vector handler drains the 16 MiB ring at
@@ -32,6 +34,8 @@
 // operations took C TSC cycles in total, each moved M messages of B payload bytes and executed I
 // CPL0 instructions (hundredths, counted in guest-runtime/src/vectors.S: gate WRMSR path 6,
 // external interrupt 14, HALT 18, the -ENOSYS path 18).
+#include <hmx/submit_queue.h>
+
 #include "hmx_guest_setup.h"
 
 namespace {
@@ -59,7 +63,7 @@ constexpr uint32_t kCpl0Gate = 1800;           // gate -ENOSYS path, no exit
 // (14) and the HALT gate's final iretq (1). The receiver ran the HALT path's first 17 before it slept.
 constexpr uint32_t kCpl0Notify = 600 + 1400 + 100;
 
-hmx::static_arena<40> g_arena;
+hmx::static_arena<104> g_arena;  // 40, and 64 for the 1024-entry submission queue
 env_t g_env(g_arena);
 alignas(4096) unsigned char g_rx_ring[kRxRingBytes];
 alignas(4096) unsigned char g_tx_ring[kTxRingBytes];
@@ -174,7 +178,7 @@ void on_sender_vector(uint8_t) {
 // Phase numbers, in the order of the figures (hmx-bench's vm_run.cpp has the same list).
 enum phase : uint32_t {
   kPhaseSetup, kPhaseGate, kPhaseRawExit, kPhaseNull, kPhaseSendv64, kPhaseSendv4096, kPhaseSendv65536,
-  kPhaseBatch64, kPhaseBatch4096, kPhaseBatch65536, kPhaseBatchMax, kPhaseNotify, kPhaseEnd
+  kPhaseBatch64, kPhaseBatch4096, kPhaseBatch65536, kPhaseBatchMax, kPhaseSubmit64, kPhaseNotify, kPhaseEnd
 };
 void mark_phase(uint32_t p) { (void)hmx_guest::privileged_wrmsr(g_probe.msr_base + HMX_MSR_COUNT + 1, p); }
 
@@ -256,6 +260,72 @@ bool bench_batched(hmx::batch<env_t>& b, uint32_t size, uint32_t batches, uint32
   return true;
 }
 
+// The submission queue (spec submit-queue): up to a drain's worth of sendv entries staged at CPL3,
+// published with one release store, run by one submit exit each (HMX-ASYNC-021: at most
+// SUBMIT_DRAIN_ENTRIES per drain); entries refused with EAGAIN are staged again after the receiver
+// made space. Reported per submit exit, like the batch figures.
+bool bench_submit_queue(hmx::submit_queue<env_t>& q, uint32_t size, uint64_t want) {
+  mark_phase(kPhaseSubmit64);
+  uint64_t done = 0, eagain = 0;
+  uint32_t calls = 0;
+  const hmx::buffer buf{g_payload, size};
+  const uint64_t t0 = rdtsc();
+  while (done < want) {
+    const uint64_t room = q.free_slots() < HMX_SUBMIT_DRAIN_ENTRIES ? q.free_slots() : HMX_SUBMIT_DRAIN_ENTRIES;
+    const uint32_t n = uint32_t(want - done < room ? want - done : room);
+    for (uint32_t i = 0; i < n; ++i)
+      if (const auto r = q.push_sendv(g_peer_ring, &buf, 1, kData); !r.ok()) {
+        printf("bench: submit queue push: %s\n", r.error().name());
+        return false;
+      }
+    q.publish();
+    while (q.in_flight() != 0) {
+      const hmx::result<int64_t> r = g_client->call(HMX_OP_SUBMIT);
+      ++calls;
+      if (!r.ok() || *r == 0) {
+        printf("bench: submit: %s\n", r.ok() ? "ran nothing" : r.error().name());
+        return false;
+      }
+    }
+    uint32_t ok = 0, failed = 0;
+    q.reap([&](uint32_t, int64_t e) {
+      if (e >= 0) ++ok;
+      else if (e == -HMX_EAGAIN) ++eagain;
+      else ++failed;
+    });
+    if (failed != 0) {
+      printf("bench: %u submission queue entries failed\n", failed);
+      return false;
+    }
+    done += ok;
+    if (ok < n) wait_for_space();
+  }
+  const uint64_t cycles = rdtsc() - t0;
+  char name[32];
+  hmx_guest::snprintf(name, sizeof name, "submit_%u", size);
+  report(name, calls, cycles, uint32_t(done / (calls ? calls : 1)), size, kCpl0Wrmsr, eagain);
+  return true;
+}
+
+// Registers the 1024-entry queue when the monitor offers SUBMIT_QUEUE; otherwise the figure is
+// absent (hmx-bench then reports no async_gain).
+bool run_submit_queue_figure(client_t& client, uint32_t iters) {
+  if ((g_probe.features & HMX_FEATURE_SUBMIT_QUEUE_BIT) == 0) {
+    printf("bench: SUBMIT_QUEUE not offered: no submit_64 figure\n");
+    return true;
+  }
+  static hmx::submit_queue<env_t> queue(g_env, HMX_SUBMIT_DRAIN_ENTRIES);
+  if (hmx::status s = queue.init_status(); !s.ok()) {
+    printf("bench: submission queue pages: %s\n", s.name());
+    return false;
+  }
+  if (hmx::status s = hmx::register_submit_queue(client, queue); !s.ok()) {
+    printf("bench: set_submit_queue: %s\n", s.name());
+    return false;
+  }
+  return bench_submit_queue(queue, 64, uint64_t{iters} * kBatch);
+}
+
 int run_sender(uint32_t iters) {
   static conduit_t conduit(g_env, g_probe.msr_base);
   static client_t client(conduit, g_env);
@@ -325,6 +395,7 @@ int run_sender(uint32_t iters) {
   if (!bench_batched(batch, 64, batches * 4) || !bench_batched(batch, 4096, batches * 2) ||
       !bench_batched(batch, 65536, batches) || !bench_batched(big, 65536, batches / 2 ? batches / 2 : 1, max_batch))
     return 17;
+  if (!run_submit_queue_figure(client, iters)) return 20;
 
   // Latency: the receiver sleeps in HLT between messages.
   uint64_t eagain = 0;

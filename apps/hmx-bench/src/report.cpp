@@ -51,6 +51,26 @@ ratio per_run_ratio(const bench_data& d, std::string name, std::string definitio
 
 constexpr double kNaN = __builtin_nan("");
 
+// Issue 15's async gain: 64 B messages/s through the submission queue (submit_64: 1024 sendv
+// staged in the guest's queue, one submit exit drains them; spec submit-queue) / one sendv per
+// exit, in the same run as the batch path. A run without the figure (a monitor that does not offer
+// SUBMIT_QUEUE) falls back to the batching gain, and the note says so.
+template <class Batching>
+ratio async_gain_ratio(const bench_data& d, Batching batching) {
+  const double hz = d.tsc_hz;
+  bool fell_back = false;
+  ratio r = per_run_ratio(d, "async_gain", "64 B messages/s through the submission queue (one submit exit per 1024 sendv) / one sendv per exit",
+                          ">= 50", [&](const bench_data& b) {
+                            const guest_figure *one = find(b, "sendv_64"), *queued = find(b, "submit_64");
+                            if (one && queued) return queued->msgs_per_s(hz) / one->msgs_per_s(hz);
+                            fell_back = true;
+                            return batching(b);
+                          });
+  r.note = fell_back ? "no submit_64 figure in some run (SUBMIT_QUEUE not offered): those runs count the batching gain (32 messages per exit)"
+                     : "submission queue (submit_64); batching_gain beside it is the batch path of the same run";
+  return r;
+}
+
 }  // namespace
 
 std::vector<ratio> compute_ratios(const bench_data& d) {
@@ -86,10 +106,7 @@ std::vector<ratio> compute_ratios(const bench_data& d) {
   };
   push(per_run_ratio(d, "batching_gain", "64 B messages/s batched (32 per exit) / one sendv per exit", ">= 50",
                      batching));
-  ratio async = per_run_ratio(d, "async_gain", "64 B messages/s on the best multi-message path / one sendv per exit",
-                              ">= 50", batching);
-  async.note = "no asynchronous send path exists yet: this is batching_gain (32 messages per exit)";
-  push(std::move(async));
+  push(async_gain_ratio(d, batching));
   push(per_run_ratio(d, "notify_latency", "send-to-handler latency / raw userspace MSR exit", "< 3",
                      [hz](const bench_data& b) {
                        const guest_figure *notify = find(b, "notify"), *raw = find(b, "raw_exit");

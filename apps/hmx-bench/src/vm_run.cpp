@@ -23,7 +23,8 @@ rule { action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "bench-rx" des
 // The sender's phase numbers (guest/bench.cpp enum phase) and the figures they time.
 const std::vector<std::string> kPhaseFigures = {"setup",      "gate",        "raw_exit",       "null",
                                                 "sendv_64",   "sendv_4096",  "sendv_65536",    "batch_64",
-                                                "batch_4096", "batch_65536", "batchmax_65536", "notify",
+                                                "batch_4096", "batch_65536", "batchmax_65536", "submit_64",
+                                                "notify",
                                                 "end"};
 constexpr uint64_t kUnset = ~uint64_t{0};
 
