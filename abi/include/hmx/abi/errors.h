@@ -13,11 +13,14 @@
  */
 
 /*
- * Not permitted: a wildcard ring without an allowing rule, or a source domain that is not the
- * caller.
+ * Not permitted: a wildcard ring without an allowing rule, a source domain that is not the caller,
+ * or a fetch or deposit the exposure's access does not grant.
  */
 #define HMX_EPERM 1
-/* No such ring; for submit, no submission queue registered. */
+/*
+ * No such ring; for submit, no submission queue registered; for fetch, deposit and revoke, no live
+ * exposure of that owner for the caller.
+ */
 #define HMX_ENOENT 2
 /* No such domain. */
 #define HMX_ESRCH 3
