@@ -135,8 +135,10 @@ bool mark_ring_pending(Domain& owner, uint32_t event_index);
 void event_status_or(Domain& d, uint64_t bits);
 // Interrupt moderation of a ring registered with REGISTER_FLAG_EVENT_IDX (spec event-idx): after
 // its message moved tx_ptr from old_tx to new_tx (published) and its event bit was set, whether
-// `announce` stays true. Reads rx_event once, after a seq_cst fence (HMX-EVENT-045, HMX-EVENT-050),
-// and counts a skip. Requires ring.mu; a ring without the flag returns `announce` unchanged.
+// it is announced: exactly when the message covers rx_event, whatever `announce` (the event bit
+// rule, HMX-EVENT-008) says (HMX-EVENT-058). Reads rx_event once, after a seq_cst fence
+// (HMX-EVENT-045, HMX-EVENT-050), and counts a skip. Requires ring.mu; a ring without the flag
+// returns `announce` unchanged.
 bool moderate_announce(CoreState& core, const Ring& ring, uint32_t old_tx, uint32_t new_tx,
                        bool announce);
 // Inject the vCPU's vector unless it is masked (HMX-EVENT-005/006); inside a batch the injection

@@ -85,9 +85,12 @@ bool moderate_announce(CoreState& core, const Ring& ring, uint32_t old_tx, uint3
   // (HMX-EVENT-050, HMX-EVENT-055).
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const uint32_t rx_event = ring_read_rx_event(ring);  // once (HMX-EVENT-045)
-  if (ring_event_idx_covers(ring.len, old_tx, new_tx, rx_event)) return announce;
+  // Asked for: injected even when the event bit was already set. On a moderated ring bits are
+  // set without interrupts, so a set bit no longer means a handler is on its way, and the skip of
+  // HMX-EVENT-008 would lose the wake-up of a receiver that armed rx_event and halted (HMX-EVENT-058).
+  if (ring_event_idx_covers(ring.len, old_tx, new_tx, rx_event)) return true;
   // Not asked for (HMX-EVENT-046); the event bit was set all the same (HMX-EVENT-049).
-  if (announce) core.stats.interrupts_moderated.fetch_add(1, std::memory_order_relaxed);
+  core.stats.interrupts_moderated.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
 

@@ -31,6 +31,7 @@ class EventIdxTest : public CoreTest {
     while (a.receive(r)) {
     }
   }
+  void halting_receiver(bool event_page);
 };
 
 // The rule stated independently of ring_event_idx_covers: walk the bytes the message occupied.
@@ -151,10 +152,14 @@ TEST_F(EventIdxTest, ARingWithoutTheFlagIgnoresRxEventAndReRegistrationDecides) 
 // of varied sizes while the receiver consumes, arms rx_event = rx_ptr, fences, re-checks tx_ptr and
 // "halts" until an interrupt arrives (an interrupt raised before the halt stays pending, as a
 // latched edge interrupt does). A missed wake-up leaves it halted with a message in the ring.
-// covers: HMX-EVENT-050 HMX-EVENT-054 HMX-EVENT-055 HMX-EVENT-056
-TEST_F(EventIdxTest, AReceiverThatHaltsAfterArmingNeverMissesAMessage) {
+// With an event page the receiver clears the ring's bit before each drain, as a guest handler does
+// (HMX-EVENT-030): messages that arrive while it drains set the bit again without an interrupt,
+// and the one it then arms for must still be injected.
+void EventIdxTest::halting_receiver(bool event_page) {
+  const uint64_t page = event_page ? a.enable_event_page() : 0;
   GuestRing r;
   ASSERT_EQ(a.register_ring(r, 1, b.id, kLen, HMX_REGISTER_FLAG_EVENT_IDX), 0);
+  const uint32_t bit = a.event_index(r);
   constexpr uint32_t kMessages = 20000;
   std::atomic<bool> stop{false};
   std::thread sender([&] {
@@ -176,6 +181,9 @@ TEST_F(EventIdxTest, AReceiverThatHaltsAfterArmingNeverMissesAMessage) {
   size_t taken = 0;  // interrupts the receiver has taken
   while (received < kMessages) {
     taken = a.notifier.count();  // entering the handler acknowledges what is pending
+    if (page != 0)
+      std::atomic_ref<uint64_t>(a.at<hmx_event_page_t>(page)->ring_pending[bit / 64])
+          .fetch_and(~(uint64_t{1} << (bit % 64)), std::memory_order_acq_rel);
     while (auto m = a.receive(r)) ++received;
     rx_event(r).store(a.rx(r), std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -201,6 +209,25 @@ TEST_F(EventIdxTest, AReceiverThatHaltsAfterArmingNeverMissesAMessage) {
   const CoreStats s = core.stats();
   EXPECT_EQ(s.messages, kMessages);
   EXPECT_EQ(s.interrupts + s.interrupts_moderated, kMessages);
+}
+
+// covers: HMX-EVENT-050 HMX-EVENT-054 HMX-EVENT-055 HMX-EVENT-056
+TEST_F(EventIdxTest, AReceiverThatHaltsAfterArmingNeverMissesAMessage) { halting_receiver(false); }
+
+// covers: HMX-EVENT-058
+TEST_F(EventIdxTest, AReceiverWithAnEventPageThatHaltsAfterArmingNeverMissesAMessage) { halting_receiver(true); }
+
+// A set event bit does not stop the injection of the message rx_event asks for.
+// covers: HMX-EVENT-058
+TEST_F(EventIdxTest, ASetEventBitDoesNotSkipTheMessageRxEventAsksFor) {
+  ASSERT_NE(a.enable_event_page(), 0u);
+  GuestRing r;
+  ASSERT_EQ(a.register_ring(r, 1, b.id, kLen, HMX_REGISTER_FLAG_EVENT_IDX), 0);
+  rx_event(r).store(kLen - HMX_MSG_SLOT_SIZE);
+  EXPECT_EQ(send(r, 16), 0u);  // sets the bit, no interrupt: nobody clears it
+  rx_event(r).store(a.tx(r));  // armed for the next message, the bit still set
+  EXPECT_EQ(send(r, 16), 1u);
+  EXPECT_EQ(send(r, 16), 0u);
 }
 
 }  // namespace
