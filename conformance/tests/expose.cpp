@@ -295,3 +295,30 @@ HMX_GUEST_TEST(expose_third_domain, "HMX-XPOSE-009 HMX-XPOSE-010 HMX-XPOSE-016 H
   ctx.check(util::all(range, 0x66, 4096), "a refused copy wrote our buffer");
   ctx.expect_rc(agent_revoke(ctx, h), 0, "peer: revoke");
 }
+
+// covers: HMX-XPOSE-017
+HMX_GUEST_TEST(expose_stale_handle, "HMX-XPOSE-017") {
+  if (!offered(ctx)) return ctx.skip("feature EXPOSE is not offered");
+  if (!util::need_peer(ctx, "HMX-XPOSE-017")) return;
+  auto* range = static_cast<unsigned char*>(ctx.pages(1));
+  if (range == nullptr) return;
+  // Whatever a handle encodes, a hypervisor reuses its table: after enough exposures every slot
+  // has been taken again, and the first handle must still be dead, for its own peer too.
+  const int64_t first = expose(ctx, range, 4096, ctx.peer_id(), HMX_EXPOSE_READ, 10);
+  if (!ctx.check(first > 0, "expose")) return;
+  ctx.expect_rc(ctx.call(HMX_OP_REVOKE, static_cast<uint64_t>(first)), 0, "revoke");
+  bool reissued = false, ok = true;
+  for (uint32_t i = 0; i < 3 * HMX_EXPOSE_MAX_PER_DOMAIN && ok; ++i) {
+    const int64_t h = expose(ctx, range, 4096, ctx.peer_id(), HMX_EXPOSE_READ, 10);
+    ok = h > 0 && ctx.call(HMX_OP_REVOKE, static_cast<uint64_t>(h)) == 0;
+    reissued = reissued || h == first;
+  }
+  ctx.check(ok, "expose and revoke in a loop");
+  ctx.check(!reissued, "an ended exposure's handle was issued again");
+  const int64_t live = expose(ctx, range, 4096, ctx.peer_id(), HMX_EXPOSE_READ, 10);
+  ctx.expect_rc(agent_copy(ctx, false, ctx.domid(), static_cast<uint64_t>(first), 0, 16).result, -HMX_ENOENT,
+                "peer: fetch with the first, ended handle");
+  ctx.expect_rc(agent_copy(ctx, false, ctx.domid(), static_cast<uint64_t>(live), 0, 16).result, 16,
+                "peer: fetch with the live one");
+  (void)ctx.call(HMX_OP_REVOKE, static_cast<uint64_t>(live));
+}
