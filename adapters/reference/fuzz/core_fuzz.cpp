@@ -28,6 +28,10 @@
 //                from a compiled table (odd), asked every hook about d1/d2/crowd names
 //  14 ARENA      u8:n (u8 kind, u16 size, u8 align)*n  a monitor's RegionArena: allocate/free;
 //                blocks in the region, aligned, disjoint, and all free coalescing into one
+//  15 QUEUE      dom u8:size u8:flags u8:nent (op arg*4)*nent u8:mode u32:value   a submission
+//                queue of 1 << (size % 6) entries (spec submit-queue): registered with the script's
+//                flags, nent entries written, producer nent or a hostile value, the consumer field
+//                scribbled, one submit; forgotten or left registered (RESPAWN destroys it)
 // An arg is a kind byte then: 0 u8 small | 1 u16 offset into the domain's memory | 2 u64 raw |
 // 3 u8 index into a table of special values.
 //
@@ -75,6 +79,7 @@ constexpr uint64_t kRingPages = 48;
 constexpr uint64_t kGfns = 48 * 4096;   // up to MAX_RING_PAGES frame numbers (8 pages)
 constexpr uint64_t kArgs = 56 * 4096;   // iovs +0, send addr +512, reg +1024, batch list +2048
 constexpr uint64_t kBlock = 60 * 4096;  // the harness's call block
+constexpr uint64_t kQueue = 58 * 4096;  // a submission queue of up to 32 entries (QUEUE)
 constexpr uint64_t kThreadBlock[2] = {62 * 4096, 63 * 4096};
 
 class Script {
@@ -98,13 +103,14 @@ class Script {
 
 // What the runs exercised, printed when the fuzzer exits (scripts/test.sh sums them).
 struct Counters {
-  std::atomic<uint64_t> messages_checked{0}, ebusy{0}, eagain{0}, budget_stops{0};
+  std::atomic<uint64_t> messages_checked{0}, ebusy{0}, eagain{0}, budget_stops{0}, queue_entries{0};
   ~Counters() {
-    __builtin_printf("core_fuzz counters: messages_checked=%llu ebusy=%llu eagain=%llu budget_stops=%llu\n",
+    __builtin_printf("core_fuzz counters: messages_checked=%llu ebusy=%llu eagain=%llu budget_stops=%llu queue_entries=%llu\n",
                      static_cast<unsigned long long>(messages_checked.load()),
                      static_cast<unsigned long long>(ebusy.load()),
                      static_cast<unsigned long long>(eagain.load()),
-                     static_cast<unsigned long long>(budget_stops.load()));
+                     static_cast<unsigned long long>(budget_stops.load()),
+                     static_cast<unsigned long long>(queue_entries.load()));
   }
 } counters;
 
@@ -173,6 +179,7 @@ struct World {
   bool crowd = false;
 
   World() {
+    core.offer_submit_queue(true);  // QUEUE and the queue operations in CALL steps
     for (int d = 0; d < 3; ++d) spawn(d);
   }
   ~World();
@@ -231,7 +238,10 @@ struct World {
   }
 };
 
-World::~World() { counters.budget_stops.fetch_add(core.stats().budget_stops, std::memory_order_relaxed); }
+World::~World() {
+  counters.budget_stops.fetch_add(core.stats().budget_stops, std::memory_order_relaxed);
+  counters.queue_entries.fetch_add(core.stats().submit_entries, std::memory_order_relaxed);
+}
 
 int dom_of(Script& s) { return s.u8() % 3; }
 
@@ -521,7 +531,7 @@ void check_interrupts(World& w, const Before& before, int kind, DomainId send_ds
     if (!unmasked_vector_is(before.vectors[d][r.vcpu], r.vector) && !unmasked_vector_is(now, r.vector))
       violation("interrupt with a vector the register never held", r.vector);
     if (kind == 4 && r.dom != send_dst) violation("a send interrupted a domain other than its destination", r.dom);
-    if (kind == 0 || kind == 6 || kind >= 13) violation("an interrupt without a call", r.dom);
+    if (kind == 0 || kind == 6 || kind == 13 || kind == 14) violation("an interrupt without a call", r.dom);
   }
 }
 
@@ -607,8 +617,43 @@ void check_delivery(const Delivery& d, int64_t rc, DomainId sender, uint32_t typ
   counters.messages_checked.fetch_add(1, std::memory_order_relaxed);
 }
 
+// QUEUE: a submission queue the script fills, with a hostile producer or consumer half the time.
+void step_queue(World& w, Script& s, int d) {
+  const uint32_t entries = 1u << (s.u8() % 6);
+  const uint32_t flags = s.u8() % 4;  // bit 1 is undefined: EINVAL
+  const uint8_t nent = s.u8() % 40;
+  hmx_submit_queue_header_t header{};
+  w.poke(d, kQueue, &header, sizeof(header));
+  hmx_call_block_t blk{};
+  blk.op = HMX_OP_SET_SUBMIT_QUEUE;
+  blk.arg[0] = kQueue;
+  blk.arg[1] = entries;
+  blk.arg[2] = flags;
+  const int64_t registered = run_call(w, d, 0, blk);
+  for (uint32_t i = 0; i < nent; ++i) {
+    hmx_call_block_t e{};
+    e.op = op_of(s);
+    for (auto& a : e.arg) a = arg_of(s);
+    w.poke(d, kQueue + HMX_SUBMIT_HEADER_SIZE + (i % entries) * sizeof(e), &e, sizeof(e));
+  }
+  const uint8_t mode = s.u8();
+  const uint32_t value = s.u32();
+  header.producer = (mode & 1) != 0 ? value : std::min<uint32_t>(nent, entries);
+  header.consumer = (mode & 2) != 0 ? value : 0;
+  w.poke(d, kQueue, &header, sizeof(header));
+  blk = hmx_call_block_t{};
+  blk.op = HMX_OP_SUBMIT;
+  const int64_t rc = run_call(w, d, s.u8() % 2, blk);
+  if (registered == 0 && rc > static_cast<int64_t>(entries)) violation("a drain ran more entries than the queue holds", rc);
+  if ((mode & 4) != 0) {
+    blk = hmx_call_block_t{};
+    blk.op = HMX_OP_SET_SUBMIT_QUEUE;
+    (void)run_call(w, d, 0, blk);
+  }
+}
+
 void step(World& w, Script& s) {
-  const int kind = s.u8() % 15;
+  const int kind = s.u8() % 16;
   // The caller of the step: its own memory may change anywhere it points the core to.
   int caller = -1;
   DomainId send_dst = 0;
@@ -731,6 +776,10 @@ void step(World& w, Script& s) {
       break;
     case 14:
       step_arena(s);
+      break;
+    case 15:
+      caller = dom_of(s);
+      step_queue(w, s, caller);
       break;
     default:
       step_parallel(w, s);
