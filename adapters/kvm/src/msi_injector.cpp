@@ -16,6 +16,63 @@ msi_injector::msi_injector(kvm_vm& vm, unsigned vcpus, interrupt_injection how) 
     fds_.push_back(std::move(row));
   }
   if (how_ == interrupt_injection::irqfd) routes_ = kvm_vm::default_irqchip_routes();
+  if (how_ == interrupt_injection::thread) {
+    for (unsigned i = 0; i < vcpus; ++i) {
+      auto bits = std::make_unique<std::array<std::atomic<uint64_t>, 4>>();
+      for (auto& w : *bits) w.store(0, std::memory_order_relaxed);
+      pending_.push_back(std::move(bits));
+    }
+    worker_ = std::thread([this] { worker_main(); });
+  }
+}
+
+msi_injector::~msi_injector() {
+  if (!worker_.joinable()) return;
+  stop_.store(true, std::memory_order_seq_cst);
+  work_.fetch_add(1, std::memory_order_seq_cst);
+  work_.notify_one();
+  worker_.join();
+}
+
+bool msi_injector::post(unsigned vcpu, uint8_t vector) {
+  const uint64_t bit = uint64_t{1} << (vector % 64);
+  // Already pending: the thread has not delivered it yet, and will (one edge interrupt).
+  if (((*pending_[vcpu])[vector / 64].fetch_or(bit, std::memory_order_seq_cst) & bit) != 0) return true;
+  // The thread stores sleeping_ then reads work_; we bump work_ then read sleeping_: one of us sees
+  // the other (seq_cst), so a posted bit never waits for a thread that went to sleep past it.
+  work_.fetch_add(1, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst)) {
+    thread_wakes_.fetch_add(1, std::memory_order_relaxed);
+    work_.notify_one();
+  }
+  return true;
+}
+
+void msi_injector::worker_main() {
+  while (!stop_.load(std::memory_order_acquire)) {
+    const uint32_t seen = work_.load(std::memory_order_seq_cst);
+    bool found = false;
+    for (unsigned vcpu = 0; vcpu < pending_.size(); ++vcpu) {
+      for (unsigned w = 0; w < 4; ++w) {
+        uint64_t bits = (*pending_[vcpu])[w].exchange(0, std::memory_order_seq_cst);
+        while (bits != 0) {
+          found = true;
+          const unsigned b = unsigned(__builtin_ctzll(bits));
+          bits &= bits - 1;
+          try {
+            (void)vm_.signal_msi(vcpu, uint8_t(w * 64 + b));
+            thread_injections_.fetch_add(1, std::memory_order_relaxed);
+          } catch (const kvm_error&) {
+            // The VM is going away: nothing to deliver to.
+          }
+        }
+      }
+    }
+    if (found) continue;
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (work_.load(std::memory_order_seq_cst) == seen && !stop_.load(std::memory_order_acquire)) work_.wait(seen);
+    sleeping_.store(false, std::memory_order_seq_cst);
+  }
 }
 
 int msi_injector::route(unsigned vcpu, uint8_t vector) {
@@ -52,6 +109,7 @@ int msi_injector::route(unsigned vcpu, uint8_t vector) {
 
 bool msi_injector::inject(unsigned vcpu, uint8_t vector) {
   if (vcpu >= fds_.size()) return false;
+  if (how_ == interrupt_injection::thread) return post(vcpu, vector);
   if (how_ == interrupt_injection::irqfd) {
     int fd = (*fds_[vcpu])[vector].load(std::memory_order_acquire);
     if (fd == kNone) fd = route(vcpu, vector);

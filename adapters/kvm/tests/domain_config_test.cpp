@@ -39,6 +39,15 @@ TEST(DomainConfigTest, AbiChoosesWhatTheGuestSeesOfItsHypervisor) {
   EXPECT_THROW(parse_domain_spec("a=x,abi="), std::invalid_argument);
 }
 
+TEST(DomainConfigTest, InjectChoosesHowInterruptsReachTheVcpus) {
+  EXPECT_EQ(parse_domain_spec("a=x").inject, interrupt_injection::irqfd);
+  EXPECT_EQ(parse_domain_spec("a=x,inject=irqfd").inject, interrupt_injection::irqfd);
+  EXPECT_EQ(parse_domain_spec("a=x,inject=msi").inject, interrupt_injection::signal_msi);
+  EXPECT_EQ(parse_domain_spec("a=x,inject=thread").inject, interrupt_injection::thread);
+  EXPECT_THROW(parse_domain_spec("a=x,inject=posted"), std::invalid_argument);
+  EXPECT_THROW(parse_domain_spec("a=x,inject="), std::invalid_argument);
+}
+
 TEST(DomainConfigTest, ArgsAreAppendedToTheGuestCommandLineInOrder) {
   auto c = parse_domain_spec("ping=demo.elf,arg=role=ping,vcpus=1,arg=peer=pong");
   EXPECT_EQ(c.image, "demo.elf");

@@ -14,12 +14,17 @@
 //                in the guest's own queue, published with one store, run by one submit exit
 //     notify     ping-pong: sendv -> the receiver's vector handler replies -> our handler; the
 //                round trip is two send-to-handler latencies
-//   role=receiver peer=NAME           sleeps in HLT; its vector handler drains the 16 MiB ring at
+//   role=receiver peer=NAME [event_idx=0|1]
+//                                     sleeps in HLT; its vector handler drains the 16 MiB ring at
 //                                     CPL3, replies to pings at once, and after consuming data
 //                                     calls notify so a sender waiting for space is woken
 //                                     (HMX-NOTIFY-006). While the handler has not cleared the
 //                                     ring's event bit, further messages raise no interrupt
 //                                     (HMX-EVENT-008): one wake-up drains many messages.
+//                                     With EVENT_IDX offered (and event_idx=1, the default) the
+//                                     ring is moderated: before each HLT the receiver arms
+//                                     rx_event = rx_ptr (hmx/event_idx.h), so only the message it
+//                                     sleeps for raises an interrupt (spec event-idx).
 //
 // Flow control is HMX's own: a sendv that finds the ring full fails with EAGAIN and queues a
 // space wait; the sender sleeps until EVENT_SPACE_AVAILABLE (HMX-EVENT-007), then retries. A
@@ -81,6 +86,8 @@ uint64_t g_rx_messages = 0, g_rx_bytes = 0, g_rx_wakeups = 0, g_rx_notifies = 0;
 bool g_rx_end = false;
 uint32_t g_rx_pings = 0;
 bool g_rx_consumed_data = false;
+bool g_rx_moderated = false;
+uint64_t g_rx_arm_races = 0;  // arming found a message: consumed instead of halting
 
 void receive(const hmx::message_view& m) {
   switch (m.message_type) {
@@ -135,17 +142,27 @@ int run_receiver() {
   reg.aport = kPort;
   reg.partner_id = uint16_t(g_id.peer_id);
   reg.flags = HMX_REGISTER_FLAG_NOTIFY_VCPU;  // vCPU 0
+  if (hmx_guest::cmdline_uint(g_id.cmdline, "event_idx", 1) != 0) reg.flags |= hmx::event_idx_register_flag(g_probe.features);
+  g_rx_moderated = (reg.flags & HMX_REGISTER_FLAG_EVENT_IDX) != 0;
   if (hmx::status s = client.register_ring(reg); !s.ok()) {
     printf("bench: receiver: register_ring: %s\n", s.name());
     return 12;
   }
   drain_receiver();  // HMX-EVENT-026 HMX-EVENT-027 HMX-EVENT-028 HMX-EVENT-029: check the ring once after enabling
   while (!g_rx_end) {
+    // Moderated: ask for the message at rx_ptr, then halt only if none arrived meanwhile
+    // (HMX-EVENT-054 HMX-EVENT-055 HMX-EVENT-056).
+    if (g_rx_moderated && !hmx::arm_rx_event(g_reader)) {
+      ++g_rx_arm_races;
+      drain_receiver();
+      continue;
+    }
     hmx_guest::wait_for_interrupt();
     hmx_guest::dispatch_pending();
   }
-  printf("bench: receiver messages=%lu bytes=%lu pings=%u wakeups=%lu notifies=%lu\n", (unsigned long)g_rx_messages,
-         (unsigned long)g_rx_bytes, g_rx_pings, (unsigned long)g_rx_wakeups, (unsigned long)g_rx_notifies);
+  printf("bench: receiver messages=%lu bytes=%lu pings=%u wakeups=%lu notifies=%lu moderated=%d arm_races=%lu\n",
+         (unsigned long)g_rx_messages, (unsigned long)g_rx_bytes, g_rx_pings, (unsigned long)g_rx_wakeups,
+         (unsigned long)g_rx_notifies, g_rx_moderated ? 1 : 0, (unsigned long)g_rx_arm_races);
   return 0;
 }
 

@@ -80,7 +80,7 @@ int measure_kvm(hmx::kvm::bench::bench_data& data, std::vector<hmx::kvm::bench::
   double hz_sum = 0;
   try {
     for (uint32_t i = 0; i < data.runs; ++i) {
-      vm_run_result r = run_bench_vms(image, data.iterations, timeout, data.pinned, data.inject);
+      vm_run_result r = run_bench_vms(image, data.iterations, timeout, data.pinned, data.inject, data.event_idx);
       if (r.exit_code != 0 || r.figures.empty()) {
         std::cerr << r.output << "hmx-bench: VM run " << i + 1 << " failed (monitor exit code " << r.exit_code
                   << ")\n";
@@ -100,6 +100,7 @@ int measure_kvm(hmx::kvm::bench::bench_data& data, std::vector<hmx::kvm::bench::
         sum.receiver_ns += r.phases[p].receiver_ns;
         sum.interrupts += r.phases[p].interrupts;
         sum.injection_ns += r.phases[p].injection_ns;
+        sum.moderated += r.phases[p].moderated;
       }
       hz_sum += r.tsc_hz;
     }
@@ -142,8 +143,14 @@ int main(int argc, char** argv) {
   std::string inject = "irqfd";
   app.add_option("--inject", inject,
                  "how the monitor injects HMX interrupts: irqfd (an eventfd routed to an MSI; the sender's exit only "
-                 "writes it) or msi (KVM_SIGNAL_MSI on the sender's vCPU thread, spec 0.2's way)")
-      ->check(CLI::IsMember({"irqfd", "msi"}));
+                 "writes it), msi (KVM_SIGNAL_MSI on the sender's vCPU thread, spec 0.2's way) or thread (a per-domain "
+                 "injector thread runs KVM_SIGNAL_MSI; the sender sets a bit and wakes it when it sleeps)")
+      ->check(CLI::IsMember({"irqfd", "msi", "thread"}));
+  std::string event_idx = "on";
+  app.add_option("--event-idx", event_idx,
+                 "on: the bench receiver registers its ring with REGISTER_FLAG_EVENT_IDX when offered and arms "
+                 "rx_event before each HLT (spec event-idx); off: every message may interrupt (spec 0.2's way)")
+      ->check(CLI::IsMember({"on", "off"}));
   bool virtio_argo = false;
   app.add_flag("--virtio-argo", virtio_argo,
                "then run hmx-vta-bench (beside this program): virtio-blk over virtio-argo vs shared-memory "
@@ -173,6 +180,7 @@ int main(int argc, char** argv) {
     data.runs = runs;
     data.pinned = pin;
     data.inject = inject;
+    data.event_idx = event_idx == "on";
     std::vector<ratio> ratios;
     const int krc = measure_kvm(data, ratios, image, timeout);
     if (krc != 0) return krc;

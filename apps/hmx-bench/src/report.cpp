@@ -138,7 +138,8 @@ void print_report(std::ostream& out, const bench_data& d, const std::vector<rati
     out << fmt::format("  {:<18} {:>10.1f} ns/op  {}  (reference core via libhmx loopback, no VM exit)\n", f.name,
                        f.ns_per_op, f.bytes ? rate(f.bytes_per_s()) : std::string("-"));
   out << "\nhost time in the HMX service (MSR dispatch + reference core, injections included) per CALL exit,\n"
-         "and per interrupt injected (KVM_SIGNAL_MSI, waking the target vCPU), all runs:\n";
+         "and per interrupt injected (the sender's notify cost: an eventfd write with inject=irqfd, KVM_SIGNAL_MSI\n"
+         "with inject=msi), all runs:\n";
   for (const auto& c : d.phases) {
     if (c.sender_calls == 0 && c.receiver_calls == 0) continue;
     const guest_figure* f = find(d, c.figure);
@@ -155,6 +156,29 @@ void print_report(std::ostream& out, const bench_data& d, const std::vector<rati
                                                double(c.sender_calls + c.receiver_calls) / moved,
                                                double(c.interrupts) / moved)
                                  : std::string());
+  }
+  // Issue 15 item 5: interrupts per message and what each costs the sender's exit, over the
+  // one-message-per-call phases (sendv_*) where the sender waits for nothing else.
+  {
+    uint64_t irqs = 0, moderated = 0, inj_ns = 0, sender_ns = 0;
+    double moved = 0;
+    for (const auto& c : d.phases) {
+      if (c.figure.rfind("sendv_", 0) != 0) continue;
+      const guest_figure* f = find(d, c.figure);
+      if (f == nullptr) continue;
+      moved += double(f->ops * f->msgs) * d.runs;
+      irqs += c.interrupts;
+      moderated += c.moderated;
+      inj_ns += c.injection_ns;
+      sender_ns += c.sender_ns;
+    }
+    if (moved > 0)
+      out << fmt::format("  sendv_* counters (inject={}, event_idx={}): {:.3f} interrupts/msg, {:.3f} skipped by "
+                         "rx_event/msg, sender's notify cost {:.2f} us per interrupt = {:.2f} us/msg ({:.1f}% of the "
+                         "sender's host time)\n",
+                         d.inject, d.event_idx ? "on" : "off", double(irqs) / moved, double(moderated) / moved,
+                         irqs ? double(inj_ns) / 1e3 / double(irqs) : 0.0, double(inj_ns) / 1e3 / moved,
+                         sender_ns ? 100.0 * double(inj_ns) / double(sender_ns) : 0.0);
   }
   out << "  (copies per byte: the core copies each payload byte once, sender buffer to receiver ring; the\n"
          "   receiver's read out of its ring is the guest's own)\n";
@@ -308,7 +332,27 @@ nlohmann::json to_json(const bench_data& d, const std::vector<ratio>& ratios) {
                                    {"receiver_calls", c.receiver_calls},
                                    {"receiver_ns", c.receiver_ns},
                                    {"interrupts", c.interrupts},
-                                   {"injection_ns", c.injection_ns}};
+                                   {"injection_ns", c.injection_ns},
+                                   {"interrupts_moderated", c.moderated}};
+  {
+    uint64_t irqs = 0, moderated = 0, inj_ns = 0;
+    double moved = 0;
+    for (const auto& c : d.phases) {
+      if (c.figure.rfind("sendv_", 0) != 0) continue;
+      const guest_figure* f = find(d, c.figure);
+      if (f == nullptr) continue;
+      moved += double(f->ops * f->msgs) * d.runs;
+      irqs += c.interrupts;
+      moderated += c.moderated;
+      inj_ns += c.injection_ns;
+    }
+    j["counters"] = {{"inject", d.inject},
+                     {"event_idx", d.event_idx},
+                     {"interrupts_per_message", moved > 0 ? double(irqs) / moved : 0.0},
+                     {"moderated_per_message", moved > 0 ? double(moderated) / moved : 0.0},
+                     {"notify_us_per_interrupt", irqs ? double(inj_ns) / 1e3 / double(irqs) : 0.0},
+                     {"notify_us_per_message", moved > 0 ? double(inj_ns) / 1e3 / moved : 0.0}};
+  }
   for (const auto& r : ratios) j["ratios"][r.name] = to_json(r);
   return j;
 }

@@ -31,11 +31,11 @@ constexpr uint64_t kUnset = ~uint64_t{0};
 // Per-phase accounting, updated on the vCPU threads.
 struct phase_meter {
   std::vector<std::atomic<uint64_t>> sender_calls, sender_ns, receiver_calls, receiver_ns, interrupts_at_start,
-      injection_ns_at_start;
+      injection_ns_at_start, moderated_at_start;
   std::atomic<uint32_t> current{0};
   explicit phase_meter(std::size_t n)
       : sender_calls(n), sender_ns(n), receiver_calls(n), receiver_ns(n), interrupts_at_start(n),
-        injection_ns_at_start(n) {
+        injection_ns_at_start(n), moderated_at_start(n) {
     for (auto& v : interrupts_at_start) v = kUnset;
   }
 };
@@ -43,7 +43,7 @@ struct phase_meter {
 }  // namespace
 
 vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin,
-                            const std::string& inject) {
+                            const std::string& inject, bool event_idx) {
   vm_run_result result;
   host::vm_harness harness;
   console out(harness.guest_stream(), harness.monitor_stream());
@@ -59,8 +59,8 @@ vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, doubl
       fmt::format("bench-tx={},vcpus=1{},inject={},arg=role=sender,arg=peer=bench-rx,arg=iters={}", image,
                   pin ? ",pin=0" : "", inject, iterations)));
   configs.push_back(parse_domain_spec(
-      fmt::format("bench-rx={},vcpus=1{},inject={},arg=role=receiver,arg=peer=bench-tx", image,
-                  pin ? ",pin=1" : "", inject)));
+      fmt::format("bench-rx={},vcpus=1{},inject={},arg=role=receiver,arg=peer=bench-tx,arg=event_idx={}", image,
+                  pin ? ",pin=1" : "", inject, event_idx ? 1 : 0)));
 
   // The raw-exit baseline: MSRs [base + COUNT, base + 2 * COUNT) also exit to userspace, where
   // writes are accepted and ignored, reads give 0: KVM's userspace MSR exit and nothing else
@@ -87,6 +87,7 @@ vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, doubl
         if (a.index == base + HMX_MSR_COUNT + 1 && a.write && a.value < meter.interrupts_at_start.size()) {
           meter.interrupts_at_start[a.value] = core.stats().interrupts;
           meter.injection_ns_at_start[a.value] = injection_ns();
+          meter.moderated_at_start[a.value] = core.stats().interrupts_moderated;
           meter.current = uint32_t(a.value);
         } else {
           raw_exits.fetch_add(1, std::memory_order_relaxed);
@@ -130,6 +131,11 @@ vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, doubl
                                 ? meter.injection_ns_at_start[p + 1].load()
                                 : injection_ns();
     c.injection_ns = start != kUnset && ns_end >= ns_start ? ns_end - ns_start : 0;
+    const uint64_t mod_start = meter.moderated_at_start[p];
+    const uint64_t mod_end = p + 1 < kPhaseFigures.size() && meter.interrupts_at_start[p + 1] != kUnset
+                                 ? meter.moderated_at_start[p + 1].load()
+                                 : service.core().stats().interrupts_moderated;
+    c.moderated = start != kUnset && mod_end >= mod_start ? mod_end - mod_start : 0;
     result.phases.push_back(c);
   }
   result.sender_summary = harness.last_line_with("bench: sender done");

@@ -18,7 +18,8 @@ struct phase_cost {
   uint64_t receiver_calls = 0;    // CALL writes of the receiver (pong replies, notify)
   uint64_t receiver_ns = 0;
   uint64_t interrupts = 0;        // vectors the core raised (both domains)
-  uint64_t injection_ns = 0;      // host time of those injections (KVM_SIGNAL_MSI + wake-up)
+  uint64_t injection_ns = 0;      // host time of those injections (eventfd write or KVM_SIGNAL_MSI)
+  uint64_t moderated = 0;         // injections the core skipped by rx_event (spec event-idx)
   double sender_us_per_call() const { return sender_calls ? double(sender_ns) / 1e3 / double(sender_calls) : 0; }
 };
 
@@ -38,7 +39,8 @@ struct vm_run_result {
 // ignores: the guest's raw-exit baseline. Throws on setup errors.
 // pin: pin the sender's vCPU thread to host CPU 0 and the receiver's to CPU 1 (--domain pin=).
 // inject: the domains' interrupt injection (domain spec inject=irqfd|msi, adapters/kvm/msi_injector.h).
+// event_idx: the receiver moderates its ring by rx_event when the monitor offers EVENT_IDX.
 vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin,
-                            const std::string& inject = "irqfd");
+                            const std::string& inject = "irqfd", bool event_idx = true);
 
 }  // namespace hmx::kvm::bench

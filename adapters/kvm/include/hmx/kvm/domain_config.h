@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // What one domain is made of, and the command-line form that describes it:
-//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen|both][,inject=irqfd|msi][,arg=TEXT]...
+//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen|both][,inject=irqfd|msi|thread][,arg=TEXT]...
 //     SIZE: a number with an optional unit (K, M, G, KiB, MB, ...; hmx/host/size.h), MiB if none
 //     CPU:  pin vCPU i's thread to host CPU (CPU + i) mod the number of host CPUs
 //     abi:  what the guest sees of its hypervisor: HMX's CPUID leaves and MSR block (hmx, the
 //           default), Xen 4.17's CPUID leaves, hypercall page and hypercalls (xen), or both
 //     inject: how an HMX interrupt reaches a vCPU: irqfd (the default; an eventfd routed to an MSI,
-//           so the sender's exit only writes the eventfd) or msi (KVM_SIGNAL_MSI on the sender's
-//           thread, the way of spec 0.2)
+//           so the sender's exit only writes the eventfd), msi (KVM_SIGNAL_MSI on the sender's
+//           thread, the way of spec 0.2) or thread (a per-domain injector thread runs
+//           KVM_SIGNAL_MSI; the sender's exit sets a pending bit and wakes it when it sleeps)
 //     TEXT: appended to the guest's command line (repeatable, in order; no commas)
 #pragma once
 
@@ -28,7 +29,7 @@ inline constexpr uint64_t kMinMemory = 8ull << 20;
 inline constexpr uint64_t kMaxMemory = 3ull << 30;
 
 enum class guest_abi { hmx, xen, both };
-enum class interrupt_injection { irqfd, signal_msi };
+enum class interrupt_injection { irqfd, signal_msi, thread };
 
 struct domain_config {
   std::string name;
