@@ -54,7 +54,11 @@ struct hmx_channel_options {
   uint16_t peer = 0;           // the peer domain: the own ring's only partner
   uint32_t peer_aport = 0;     // the peer's ring (0: set later with set_peer)
   uint32_t peer_max_message = 0;  // largest message the peer's ring takes (0: ask the hypervisor)
-  uint32_t register_flags = 0;    // HMX_REGISTER_FLAG_* (e.g. NOTIFY_VCPU)
+  // HMX_REGISTER_FLAG_* (e.g. NOTIFY_VCPU). With REGISTER_FLAG_EVENT_IDX (only where the feature
+  // EVENT_IDX is offered: hmx::event_idx_register_flag) the ring is moderated: wait() arms rx_event
+  // before it sleeps and asks for no interrupt while it polls, so a moderated channel must sleep
+  // only in wait() (spec event-idx).
+  uint32_t register_flags = 0;
   hmx_event_page_t* events = nullptr;  // the domain's event page, when one is enabled
   // Reply to the source aport of the last accepted message (the device domain's bus ring:
   // "answers to the source aport of the request", spec "Bus messages").
@@ -288,6 +292,7 @@ class hmx_channel {
     // for space in our ring waits at most poll_ns longer); before sleeping it goes out alone.
     if (open_ && o_.poll_ns != 0) {
       const uint64_t until = deadline - start > o_.poll_ns ? start + o_.poll_ns : deadline;
+      if (moderated()) hmx::suppress_rx_event(reader_);  // polling: no interrupt (HMX-EVENT-057)
       do {
         if (!reader_.empty()) return result::ok;  // the event bit untouched: no interrupt came
         if (space_wait_ && o_.events != nullptr &&
@@ -302,6 +307,9 @@ class hmx_channel {
     for (;;) {
       const uint64_t token = w_->prepare();
       if (ready()) return result::ok;
+      // Moderated: ask for the message at rx_ptr; arming re-reads tx_ptr after a full barrier, so
+      // one that arrived meanwhile is taken instead of slept on (HMX-EVENT-054 HMX-EVENT-055 HMX-EVENT-056).
+      if (moderated() && !hmx::arm_rx_event(reader_)) return result::ok;
       if (peer_gone_) return result::conn_refused;
       const uint64_t now = w_->now_ns();
       if (now >= deadline) break;
@@ -408,6 +416,8 @@ class hmx_channel {
   }
 
   // A message waits, or the space this side waited for was announced.
+  bool moderated() const noexcept { return open_ && (o_.register_flags & HMX_REGISTER_FLAG_EVENT_IDX) != 0; }
+
   bool ready() noexcept {
     if (!open_) return true;
     if (o_.events != nullptr)  // clear the ring's bit first: a later message raises it again
