@@ -127,5 +127,27 @@ TEST_F(OverCore, ADriverThatBreaksTheRulesGetsDeviceNeedsReset) {
   EXPECT_EQ(svc->stats().requests, 0u);  // nothing was served
 }
 
+// What the service's device offers over HMX: none of the device-independent bits virtio-argo
+// forbids, and not IN_ORDER, so the in-order promise never applies (the device host strips them
+// whatever the device model claims: transport.DeviceCore.NeverOffers...).
+// covers: HMX-VTA-111 HMX-VTA-110
+TEST_F(OverCore, TheDeviceOffersNoPlatformOrNotificationDataBitsOverHmx) {
+  auto svc = start(2);
+  auto drv = driver(kDrv, "drv");
+  ASSERT_TRUE(drv->open_bus(kDevice).ok());
+  ASSERT_EQ(drv->connect(1), result::ok);
+  auto& t = drv->transport();
+  ASSERT_EQ(t.reset(), result::ok);
+  ASSERT_EQ(t.set_status(v::STATUS_ACKNOWLEDGE), result::ok);
+  ASSERT_EQ(t.set_status(v::STATUS_ACKNOWLEDGE | v::STATUS_DRIVER), result::ok);
+  uint64_t offered = 0;
+  ASSERT_EQ(t.get_features(offered), result::ok);
+  EXPECT_NE(offered & v::bit(v::F_VERSION_1), 0u);
+  EXPECT_EQ(offered & v::bit(v::F_ACCESS_PLATFORM), 0u);
+  EXPECT_EQ(offered & v::bit(v::F_ORDER_PLATFORM), 0u);
+  EXPECT_EQ(offered & v::bit(v::F_NOTIF_CONFIG_DATA), 0u);
+  EXPECT_EQ(offered & v::bit(v::F_IN_ORDER), 0u);
+}
+
 }  // namespace
 }  // namespace hmx::virtio_argo::overcore
