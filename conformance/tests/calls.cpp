@@ -20,6 +20,8 @@ constexpr feature_op kFeatureOps[] = {
     {HMX_FEATURE_BATCH_BIT, HMX_OP_BATCH, "batch"},
     {HMX_FEATURE_EVENT_PAGE_BIT, HMX_OP_SET_EVENT_PAGE, "set_event_page"},
     {HMX_FEATURE_VECTOR_BIT, HMX_OP_SET_VECTOR, "set_vector"},
+    {HMX_FEATURE_SUBMIT_QUEUE_BIT, HMX_OP_SET_SUBMIT_QUEUE, "set_submit_queue"},
+    {HMX_FEATURE_SUBMIT_QUEUE_BIT, HMX_OP_SUBMIT, "submit"},
 };
 
 int64_t with_flags(context& ctx, uint32_t op, uint32_t flags, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
@@ -51,7 +53,7 @@ HMX_GUEST_TEST(call_common_checks, "HMX-MECH-031 HMX-MECH-032") {
   ctx.expect_rc(ctx.call(HMX_OP_UNREGISTER_RING, 0, 0, ~uint64_t{0}), -HMX_EINVAL, "unregister_ring with arg3 = ~0");
   // 2. unknown operations, and operations of features not offered: EOPNOTSUPP.
   ctx.req("HMX-MECH-032");
-  const uint32_t unknown[] = {0, 5, 8, 15, 20, 21, 255, 0x7fffffff, 0xffffffff};
+  const uint32_t unknown[] = {0, 5, 8, 15, 26, 27, 255, 0x7fffffff, 0xffffffff};
   for (uint32_t op : unknown) ctx.expect_rc(ctx.call(op), -HMX_EOPNOTSUPP, "unknown op %u", op);
   for (const feature_op& f : kFeatureOps)
     if (!ctx.has_feature(__builtin_ctz(f.bit)))
