@@ -40,7 +40,7 @@ TEST(DomainConfigTest, AbiChoosesWhatTheGuestSeesOfItsHypervisor) {
 }
 
 TEST(DomainConfigTest, InjectChoosesHowInterruptsReachTheVcpus) {
-  EXPECT_EQ(parse_domain_spec("a=x").inject, interrupt_injection::irqfd);
+  EXPECT_EQ(parse_domain_spec("a=x").inject, interrupt_injection::thread);
   EXPECT_EQ(parse_domain_spec("a=x,inject=irqfd").inject, interrupt_injection::irqfd);
   EXPECT_EQ(parse_domain_spec("a=x,inject=msi").inject, interrupt_injection::signal_msi);
   EXPECT_EQ(parse_domain_spec("a=x,inject=thread").inject, interrupt_injection::thread);

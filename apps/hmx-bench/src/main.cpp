@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   app.add_option("--image", image, "the bench guest image")->check(CLI::ExistingFile);
   app.add_option("--timeout", timeout, "time limit of each VM run in seconds")->check(CLI::PositiveNumber);
   app.add_flag("--pin", pin, "pin the sender's vCPU thread to host CPU 0 and the receiver's to CPU 1");
-  std::string inject = "irqfd";
+  std::string inject = "thread";
   app.add_option("--inject", inject,
                  "how the monitor injects HMX interrupts: irqfd (an eventfd routed to an MSI; the sender's exit only "
                  "writes it), msi (KVM_SIGNAL_MSI on the sender's vCPU thread, spec 0.2's way) or thread (a per-domain "

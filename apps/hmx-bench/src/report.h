@@ -20,7 +20,7 @@ struct bench_data {
   uint32_t iterations = 0;
   uint32_t runs = 0;
   bool pinned = false;
-  std::string inject = "irqfd";  // the domains' interrupt injection (inject=irqfd|msi)
+  std::string inject = "thread";  // the domains' interrupt injection (inject=irqfd|msi|thread)
   bool event_idx = true;          // the receiver moderates its ring by rx_event (when offered)
   std::string load;  // /proc/loadavg at the start: other jobs on the host skew absolute times
   std::vector<guest_figure> guest;       // medians over the runs

@@ -41,6 +41,6 @@ struct vm_run_result {
 // inject: the domains' interrupt injection (domain spec inject=irqfd|msi, adapters/kvm/msi_injector.h).
 // event_idx: the receiver moderates its ring by rx_event when the monitor offers EVENT_IDX.
 vm_run_result run_bench_vms(const std::string& image, uint32_t iterations, double timeout_seconds, bool pin,
-                            const std::string& inject = "irqfd", bool event_idx = true);
+                            const std::string& inject = "thread", bool event_idx = true);
 
 }  // namespace hmx::kvm::bench

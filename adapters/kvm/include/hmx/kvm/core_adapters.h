@@ -29,16 +29,17 @@ class core_guest_memory final : public ref::GuestMemory {
 };
 
 // hmx::ref::Notifier that injects into the domain's vCPUs: a fixed, edge-triggered MSI to the
-// vCPU's local APIC (KVM_SIGNAL_MSI, api.rst 4.71), which the guest ends with its own EOI
-// (HMX-EVENT-022 HMX-EVENT-023). The core calls it after the message, tx_ptr and event bit are visible
+// vCPU's local APIC (msi_injector.h: KVM_SIGNAL_MSI, api.rst 4.71, on an injector thread by
+// default), which the guest ends with its own EOI (HMX-EVENT-022 HMX-EVENT-023). The core calls it after the message, tx_ptr and event bit are visible
 // (HMX-EVENT-024 HMX-EVENT-025); the ioctl is a full barrier on the way into the kernel.
 class core_notifier final : public ref::Notifier {
  public:
   explicit core_notifier(domain& d) : domain_(d) {}
   void raise(ref::DomainId dom, uint32_t vcpu, uint8_t vector) override;
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
-  // Injections attempted and the host time they took (the KVM_SIGNAL_MSI ioctl, including the
-  // wake-up of a halted target vCPU): the part of a sender's exit that notifications cost.
+  // Injections attempted and the host time the sender spent on them (inject=msi: the ioctl with
+  // the wake-up of a halted target vCPU; inject=thread: a pending bit and, when the injector
+  // sleeps, a futex wake): the part of a sender's exit that notifications cost.
   uint64_t injections() const { return injections_.load(std::memory_order_relaxed); }
   uint64_t injection_ns() const { return injection_ns_.load(std::memory_order_relaxed); }
 

@@ -5,10 +5,10 @@
 //     CPU:  pin vCPU i's thread to host CPU (CPU + i) mod the number of host CPUs
 //     abi:  what the guest sees of its hypervisor: HMX's CPUID leaves and MSR block (hmx, the
 //           default), Xen 4.17's CPUID leaves, hypercall page and hypercalls (xen), or both
-//     inject: how an HMX interrupt reaches a vCPU: irqfd (the default; an eventfd routed to an MSI,
-//           so the sender's exit only writes the eventfd), msi (KVM_SIGNAL_MSI on the sender's
-//           thread, the way of spec 0.2) or thread (a per-domain injector thread runs
-//           KVM_SIGNAL_MSI; the sender's exit sets a pending bit and wakes it when it sleeps)
+//     inject: how an HMX interrupt reaches a vCPU: irqfd (an eventfd routed to an MSI, so the
+//           sender's exit only writes the eventfd), msi (KVM_SIGNAL_MSI on the sender's
+//           thread, the way of spec 0.2) or thread (the default: a per-domain injector thread
+//           runs KVM_SIGNAL_MSI; the sender's exit sets a pending bit and wakes it when it sleeps)
 //     TEXT: appended to the guest's command line (repeatable, in order; no commas)
 #pragma once
 
@@ -38,7 +38,10 @@ struct domain_config {
   uint64_t memory = kDefaultMemory;
   std::optional<unsigned> pin_cpu;  // first host CPU of the vCPU threads (pin=CPU)
   guest_abi abi = guest_abi::hmx;
-  interrupt_injection inject = interrupt_injection::irqfd;
+  // thread by default: on this nested host an eventfd write still delivers the MSI and kicks the
+  // target vCPU in the writer's context (KVM's irqfd wake-up injects MSIs inline), so only the
+  // injector thread takes the cost off the sender's exit (hmx-bench --inject).
+  interrupt_injection inject = interrupt_injection::thread;
   // Set by the HMX service (hmx_service.h): "domid=D name=NAME domains=alpha:1,beta:2,...".
   std::string service_params;
   // User words from `arg=TEXT`, appended last.
