@@ -11,9 +11,10 @@ std::vector<std::string> hmx_service::stats_lines() const {
   std::vector<std::string> lines;
   const ref::CoreStats s = core_.stats();
   lines.push_back(fmt::format("stats: core: {} calls, {} operations, {} batches, {} messages, {} bytes, "
-                              "{} EAGAIN, {} space wake-ups, {} interrupts, {} denials, {} errors",
+                              "{} EAGAIN, {} space wake-ups, {} interrupts, {} skipped by rx_event, {} denials, "
+                              "{} errors",
                               s.calls, s.ops, s.batches, s.messages, s.bytes, s.eagain, s.wakeups, s.interrupts,
-                              s.denials, s.errors));
+                              s.interrupts_moderated, s.denials, s.errors));
   for (const auto& d : domains_) {
     const uint64_t injections = d->notifier ? d->notifier->injections() : 0;
     lines.push_back(fmt::format("stats: domain {} (id {}): {} calls, {} VECTOR/EVENT_PAGE accesses, {} #GP, "
