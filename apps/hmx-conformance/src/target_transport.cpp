@@ -53,6 +53,16 @@ std::string test_line_name(std::string_view line) {
   return "";
 }
 
+// Does `text` name requirement `id` as a whole word (HMX-VTA-05 is not HMX-VTA-055)?
+bool mentions_id(const std::string& text, const std::string& id) {
+  for (size_t at = text.find(id); at != std::string::npos; at = text.find(id, at + 1)) {
+    const size_t end = at + id.size();
+    const bool digit_after = end < text.size() && text[end] >= '0' && text[end] <= '9';
+    if (!digit_after) return true;
+  }
+  return false;
+}
+
 std::string make_temp_xml() {
   std::string path = (std::filesystem::temp_directory_path() / "hmx-conformance-vta-XXXXXX").string();
   const int fd = mkstemp(path.data());
@@ -126,14 +136,30 @@ bool gtest_xml_to_log(const std::string& xml, const covers_map& covers, run_log*
         t.verdict = "PASS";
       }
       t.finished = true;
+      // Which declared requirements a failure names (a test tags its checks with the id of the
+      // requirement row they check: SCOPED_TRACE or the failure's message). Named ones FAIL; the
+      // others of that test are not tested, since its failure may have cut their checks short.
+      // A failure that names none fails every requirement the test declares.
+      std::vector<std::string> named;
+      if (oc == 'F' && covers.count(t.name) != 0) {
+        std::string text;
+        for (const pugi::xml_node f : tc.children("failure"))
+          text += std::string(f.attribute("message").as_string()) + "\n" + f.text().as_string() + "\n";
+        for (const auto& id : covers.at(t.name))
+          if (mentions_id(text, id)) named.push_back(id);
+      }
       const auto it = covers.find(t.name);
       if (it != covers.end()) {
         t.declared = it->second;
-        for (const auto& id : it->second) t.outcomes.emplace_back(id, oc);
+        for (const auto& id : it->second) {
+          const bool blamed = named.empty() || std::find(named.begin(), named.end(), id) != named.end();
+          t.outcomes.emplace_back(id, oc == 'F' && !blamed ? 'N' : oc);
+        }
       }
       if (oc == 'F') {
         ++log->done_fail;
-        log->failures.push_back({t.name, 0, "*", t.message});
+        if (named.empty()) log->failures.push_back({t.name, 0, "*", t.message});
+        for (const auto& id : named) log->failures.push_back({t.name, 0, id, t.message});
       } else if (oc == 'S') {
         ++log->done_skip;
       } else {

@@ -87,6 +87,43 @@ TEST(TransportXml, TestcasesBecomeResultsPerRequirement) {
   EXPECT_EQ(log.done_skip, 1u);
 }
 
+constexpr const char* kXmlNamed = R"(<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="2" failures="2" disabled="0" errors="0" name="AllTests">
+  <testsuite name="OverCore" tests="2" failures="2" disabled="0" skipped="0" errors="0">
+    <testcase name="Rows" file="a.cpp" line="1" status="run" result="completed" time="0.1" classname="OverCore">
+      <failure message="a.cpp:20&#x0A;Expected equality&#x0A;Google Test trace:&#x0A;a.cpp:18: HMX-VTA-107" type=""><![CDATA[a.cpp:20
+Expected equality
+Google Test trace:
+a.cpp:18: HMX-VTA-107]]></failure>
+    </testcase>
+    <testcase name="Unnamed" file="a.cpp" line="30" status="run" result="completed" time="0.1" classname="OverCore">
+      <failure message="a.cpp:31&#x0A;HMX-VTA-0 is not an id" type=""><![CDATA[a.cpp:31]]></failure>
+    </testcase>
+  </testsuite>
+</testsuites>
+)";
+
+// A failure that names one of the test's requirement rows fails that row only; the test's other
+// rows are not tested (its failure may have stopped their checks). One that names none fails all.
+TEST(TransportXml, AFailureThatNamesARowFailsOnlyThatRow) {
+  const covers_map c = {{"OverCore.Rows", {"HMX-VTA-105", "HMX-VTA-107", "HMX-VTA-10"}},
+                        {"OverCore.Unnamed", {"HMX-VTA-001", "HMX-VTA-002"}}};
+  run_log log;
+  std::string error;
+  ASSERT_TRUE(gtest_xml_to_log(kXmlNamed, c, &log, &error)) << error;
+  const test_record* rows = log.find("OverCore.Rows");
+  ASSERT_NE(rows, nullptr);
+  EXPECT_EQ(rows->outcomes,
+            (std::vector<std::pair<std::string, char>>{{"HMX-VTA-105", 'N'}, {"HMX-VTA-107", 'F'}, {"HMX-VTA-10", 'N'}}));
+  const test_record* unnamed = log.find("OverCore.Unnamed");
+  ASSERT_NE(unnamed, nullptr);
+  EXPECT_EQ(unnamed->outcomes, (std::vector<std::pair<std::string, char>>{{"HMX-VTA-001", 'F'}, {"HMX-VTA-002", 'F'}}));
+  ASSERT_EQ(log.failures.size(), 2u);
+  EXPECT_EQ(log.failures[0].req, "HMX-VTA-107");
+  EXPECT_EQ(log.failures[1].req, "*");
+  EXPECT_EQ(log.done_fail, 2u);
+}
+
 TEST(TransportXml, RejectsWhatIsNotAReport) {
   run_log log;
   std::string error;

@@ -39,17 +39,30 @@ TEST_F(OverCore, BusRefusesASecondConnectionAndUnknownDevices) {
   auto drv2 = driver(kDrv2, "drv2");
   ASSERT_TRUE(drv->open_bus(kDevice).ok());
   ASSERT_TRUE(drv2->open_bus(kDevice).ok());
+  // Each check names the requirement row it checks, so a failure fails that row alone in the
+  // conformance report (apps/hmx-conformance, --target transport).
   uint32_t error = 0;
-  EXPECT_NE(drv2->connect(7, &error), result::ok);
-  EXPECT_EQ(error, uint32_t{HMX_ENODEV});
-  ASSERT_EQ(drv->connect(1), result::ok);
-  error = 0;
-  EXPECT_NE(drv2->connect(1, &error), result::ok);
-  EXPECT_EQ(error, uint32_t{HMX_EBUSY});  // one driver per device
-  // Once the first driver disconnects, the second one gets the device.
-  ASSERT_EQ(drv->bus().disconnect(1), result::ok);
-  EXPECT_EQ(drv2->connect(1), result::ok);
-  EXPECT_EQ(drv2->init_blk(1, 16), result::ok);
+  {
+    SCOPED_TRACE("HMX-VTA-106");
+    EXPECT_NE(drv2->connect(7, &error), result::ok);
+    EXPECT_EQ(error, uint32_t{HMX_ENODEV});
+  }
+  {
+    SCOPED_TRACE("HMX-VTA-105");
+    ASSERT_EQ(drv->connect(1), result::ok);
+  }
+  {
+    SCOPED_TRACE("HMX-VTA-107");
+    error = 0;
+    EXPECT_NE(drv2->connect(1, &error), result::ok);
+    EXPECT_EQ(error, uint32_t{HMX_EBUSY});  // one driver per device
+  }
+  {
+    SCOPED_TRACE("HMX-VTA-044");  // once the first driver disconnects, the second one gets the device
+    ASSERT_EQ(drv->bus().disconnect(1), result::ok);
+    EXPECT_EQ(drv2->connect(1), result::ok);
+    EXPECT_EQ(drv2->init_blk(1, 16), result::ok);
+  }
 }
 
 }  // namespace
