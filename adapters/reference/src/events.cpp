@@ -79,11 +79,10 @@ void event_status_or(Domain& d, uint64_t bits) {
 bool moderate_announce(CoreState& core, const Ring& ring, uint32_t old_tx, uint32_t new_tx,
                        bool announce) {
   if (!ring.event_idx) return announce;  // HMX-EVENT-044
-  // The receiver stores rx_event, fences, then loads tx_ptr; we store tx_ptr (published by the
-  // caller), fence, then load rx_event: one of the two loads sees the other side's store, so a
-  // receiver that armed rx_event and halts is never left with a message and no interrupt
-  // (HMX-EVENT-050, HMX-EVENT-055).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // The receiver stores rx_event, then loads tx_ptr behind a full barrier; the caller stored
+  // tx_ptr seq_cst (ring_publish_tx) and we load rx_event seq_cst: one of the two loads sees the
+  // other side's store, so a receiver that armed rx_event and halts is never left with a message
+  // and no interrupt (HMX-EVENT-050, HMX-EVENT-055).
   const uint32_t rx_event = ring_read_rx_event(ring);  // once (HMX-EVENT-045)
   // Asked for: injected even when the event bit was already set. On a moderated ring bits are
   // set without interrupts, so a set bit no longer means a handler is on its way, and the skip of

@@ -26,7 +26,9 @@ uint32_t ring_read_rx(const Ring& ring) {
 }
 
 uint32_t ring_read_rx_event(const Ring& ring) {
-  return header_word(ring, offsetof(hmx_ring_t, rx_event)).load(std::memory_order_relaxed);
+  // seq_cst, after the seq_cst store of tx_ptr in ring_publish_tx: the pair is the full barrier
+  // of HMX-EVENT-050 (a fence would do too, but ThreadSanitizer does not model fences).
+  return header_word(ring, offsetof(hmx_ring_t, rx_event)).load(std::memory_order_seq_cst);
 }
 
 uint32_t ring_read_guest_tx(const Ring& ring) {
@@ -66,7 +68,9 @@ uint32_t ring_zero_fill(Ring& ring, uint32_t at, size_t n) {
 
 void ring_publish_tx(Ring& ring, uint32_t tx) {
   ring.tx_ptr = tx;
-  header_word(ring, offsetof(hmx_ring_t, tx_ptr)).store(tx, std::memory_order_release);
+  // seq_cst (at least release, HMX-RING-015): with the seq_cst load of rx_event that follows on a
+  // moderated ring it orders store before load as a full barrier does (HMX-EVENT-050).
+  header_word(ring, offsetof(hmx_ring_t, tx_ptr)).store(tx, std::memory_order_seq_cst);
 }
 
 void ring_publish_event_index(Ring& ring) {

@@ -185,9 +185,12 @@ void EventIdxTest::halting_receiver(bool event_page) {
       std::atomic_ref<uint64_t>(a.at<hmx_event_page_t>(page)->ring_pending[bit / 64])
           .fetch_and(~(uint64_t{1} << (bit % 64)), std::memory_order_acq_rel);
     while (auto m = a.receive(r)) ++received;
-    rx_event(r).store(a.rx(r), std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (a.tx(r) != a.rx(r)) continue;  // arrived while arming: consume instead of halting
+    // Store then load, both seq_cst: the full barrier of HMX-EVENT-055 in the form
+    // ThreadSanitizer understands (it does not model fences).
+    rx_event(r).store(a.rx(r), std::memory_order_seq_cst);
+    const uint32_t tx_now =
+        std::atomic_ref<uint32_t>(a.at<hmx_ring_t>(r.frames[0])->tx_ptr).load(std::memory_order_seq_cst);
+    if (tx_now != a.rx(r)) continue;  // arrived while arming: consume instead of halting
     if (received == kMessages) break;
     ++halts;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
