@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <hmx/submit_queue.h>
+
 #include "loopback_support.h"
 
 namespace hmx::loopback {
@@ -37,7 +39,10 @@ std::vector<op_error> spec_op_errors() {
 
 // A fresh world per trigger: a core under `policy` with alpha (1), beta (2), gamma (3).
 struct world {
-  explicit world(const std::string& policy) : tp(policy) { core.offer_exposures(true); }
+  explicit world(const std::string& policy) : tp(policy) {
+    core.offer_exposures(true);
+    core.offer_submit_queue(true);
+  }
   test_policy tp;
   ref::Core core{tp.policy};
   domain alpha{core, 1, "alpha"};
@@ -366,6 +371,34 @@ std::map<std::string, trigger> triggers() {
   };
   t["set_vector/ENODEV"].run = [](world& w) {
     return enodev_call_block(w, [](client_t& c) { return c.set_vector(0, vector_reg{}); });
+  };
+  // --- set_submit_queue, submit (feature SUBMIT_QUEUE; the world offers it) --------------------
+  t["set_submit_queue/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    submit_queue<env::host> q(w.alpha.env, 4);
+    return code(register_submit_queue(c.c, q, 2));  // flag bit 1 is undefined
+  };
+  t["set_submit_queue/EFAULT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_SET_SUBMIT_QUEUE, w.beyond(), 4, 0).error());
+  };
+  t["set_submit_queue/ENODEV"].run = [](world& w) {
+    submit_queue<env::host> q(w.alpha.env, 4);
+    return enodev_call_block(w, [&](client_t& c) { return register_submit_queue(c, q); });
+  };
+  t["submit/EINVAL"].run = [](world& w) {
+    bound_client c(w.alpha);
+    submit_queue<env::host> q(w.alpha.env, 4);
+    EXPECT_TRUE(register_submit_queue(c.c, q).ok());
+    __atomic_store_n(&q.header()->producer, 5u, __ATOMIC_RELEASE);  // one past a full queue
+    return code(c->call(HMX_OP_SUBMIT).error());
+  };
+  t["submit/ENODEV"].run = [](world& w) {
+    return enodev_call_block(w, [](client_t& c) { return c.call(HMX_OP_SUBMIT).error(); });
+  };
+  t["submit/ENOENT"].run = [](world& w) {
+    bound_client c(w.alpha);
+    return code(c->call(HMX_OP_SUBMIT).error());  // no queue registered
   };
   // --- expose, fetch, deposit, revoke (feature EXPOSE; the world offers it) -------------------
   const auto expose_raw = [](world& w, domain& owner, uint16_t peer, uint16_t access) {
