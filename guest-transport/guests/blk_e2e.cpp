@@ -68,7 +68,7 @@ int run(const identity& id, const params& pr, const char* tag) {
   conduit_t conduit(g_env, p.msr_base);
   client_t client(conduit, g_env);
   if (!client.init_status().ok()) return 12;
-  static link l(client, g_wait);
+  static link l(client, g_wait, p.features);
   if (int rc = l.connect(uint16_t(id.device_id), &g_events, g_bus_ring, kBusRingLen, g_ring, kRingLen, g_rx,
                          sizeof g_rx, g_wait, tag, uint64_t{pr.poll_us} * 1000);
       rc != 0)

@@ -155,7 +155,7 @@ inline int exit_code(hmx::virtio_argo::result r) { return -static_cast<int>(r); 
 struct link {
   static constexpr uint32_t kConnectionAport = 0x56544300u;  // + dev_num
 
-  link(client_t& c, guest_waiter& w) : bus_chan(c, w), chan(c, w), client(&c) {}
+  link(client_t& c, guest_waiter& w, uint32_t features) : bus_chan(c, w), chan(c, w), client(&c), hmx_features(features) {}
 
   // Registers the bus ring, waits for the device domain's bus ring, lists the devices, connects
   // to the first virtio-blk, opens the transport. Returns 0 or an exit status after printing why.
@@ -213,6 +213,9 @@ struct link {
     o.peer = device_domain;
     o.events = events;
     o.poll_ns = poll_ns;
+    // Moderated where the hypervisor offers EVENT_IDX (spec event-idx): the connection's waits
+    // arm rx_event before they halt and ask for no interrupt while they poll.
+    o.register_flags = hmx::event_idx_register_flag(hmx_features);
     if (const hmx::status s = chan.open(o); !s.ok()) {
       hmx_guest::printf("%s: connection ring refused: %s\n", tag, s.name());
       return -s.code();
@@ -240,6 +243,7 @@ struct link {
   channel_t bus_chan;
   channel_t chan;
   client_t* client;
+  uint32_t hmx_features;  // HMX_FEATURE_*_BIT of the probe
   hmx::virtio_argo::bus_client<channel_t> bus;
   transport_t transport;
   uint8_t bus_rx[4096];
