@@ -162,12 +162,28 @@ void EventIdxTest::halting_receiver(bool event_page) {
   const uint32_t bit = a.event_index(r);
   constexpr uint32_t kMessages = 20000;
   std::atomic<bool> stop{false};
+  // The sender's call block, address, iov and payload are allocated once: Guest::send_bytes takes
+  // fresh guest memory per call, and the EAGAIN retries of a busy host ran the guest out of it.
+  hmx_send_addr_t addr{};
+  addr.src = {0, b.id, 0};
+  addr.dst = {r.aport, a.id, 0};
+  const uint64_t addr_gpa = b.put(addr);
+  const uint64_t payload_gpa = b.put_bytes(pattern(64));
+  const uint64_t iov_gpa = b.alloc(sizeof(hmx_iov_t), 16);
+  const uint64_t block_gpa = b.alloc(sizeof(hmx_call_block_t), HMX_CALL_BLOCK_ALIGN);
+  ASSERT_NE(block_gpa, 0u);
   std::thread sender([&] {
-    const auto buf = pattern(64);
     uint32_t sent = 0;
     while (sent < kMessages && !stop.load()) {
       const size_t n = (sent * 7) % 57;
-      const int64_t rc = b.send_bytes(a.id, r.aport, std::span(buf).first(n));
+      *b.at<hmx_iov_t>(iov_gpa) = hmx_iov_t{payload_gpa, static_cast<uint32_t>(n), 0};
+      hmx_call_block_t block{};
+      block.op = HMX_OP_SENDV;
+      block.arg[0] = addr_gpa;
+      block.arg[1] = iov_gpa;
+      block.arg[2] = 1;
+      *b.at<hmx_call_block_t>(block_gpa) = block;
+      const int64_t rc = core.call(b.id, 0, block_gpa);
       if (rc == static_cast<int64_t>(n)) {
         ++sent;
       } else {
