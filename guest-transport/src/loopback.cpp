@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hmx/virtio_argo/loopback.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+
+#include <hmx/abi/constants.h>
 
 #include "hmx/virtio_argo/protocol.h"
 
@@ -22,7 +25,33 @@ void loopback_link::kill(int side) {
   rings_[side].alive = false;
   rings_[side].messages.clear();
   rings_[side].used = 0;
+  std::erase_if(exposures_, [&](const exposure& x) { return x.owner == side; });
   cv_.notify_all();
+}
+
+void loopback_link::offer_exposures(bool offered) {
+  std::lock_guard lock(mu_);
+  exposures_offered_ = offered;
+}
+
+// The checks of fetch/deposit in the spec's order (spec exposures, "fetch and deposit").
+result loopback_link::copy(int caller, bool to_owner, uint64_t handle, uint64_t offset, void* buf, uint32_t len) {
+  std::lock_guard lock(mu_);
+  if (!exposures_offered_) return result::not_supported;
+  if (len == 0 || len > HMX_CALL_BYTE_BUDGET) return result::invalid;
+  if (!rings_[caller].alive) return result::conn_refused;
+  const auto it = std::find_if(exposures_.begin(), exposures_.end(),
+                               [&](const exposure& x) { return x.handle == handle && x.owner == 1 - caller; });
+  if (it == exposures_.end()) return result::no_entry;
+  if ((it->access & (to_owner ? HMX_EXPOSE_WRITE : HMX_EXPOSE_READ)) == 0) return result::not_permitted;
+  if (offset > it->len || len > it->len - offset) return result::invalid;
+  if (to_owner)
+    std::memcpy(it->range + offset, buf, len);
+  else
+    std::memcpy(buf, it->range + offset, len);
+  rings_[1 - caller].stats.exposure_bytes += len;  // stats() of the caller: what it moved
+  if (--it->uses == 0) exposures_.erase(it);
+  return result::ok;
 }
 
 result loopback_endpoint::send(const chan_iov* iov, uint32_t n) {
@@ -119,6 +148,61 @@ uint64_t loopback_endpoint::now_ns() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())
                                    .count());
+}
+
+bool loopback_endpoint::exposures_available() {
+  std::lock_guard lock(link_->mu_);
+  return link_->exposures_offered_;
+}
+
+// expose's checks (spec exposures, "expose"): access within EXPOSE_ACCESS_MASK and not 0, len
+// 1..EXPOSE_MAX_BYTES, uses not 0, at most EXPOSE_MAX_PER_DOMAIN live exposures.
+expose_result loopback_endpoint::expose(const void* range, uint32_t len, uint16_t access, uint32_t uses) {
+  auto& l = *link_;
+  std::lock_guard lock(l.mu_);
+  if (!l.exposures_offered_) return {result::not_supported, 0};
+  if (access == 0 || (access & ~HMX_EXPOSE_ACCESS_MASK) != 0 || len == 0 || len > HMX_EXPOSE_MAX_BYTES || uses == 0)
+    return {result::invalid, 0};
+  if (range == nullptr) return {result::invalid, 0};
+  const auto own = std::count_if(l.exposures_.begin(), l.exposures_.end(),
+                                 [&](const loopback_link::exposure& x) { return x.owner == side_; });
+  if (own >= static_cast<std::ptrdiff_t>(HMX_EXPOSE_MAX_PER_DOMAIN)) return {result::no_space, 0};
+  loopback_link::exposure x;
+  x.handle = l.next_handle_++;
+  x.owner = side_;
+  x.range = static_cast<uint8_t*>(const_cast<void*>(range));  // written only with EXPOSE_WRITE
+  x.len = len;
+  x.access = access;
+  x.uses = uses;
+  l.exposures_.push_back(x);
+  return {result::ok, x.handle};
+}
+
+result loopback_endpoint::fetch(uint64_t handle, uint64_t offset, void* dst, uint32_t len) {
+  return link_->copy(side_, /*to_owner=*/false, handle, offset, dst, len);
+}
+
+result loopback_endpoint::deposit(uint64_t handle, uint64_t offset, const void* src, uint32_t len) {
+  return link_->copy(side_, /*to_owner=*/true, handle, offset, const_cast<void*>(src), len);
+}
+
+result loopback_endpoint::revoke(uint64_t handle) {
+  auto& l = *link_;
+  std::lock_guard lock(l.mu_);
+  if (!l.exposures_offered_) return result::not_supported;
+  const auto it = std::find_if(l.exposures_.begin(), l.exposures_.end(), [&](const loopback_link::exposure& x) {
+    return x.handle == handle && x.owner == side_;
+  });
+  // A used-up exposure ended already (HMX-XPOSE-040): revoking it answers no_entry, as in the core.
+  if (it == l.exposures_.end()) return result::no_entry;
+  l.exposures_.erase(it);
+  return result::ok;
+}
+
+size_t loopback_endpoint::live_exposures() {
+  std::lock_guard lock(link_->mu_);
+  return static_cast<size_t>(std::count_if(link_->exposures_.begin(), link_->exposures_.end(),
+                                           [&](const loopback_link::exposure& x) { return x.owner == side_; }));
 }
 
 void loopback_endpoint::inject_eagain(uint32_t count) {

@@ -73,4 +73,29 @@ concept view_message_channel = message_channel<C> && requires(C& c, uint8_t* scr
   { c.receive_view(scratch, cap, [](const uint8_t*, uint32_t) {}) } -> std::same_as<recv_result>;
 };
 
+// Optional: exposures (spec exposures, feature EXPOSE). The channel's peer is the only other
+// domain an exposure names. expose(range, len, access, uses) offers [range, range + len) to the
+// peer with EXPOSE_READ and/or EXPOSE_WRITE for `uses` successful copies and returns the handle
+// to carry in a message; fetch / deposit copy out of / into the peer's exposure `handle` at
+// `offset`, all `len` bytes or none; revoke(handle) ends an own exposure, after which no copy
+// touches the range (HMX-XPOSE-032). Statuses: the spec's codes as `result` (no_entry: no live
+// exposure of the peer names the handle; not_permitted: the access is missing; invalid: the range
+// exceeds the exposure; not_supported: the hypervisor does not offer EXPOSE).
+// exposures_available() is false when the operations would answer not_supported, so the caller
+// keeps its data-in-message path.
+struct expose_result {
+  result status;
+  uint64_t handle = 0;
+};
+
+template <class C>
+concept exposure_channel = message_channel<C> && requires(C& c, const void* src, void* dst, uint32_t len,
+                                                          uint16_t access, uint64_t handle, uint64_t offset) {
+  { c.exposures_available() } -> std::same_as<bool>;
+  { c.expose(src, len, access, len) } -> std::same_as<expose_result>;
+  { c.fetch(handle, offset, dst, len) } -> std::same_as<result>;
+  { c.deposit(handle, offset, src, len) } -> std::same_as<result>;
+  { c.revoke(handle) } -> std::same_as<result>;
+};
+
 }  // namespace hmx::virtio_argo

@@ -20,6 +20,10 @@
 //            the domain's other rings or timer ticks sleep again). On the deadline it asks the
 //            hypervisor about the peer's ring (notify query): RING_EXISTS clear means the peer
 //            is gone (conn_refused), else timed_out.
+//   expose   exposure_channel (channel.h) through libhmx's exposures (feature EXPOSE, spec
+//   fetch    exposures), attached with attach_exposures(): the peer is the only domain an
+//   deposit  exposure names; HMX codes map one to one onto `result`. Without an attached, working
+//   revoke   exposures object the operations answer not_supported (HMX-XPOSE-013).
 //
 // Waiter: how this domain sleeps and tells time (a guest: the vector's pending bit, HLT and a
 // LAPIC timer; a host-side domain: a condition variable the core's Notifier signals).
@@ -89,6 +93,9 @@ struct hmx_channel_stats {
   uint64_t ring_errors = 0;      // corrupt ring pointers (resynchronised)
   uint64_t sleeps = 0;
   uint64_t send_ns = 0;          // time spent in send calls (the exits and the hypervisor's copy)
+  uint64_t exposes = 0, revokes = 0;  // exposures offered and ended by this side
+  uint64_t bytes_fetched = 0;    // bytes this side copied out of the peer's exposures
+  uint64_t bytes_deposited = 0;  // bytes this side copied into the peer's exposures
   uint64_t wait_ns = 0;          // time spent in wait()
 };
 
@@ -96,6 +103,7 @@ template <class Conduit, class Env, channel_waiter Waiter>
 class hmx_channel {
  public:
   using client_t = hmx::client<Conduit, Env>;
+  using exposures_t = hmx::exposures<Conduit, Env>;
 
   // Most messages send_batch() puts in one exit (plus the deferred notify).
   static constexpr uint32_t kMaxBatch = 16;
@@ -330,6 +338,43 @@ class hmx_channel {
  public:
   uint64_t now_ns() noexcept { return w_->now_ns(); }
 
+  // ---- exposure_channel ----------------------------------------------------------------------
+  // The exposures object (one scratch page of the environment) must outlive the channel; several
+  // channels of one vCPU may share it. nullptr detaches.
+  void attach_exposures(exposures_t* x) noexcept { x_ = x; }
+  bool exposures_available() const noexcept { return x_ != nullptr && x_->init_status().ok(); }
+
+  expose_result expose(const void* range, uint32_t len, uint16_t access, uint32_t uses) noexcept {
+    if (!exposures_available()) return {result::not_supported, 0};
+    const hmx::result<uint64_t> h = x_->expose(range, len, o_.peer, access, uses);
+    if (!h.ok()) return {from_status(h.error()), 0};
+    ++st_.exposes;
+    return {result::ok, *h};
+  }
+  result fetch(uint64_t handle, uint64_t offset, void* dst, uint32_t len) noexcept {
+    if (!exposures_available()) return result::not_supported;
+    const hmx::result<uint32_t> r = x_->fetch(o_.peer, handle, offset, dst, len);
+    if (!r.ok()) return from_status(r.error());
+    if (*r != len) return result::io;  // the spec copies all or nothing: a short count is a broken hypervisor
+    st_.bytes_fetched += len;
+    return result::ok;
+  }
+  result deposit(uint64_t handle, uint64_t offset, const void* src, uint32_t len) noexcept {
+    if (!exposures_available()) return result::not_supported;
+    const hmx::result<uint32_t> r = x_->deposit(o_.peer, handle, offset, src, len);
+    if (!r.ok()) return from_status(r.error());
+    if (*r != len) return result::io;
+    st_.bytes_deposited += len;
+    return result::ok;
+  }
+  result revoke(uint64_t handle) noexcept {
+    if (!exposures_available()) return result::not_supported;
+    const hmx::status s = x_->revoke(handle);
+    if (!s.ok()) return from_status(s);
+    ++st_.revokes;
+    return result::ok;
+  }
+
   // ---- beyond the concept --------------------------------------------------------------------
   // Issues the deferred notify now (before sleeping outside wait(), or when shutting down).
   hmx::status flush_notify() noexcept {
@@ -415,6 +460,9 @@ class hmx_channel {
     }
   }
 
+  template <class S>
+  static result from_status(S s) noexcept { return static_cast<result>(static_cast<int32_t>(s.code())); }
+
   // A message waits, or the space this side waited for was announced.
   bool moderated() const noexcept { return open_ && (o_.register_flags & HMX_REGISTER_FLAG_EVENT_IDX) != 0; }
 
@@ -434,6 +482,7 @@ class hmx_channel {
   client_t* c_;
   Waiter* w_;
   hmx::batch<Env> batch_;
+  exposures_t* x_ = nullptr;
   hmx_channel_options o_{};
   hmx::ring_reader reader_;
   uint32_t peer_aport_ = 0;

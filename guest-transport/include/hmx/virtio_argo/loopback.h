@@ -9,7 +9,12 @@
 //  - messages arrive whole and in send order; nothing is ever dropped;
 //  - once one side is killed (peer death, removal), its ring is gone: sends to it return
 //    conn_refused, and the survivor's wait() reports conn_refused once its ring is empty (what
-//    a binding learns from notify's RING_EXISTS flag).
+//    a binding learns from notify's RING_EXISTS flag);
+//  - exposures (spec exposures) as the reference core checks them: a handle is never reissued; a
+//    copy names a live exposure of the peer (else no_entry), with the access (else not_permitted)
+//    and a range inside it (else invalid), copies all of len or nothing and uses one of its uses;
+//    revoke ends an own exposure; a killed side's exposures end with it. offer_exposures(false)
+//    makes every operation answer not_supported (a hypervisor without EXPOSE).
 // Thread-safe: the two endpoints may run on different threads. For deterministic single-thread
 // tests, an idle hook runs (e.g. the device's poll) when wait() would block. Hosted.
 #pragma once
@@ -33,6 +38,7 @@ struct loopback_stats {
   uint64_t bytes = 0;
   uint64_t eagain = 0;
   uint64_t space_events = 0;
+  uint64_t exposure_bytes = 0;  // bytes this side fetched from / deposited into the peer's exposures
 };
 
 class loopback_endpoint {
@@ -42,6 +48,14 @@ class loopback_endpoint {
   uint32_t max_message_size();
   result wait(uint64_t timeout_ns);
   uint64_t now_ns();
+
+  // exposure_channel (channel.h).
+  bool exposures_available();
+  expose_result expose(const void* range, uint32_t len, uint16_t access, uint32_t uses);
+  result fetch(uint64_t handle, uint64_t offset, void* dst, uint32_t len);
+  result deposit(uint64_t handle, uint64_t offset, const void* src, uint32_t len);
+  result revoke(uint64_t handle);
+  size_t live_exposures();  // this side's exposures not yet ended
 
   // Test controls.
   void inject_eagain(uint32_t count);             // the next `count` sends that would fit fail with again
@@ -71,6 +85,8 @@ class loopback_link {
   // lost; the driver's ring and its contents stay.
   void kill_device() { kill(1); }
   void kill_driver() { kill(0); }
+  // Whether the emulated hypervisor offers EXPOSE (default: yes).
+  void offer_exposures(bool offered);
 
  private:
   friend class loopback_endpoint;
@@ -84,15 +100,28 @@ class loopback_link {
     uint32_t inject_eagain = 0;
     loopback_stats stats;      // of sends into this ring
   };
+  struct exposure {
+    uint64_t handle = 0;
+    int owner = 0;
+    uint8_t* range = nullptr;
+    uint32_t len = 0;
+    uint16_t access = 0;
+    uint32_t uses = 0;
+  };
   void kill(int side);
+  result copy(int caller, bool to_owner, uint64_t handle, uint64_t offset, void* buf, uint32_t len);
   static uint32_t footprint(uint32_t len) { return 16 + ((len + 15) & ~15u); }
 
   std::mutex mu_;
   std::condition_variable cv_;
   ring rings_[2];  // rings_[s] is side s's own ring
+  std::vector<exposure> exposures_;
+  uint64_t next_handle_ = 1;
+  bool exposures_offered_ = true;
   loopback_endpoint ends_[2];
 };
 
 static_assert(message_channel<loopback_endpoint>);
+static_assert(exposure_channel<loopback_endpoint>);
 
 }  // namespace hmx::virtio_argo

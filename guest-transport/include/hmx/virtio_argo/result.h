@@ -26,6 +26,8 @@ enum class result : int32_t {
   not_supported = -HMX_EOPNOTSUPP,
   timed_out = -HMX_VTA_ETIMEDOUT,    // no response within the request timeout (HMX-VTA-102 HMX-VTA-103 HMX-VTA-104)
   conn_refused = -HMX_ECONNREFUSED,  // the peer's ring is gone (sendv)
+  no_entry = -HMX_ENOENT,            // an exposure handle names no live exposure (fetch, deposit, revoke)
+  not_permitted = -HMX_EPERM,        // the exposure lacks the access asked for (fetch, deposit)
 };
 
 constexpr bool ok(result r) { return r == result::ok; }
@@ -46,6 +48,8 @@ constexpr const char* to_string(result r) {
     case result::not_supported: return "not_supported";
     case result::timed_out: return "timed_out";
     case result::conn_refused: return "conn_refused";
+    case result::no_entry: return "no_entry";
+    case result::not_permitted: return "not_permitted";
   }
   return "unknown";
 }
