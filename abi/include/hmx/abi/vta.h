@@ -62,6 +62,29 @@
 /* Every defined header flag; the other bits are reserved, 0. (u8) */
 #define HMX_VTA_FLAGS_DEFINED 0x3u
 
+/* --- transport_feature --- */
+/*
+ * Transport feature: requests carry exposure handles instead of data (feature EXPOSE of HMX).
+ * (u32)
+ */
+#define HMX_VTA_TRANSPORT_F_EXPOSURES 0x1u
+/* Every defined transport feature; the other bits are reserved, 0. (u32) */
+#define HMX_VTA_TRANSPORT_FEATURES_DEFINED 0x1u
+
+/* --- avail_flag --- */
+/* AVAIL flag: the body carries exposure segments, not the readable bytes. (u32) */
+#define HMX_VTA_AVAIL_F_EXPOSED 0x1u
+
+/* --- used_flag --- */
+/* USED flag: a fetch or deposit of the request failed; nothing was written. (u32) */
+#define HMX_VTA_USED_F_EXPOSURE_ERROR 0x1u
+
+/* --- limit --- */
+/*
+ * Bytes of one exposure segment of an exposed AVAIL: le64 handle, le32 len, le32 reserved. (u32)
+ */
+#define HMX_VTA_EXPOSURE_SEGMENT_SIZE 16u
+
 /* --- device_state --- */
 /* Device state: the device is offered. (u16) */
 #define HMX_VTA_DEVICE_READY 1u
@@ -123,15 +146,16 @@
 /*
  * Request: le16 start_index, le16 max_count. Response: le16 start_index, le16 count, le16 total,
  * le16 reserved, then count entries of 16 bytes: le16 dev_num (non-zero), le16 state, le32
- * device_id, le32 vendor_id, le32 reserved. Sent by the driver; request.
+ * device_id, le32 vendor_id, le32 transport_features (offered). Sent by the driver; request.
  */
 #define HMX_VTA_BUS_GET_DEVICES 0x2u
 /* le32 data, echoed by the response. Sent by the driver; request. */
 #define HMX_VTA_BUS_PING 0x3u
 /*
- * Request: le16 dev_num, le16 reserved, le32 driver_aport, le32 driver_max_message, le32 reserved.
- * Response: le16 dev_num, le16 reserved, le32 error (0 or a positive HMX error code), le32
- * device_aport, le32 device_max_message. Sent by the driver; request.
+ * Request: le16 dev_num, le16 reserved, le32 driver_aport, le32 driver_max_message, le32
+ * transport_features (negotiated). Response: le16 dev_num, le16 reserved, le32 error (0 or a
+ * positive HMX error code), le32 device_aport, le32 device_max_message. Sent by the driver;
+ * request.
  */
 #define HMX_VTA_BUS_CONNECT 0x84u
 /*
