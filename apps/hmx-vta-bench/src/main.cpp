@@ -49,6 +49,7 @@ struct figure {
   std::vector<double> mbps;  // one per run
   std::vector<double> exits_per_request;  // VM runs, one per run
   std::vector<double> core_bytes_per_byte;  // virtio-argo VM runs: bytes the core copied per payload byte
+  std::vector<double> exposure_bytes_per_byte;  // the part of it copied through exposures (fetch, deposit)
   json detail;               // the last run's counters
   double median() const {
     std::vector<double> v = mbps;
@@ -61,7 +62,7 @@ figure& slot(std::vector<figure>& figs, const std::string& where, const std::str
              uint32_t size) {
   for (auto& f : figs)
     if (f.where == where && f.path == path && f.op == op && f.size == size) return f;
-  figs.push_back({where, path, op, size, {}, {}, {}, {}});
+  figs.push_back({where, path, op, size, {}, {}, {}, {}, {}});
   return figs.back();
 }
 
@@ -174,7 +175,10 @@ int main(int argc, char** argv) {
               const double n = std::stod(g.at("requests"));
               f.exits_per_request.push_back(
                   (std::stod(g.at("calls")) + std::stod(g.at("notifies")) + std::stod(g.at("doorbells"))) / n);
-              if (argo && payload > 0) f.core_bytes_per_byte.push_back(double(r.core_bytes) / payload);
+              if (argo && payload > 0) {
+                f.core_bytes_per_byte.push_back(double(r.core_bytes + r.exposure_bytes) / payload);
+                f.exposure_bytes_per_byte.push_back(double(r.exposure_bytes) / payload);
+              }
               f.detail = {{"requests", n},
                           {"poll_us", poll_us},
                           {"sendv_per_request", std::stod(g.at("sends")) / n},
@@ -241,6 +245,7 @@ int main(int argc, char** argv) {
                               {"mbps_runs", f.mbps},
                               {"exits_per_request_runs", f.exits_per_request},
                               {"core_bytes_per_byte_runs", f.core_bytes_per_byte},
+                              {"exposure_bytes_per_byte_runs", f.exposure_bytes_per_byte},
                               {"last_run", f.detail}});
   }
   fmt::print("isolation cost = virtio-argo throughput / shared-memory throughput, median of paired runs\n"
@@ -303,7 +308,8 @@ int main(int argc, char** argv) {
   }
   // The counters that explain the ratios, per VM figure over the runs: exits (conduit calls,
   // notifies alone and doorbells) per request, and for virtio-argo the bytes the reference core
-  // copied per payload byte (message headers included; the device's own file I/O not counted).
+  // copied per payload byte (message headers included; the device's own file I/O not counted),
+  // sendv's and exposures' copies together, and the exposures' part of it.
   fmt::print("counters, median [min..max] over the runs:\n");
   auto spread = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -311,8 +317,9 @@ int main(int argc, char** argv) {
   };
   for (const figure& f : figs) {
     if (f.exits_per_request.empty()) continue;
-    fmt::print("  {:<8}{:<9}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}\n", f.where, f.path, f.op, f.size,
-               spread(f.exits_per_request), spread(f.core_bytes_per_byte));
+    fmt::print("  {:<8}{:<9}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}   of which exposures {}\n",
+               f.where, f.path, f.op, f.size, spread(f.exits_per_request), spread(f.core_bytes_per_byte),
+               spread(f.exposure_bytes_per_byte));
   }
   // Where qsd ran without its shared-memory baseline (--paths argo): what the daemon costs against
   // the built-in device over the same virtio-argo path.

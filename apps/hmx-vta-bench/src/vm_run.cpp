@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <memory_resource>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -172,6 +173,8 @@ vm_run_result run_vm(const vm_run_options& o) {
     result.injections = d->notifier->injections();
     result.injection_us = result.injections ? double(d->notifier->injection_ns()) / 1e3 / double(result.injections) : 0;
   }
+  if (const std::optional<ref::ExposureStats> x = service.core().exposure_stats(kDriverId); x.has_value())
+    result.exposure_bytes = x->bytes_fetched_from + x->bytes_deposited_into;
   service.remove_all_domains();
   const ref::CoreStats cs = service.core().stats();
   result.core_messages = cs.messages;

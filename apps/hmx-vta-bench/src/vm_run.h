@@ -41,6 +41,9 @@ struct vm_run_result {
   std::string output;           // everything printed (guest lines and monitor messages)
   double tsc_hz = 0;            // the host's TSC rate across the run
   uint64_t core_messages = 0, core_bytes = 0, core_calls = 0, core_interrupts = 0;
+  // argo: bytes the core copied between the device domain and the driver's exposures (fetch and
+  // deposit, spec exposures): the copies that bypass the rings, so core_bytes alone misses them.
+  uint64_t exposure_bytes = 0;
   uint64_t doorbells = 0, interrupts = 0, passes = 0;  // shm path
   uint64_t injections = 0;       // vectors injected into the driver VM (either path)
   double injection_us = 0;       // host time per injection (KVM_SIGNAL_MSI), on the device's thread
