@@ -25,6 +25,11 @@ struct argo_device_host::slot final : request {
   uint32_t wr_at = 0; // offset of the writable area in buf
   uint64_t charged = 0; // bytes counted against the connection's budget
   bool completed = false;
+  // An exposed request: its written bytes go to the driver's writable segments by deposit.
+  bool exposed = false;
+  bool exposure_failed = false;
+  bool deposited = false;  // deposits are made once, even when the USED waits for ring space
+  std::vector<exposure_segment> writable_segments;
   std::pmr::vector<uint8_t> buf;
   iovec rd{};
   iovec wr{};
@@ -256,6 +261,7 @@ void argo_device_host::on_control(const message& m) {
 // AVAIL: rebuild the request; fragments of one request arrive back to back on their queue, in
 // offset order (HMX-VTA-026, -027). Anything else is a protocol error of the driver.
 void argo_device_host::on_avail(const message& m) {
+  if (is_exposed_avail(m)) return on_exposed_avail(m);
   ++stats_.avail_messages;
   data_view<avail_fields> a;
   if (decode(m, a) != result::ok) {
@@ -306,6 +312,7 @@ void argo_device_host::on_avail(const message& m) {
     s->writable_total = a.f.writable_total;
     s->assembled = s->written = s->sent = 0;
     s->completed = false;
+    s->exposed = false;  // a recycled slot may have served an exposed request
     s->charged = cost;
     bytes_held_ += cost;
     // Whole in this message (in_place): served in place, so only the writable area is allocated.
@@ -346,6 +353,111 @@ void argo_device_host::on_avail(const message& m) {
   dev_.process(*s);
 }
 
+// An exposed AVAIL (spec transport "Requests with exposures"): the whole request in one message.
+// Each readable segment is fetched once into the request's buffer (HMX-VTA-158); a failed fetch, a
+// hostile driver's handle among them, completes the request with USED_F_EXPOSURE_ERROR without
+// serving it (HMX-VTA-161, HMX-VTA-162).
+void argo_device_host::on_exposed_avail(const message& m) {
+  ++stats_.avail_messages;
+  exposed_avail a;
+  if (!opt_.exposures || decode(m, a) != result::ok) {  // HMX-VTA-154 HMX-VTA-155
+    ++stats_.dropped_malformed;
+    return violation();
+  }
+  if (core_.needs_reset()) return;
+  if (!core_.queue_live(a.f.vq) || m.hdr.token == 0) return violation();
+  queue_rt& q = queues_[a.f.vq];
+  const queue_state& qs = *core_.queue(a.f.vq);
+  const queue_limits& lim = core_.limits();
+  if (q.assembling != nullptr || a.f.head >= qs.size || q.head_busy[a.f.head] || q.in_flight >= qs.credit ||
+      a.f.readable_total > lim.max_request_bytes || a.f.writable_total > lim.max_request_bytes)
+    return violation();  // HMX-VTA-083 HMX-VTA-084 HMX-VTA-085
+  const uint64_t cost = uint64_t{a.f.readable_total} + a.f.writable_total;
+  if (!within_budget(cost)) {
+    ++stats_.budget_hits;
+    return violation();
+  }
+  std::unique_ptr<slot> fresh;
+  try {
+    if (!pool_.empty()) {
+      fresh = std::move(pool_.back());
+      pool_.pop_back();
+    } else {
+      fresh = std::make_unique<slot>(opt_.memory != nullptr ? opt_.memory : std::pmr::get_default_resource());
+    }
+    fresh->buf.resize(cost);
+    fresh->writable_segments.clear();
+    for (uint32_t i = a.readable; i < a.count; ++i) fresh->writable_segments.push_back(segment_at(a, i));
+  } catch (const std::bad_alloc&) {
+    ++stats_.budget_hits;
+    return violation();
+  }
+  slot* s = fresh.get();
+  s->tag = m.hdr.token;
+  s->vq = a.f.vq;
+  s->head = a.f.head;
+  s->readable_total = a.f.readable_total;
+  s->writable_total = a.f.writable_total;
+  s->assembled = s->written = s->sent = 0;
+  s->completed = false;
+  s->exposed = true;
+  s->exposure_failed = false;
+  s->deposited = false;
+  s->charged = cost;
+  bytes_held_ += cost;
+  if (a.f.writable_total != 0) std::memset(s->buf.data() + a.f.readable_total, 0, a.f.writable_total);
+  live_.emplace(s, std::move(fresh));
+  q.head_busy[a.f.head] = true;
+  ++q.in_flight;
+  ++stats_.exposed_requests;
+  uint32_t at = 0;
+  for (uint32_t i = 0; i < a.readable; ++i) {
+    const exposure_segment seg = segment_at(a, i);
+    if (ch_.fetch(seg.handle, 0, s->buf.data() + at, seg.len) != result::ok) {
+      s->exposure_failed = true;
+      break;
+    }
+    at += seg.len;
+    stats_.bytes_fetched += seg.len;
+  }
+  s->arm(this);
+  if (s->exposure_failed) {
+    ++stats_.exposure_errors;
+    s->completed = true;
+    s->written = 0;
+    enqueue({out_entry::used, {}, s});
+    return;
+  }
+  s->assembled = s->readable_total;
+  ++stats_.requests;
+  dev_.process(*s);
+}
+
+// Deposits the written bytes into the writable segments in order, each byte once (HMX-VTA-159),
+// then sends the USED without data (HMX-VTA-160).
+result argo_device_host::send_exposed_used(slot& s) {
+  if (!s.deposited && !s.exposure_failed) {
+    uint32_t at = 0;
+    for (const exposure_segment& seg : s.writable_segments) {
+      if (at >= s.written) break;
+      const uint32_t n = std::min(seg.len, s.written - at);
+      if (ch_.deposit(seg.handle, 0, s.buf.data() + s.wr_at + at, n) != result::ok) {
+        s.exposure_failed = true;
+        ++stats_.exposure_errors;
+        break;
+      }
+      at += n;
+      stats_.bytes_deposited += n;
+    }
+  }
+  s.deposited = true;
+  uint8_t prefix[VTA_USED_PREFIX];
+  encode_exposed_used(prefix, opt_.dev_num, s.tag, s.vq, s.head, s.written,
+                      s.exposure_failed ? VTA_USED_F_EXPOSURE_ERROR : 0);
+  const chan_iov iov{prefix, VTA_USED_PREFIX};
+  return ch_.send(&iov, 1);
+}
+
 void argo_device_host::complete(request& r, uint32_t written) {
   auto& s = static_cast<slot&>(r);
   if (s.completed || !live_.contains(&s)) return;  // a device bug; never sent twice
@@ -370,7 +482,14 @@ void argo_device_host::flush() {
   while (!outbox_.empty() && !gone_) {
     out_entry& e = outbox_.front();
     result r = result::ok;
-    if (e.kind == out_entry::used) {
+    if (e.kind == out_entry::used && e.request->exposed) {
+      slot& s = *e.request;
+      r = send_exposed_used(s);
+      if (r == result::ok) {
+        ++stats_.used_messages;
+        release(&s);
+      }
+    } else if (e.kind == out_entry::used) {
       slot& s = *e.request;
       const uint32_t peer_max = ch_.max_message_size();
       if (peer_max <= VTA_USED_PREFIX) return driver_gone();

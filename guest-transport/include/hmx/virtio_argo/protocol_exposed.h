@@ -53,6 +53,19 @@ inline void encode_exposure_segment(uint8_t (&out)[VTA_EXPOSURE_SEGMENT_SIZE], c
   w.u32(0);
 }
 
+// The USED of an exposed request: no data (HMX-VTA-160); `flags` VTA_USED_F_EXPOSURE_ERROR when
+// a copy failed, and then written_total 0 (HMX-VTA-161).
+inline void encode_exposed_used(uint8_t (&out)[VTA_USED_PREFIX], uint16_t dev_num, uint32_t tag, uint16_t vq,
+                                uint16_t head, uint32_t written_total, uint32_t flags) {
+  wire::writer w(out + VTA_HEADER_SIZE, sizeof(used_fields));
+  w.u16(vq);
+  w.u16(head);
+  w.u32(flags);
+  w.u32(flags != 0 ? 0 : written_total);
+  w.u32(0);
+  encode_header(out, {0, VTA_MSG_USED, dev_num, tag, VTA_USED_PREFIX});
+}
+
 struct exposed_avail {
   avail_fields f{};
   const uint8_t* segments = nullptr;  // count segments of VTA_EXPOSURE_SEGMENT_SIZE bytes, in the message

@@ -24,6 +24,9 @@ class any_channel {
     if (r.status == result::ok) fn(ctx, scratch, r.size);
     return r;
   }
+  // exposure_channel (channel.h) where the channel offers it; else not_supported.
+  virtual result fetch(uint64_t, uint64_t, void*, uint32_t) { return result::not_supported; }
+  virtual result deposit(uint64_t, uint64_t, const void*, uint32_t) { return result::not_supported; }
 };
 
 template <message_channel C>
@@ -40,6 +43,18 @@ class channel_ref final : public any_channel {
       return c_.receive_view(scratch, cap, [&](const uint8_t* data, uint32_t size) { fn(ctx, data, size); });
     else
       return any_channel::receive_view(scratch, cap, fn, ctx);
+  }
+  result fetch(uint64_t handle, uint64_t offset, void* dst, uint32_t len) override {
+    if constexpr (exposure_channel<C>)
+      return c_.fetch(handle, offset, dst, len);
+    else
+      return any_channel::fetch(handle, offset, dst, len);
+  }
+  result deposit(uint64_t handle, uint64_t offset, const void* src, uint32_t len) override {
+    if constexpr (exposure_channel<C>)
+      return c_.deposit(handle, offset, src, len);
+    else
+      return any_channel::deposit(handle, offset, src, len);
   }
 
  private:

@@ -32,6 +32,7 @@
 #include "hmx/virtio_argo/device/device_core.h"
 #include "hmx/virtio_argo/device/virtio_device.h"
 #include "hmx/virtio_argo/protocol.h"
+#include "hmx/virtio_argo/protocol_exposed.h"
 
 namespace hmx::virtio_argo::device {
 
@@ -53,6 +54,10 @@ struct argo_host_options {
   // (0: no limit beyond the credits and max_request_bytes).
   uint64_t budget_bytes = 0;
   uint32_t budget_entries = 0;
+  // VTA_TRANSPORT_F_EXPOSURES was negotiated on this connection: exposed AVAILs are served with
+  // the channel's fetch and deposit (spec transport "Requests with exposures"); without it they
+  // are protocol errors (HMX-VTA-154).
+  bool exposures = false;
 };
 
 struct argo_host_stats {
@@ -66,6 +71,9 @@ struct argo_host_stats {
   uint64_t resets = 0;
   uint64_t budget_hits = 0;       // AVAILs refused by the budget or an allocation that failed
   uint64_t outbox_peak = 0;       // most messages waiting at once
+  uint64_t exposed_requests = 0;  // requests that came as exposed AVAILs
+  uint64_t exposure_errors = 0;   // of them, completed with USED_F_EXPOSURE_ERROR (a failed fetch or deposit)
+  uint64_t bytes_fetched = 0, bytes_deposited = 0;
 };
 
 class argo_device_host final : private request_sink, private config_listener {
@@ -112,6 +120,8 @@ class argo_device_host final : private request_sink, private config_listener {
   void handle(const uint8_t* data, uint32_t size);
   void on_control(const message& m);
   void on_avail(const message& m);
+  void on_exposed_avail(const message& m);
+  result send_exposed_used(slot& s);
   void respond(const message& req, uint32_t len);
   void enqueue(out_entry e);
   bool within_budget(uint64_t cost) const;

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// The device host serves exposed AVAILs (spec transport "Requests with exposures") over the
+// loopback link, whose exposures check what the reference core checks: readable bytes fetched
+// once, written bytes deposited once, USED without data; a hostile driver's handles only make
+// its own request fail.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "hmx/virtio_argo/device/argo_device_host.h"
+#include "hmx/virtio_argo/device/console_device.h"
+#include "hmx/virtio_argo/loopback.h"
+#include "hmx/virtio_argo/protocol_exposed.h"
+
+namespace hmx::virtio_argo::device {
+namespace {
+
+namespace v = virtio;
+using bytes = std::vector<uint8_t>;
+
+struct ExposedRequest : ::testing::Test {
+  explicit ExposedRequest(bool exposures = true)
+      : link(1 << 16, 1 << 16), ch(link.device()), host(con, ch, options(exposures)) {}
+  static argo_host_options options(bool exposures) {
+    argo_host_options o{1, {2, 4096}, (1 << 16) - 32};
+    o.exposures = exposures;
+    return o;
+  }
+  void send(const bytes& b) {
+    const chan_iov iov{b.data(), static_cast<uint32_t>(b.size())};
+    ASSERT_EQ(link.driver().send(&iov, 1), result::ok);
+  }
+  msg_header h(uint8_t id, uint32_t token) { return {0, id, 1, token, 0}; }
+  std::vector<bytes> replies() {
+    (void)host.poll();
+    std::vector<bytes> out;
+    uint8_t b[1 << 16];
+    for (;;) {
+      const recv_result rr = link.driver().receive(b, sizeof b);
+      if (rr.status != result::ok) return out;
+      out.emplace_back(b, b + rr.size);
+    }
+  }
+  void set_status(uint8_t s) {
+    uint8_t b[64];
+    const uint32_t n = encode_u32(b, sizeof b, h(VTA_MSG_SET_DEVICE_STATUS, ++token), s);
+    send(bytes(b, b + n));
+  }
+  void init() {
+    set_status(v::STATUS_ACKNOWLEDGE);
+    set_status(v::STATUS_ACKNOWLEDGE | v::STATUS_DRIVER);
+    const uint32_t w[2] = {0, 1};
+    uint8_t b[128];
+    uint32_t n = encode(b, sizeof b, h(VTA_MSG_SET_DRIVER_FEATURES, ++token), features_block{0, 2}, w);
+    send(bytes(b, b + n));
+    set_status(v::STATUS_ACKNOWLEDGE | v::STATUS_DRIVER | v::STATUS_FEATURES_OK);
+    for (uint32_t q = 0; q < 2; ++q) {
+      n = encode(b, sizeof b, h(VTA_MSG_SET_VQUEUE, ++token), set_vqueue{q, 16, 0, 0});
+      send(bytes(b, b + n));
+    }
+    set_status(v::STATUS_ACKNOWLEDGE | v::STATUS_DRIVER | v::STATUS_FEATURES_OK | v::STATUS_DRIVER_OK);
+    ASSERT_EQ(replies().size(), 7u);
+    ASSERT_TRUE(host.core().driver_ok());
+  }
+  bytes exposed(uint16_t vq, uint16_t head, uint32_t tag, uint32_t readable, uint32_t writable,
+                const std::vector<exposure_segment>& segs) {
+    uint8_t p[VTA_AVAIL_PREFIX];
+    encode_exposed_avail_prefix(p, 1, tag, vq, head, readable, writable, static_cast<uint32_t>(segs.size()));
+    bytes b(p, p + sizeof p);
+    for (const exposure_segment& s : segs) {
+      uint8_t e[VTA_EXPOSURE_SEGMENT_SIZE];
+      encode_exposure_segment(e, s);
+      b.insert(b.end(), e, e + sizeof e);
+    }
+    return b;
+  }
+  // The USED messages among the replies: {tag, flags, written_total}, each checked to carry no data.
+  struct used_msg {
+    uint32_t tag, flags, written;
+  };
+  std::vector<used_msg> used(const std::vector<bytes>& rs) {
+    std::vector<used_msg> out;
+    for (const bytes& r : rs) {
+      message m;
+      EXPECT_EQ(decode_message(r.data(), static_cast<uint32_t>(r.size()), role::driver, m), result::ok);
+      if (m.hdr.msg_id != VTA_MSG_USED) continue;
+      EXPECT_EQ(r.size(), VTA_USED_PREFIX) << "HMX-VTA-160: no data";
+      out.push_back({m.hdr.token, wire::load_le32(m.payload + 4), wire::load_le32(m.payload + 8)});
+    }
+    return out;
+  }
+
+  console_device con{false};
+  loopback_link link;
+  channel_ref<loopback_endpoint> ch;
+  argo_device_host host;
+  uint32_t token = 0;
+};
+
+// covers: HMX-VTA-158 HMX-VTA-159 HMX-VTA-160
+TEST_F(ExposedRequest, ReadableBytesAreFetchedAndWrittenBytesDepositedOnce) {
+  init();
+  const std::string a = "hello ", b = "exposures";
+  const expose_result xa = link.driver().expose(a.data(), 6, HMX_EXPOSE_READ, 1);
+  const expose_result xb = link.driver().expose(b.data(), 9, HMX_EXPOSE_READ, 1);
+  ASSERT_EQ(xa.status, result::ok);
+  ASSERT_EQ(xb.status, result::ok);
+  send(exposed(1, 0, 100, 15, 0, {{xa.handle, 6}, {xb.handle, 9}}));  // transmitq
+  auto u = used(replies());
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].tag, 100u);
+  EXPECT_EQ(u[0].flags, 0u);
+  EXPECT_EQ(con.output(), "hello exposures");
+  EXPECT_EQ(link.driver().live_exposures(), 0u) << "each fetched exactly once: used up";
+
+  char in1[4] = {}, in2[8] = {};
+  const expose_result w1 = link.driver().expose(in1, 4, HMX_EXPOSE_WRITE, 1);
+  const expose_result w2 = link.driver().expose(in2, 8, HMX_EXPOSE_WRITE, 1);
+  send(exposed(0, 0, 101, 0, 12, {{w1.handle, 4}, {w2.handle, 8}}));  // receiveq
+  EXPECT_TRUE(used(replies()).empty()) << "no input yet";
+  con.input("abcdef");
+  u = used(replies());
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].tag, 101u);
+  EXPECT_EQ(u[0].written, 6u);
+  EXPECT_EQ(std::string(in1, 4), "abcd");
+  EXPECT_EQ(std::string(in2, 2), "ef");
+  EXPECT_EQ(in2[2], 0);
+  EXPECT_EQ(host.stats().bytes_fetched, 15u);
+  EXPECT_EQ(host.stats().bytes_deposited, 6u);
+  EXPECT_EQ(host.stats().exposed_requests, 2u);
+  EXPECT_EQ(link.device().stats().exposure_bytes, 21u);
+}
+
+// covers: HMX-VTA-161 HMX-VTA-162
+TEST_F(ExposedRequest, AHostileDriversHandlesFailItsRequestAndNothingElse) {
+  init();
+  const std::string a = "ok";
+  const expose_result wrong_access = link.driver().expose(a.data(), 2, HMX_EXPOSE_WRITE, 1);
+  send(exposed(1, 0, 200, 2, 0, {{0xdeadbeef, 2}}));                 // never issued
+  send(exposed(1, 1, 201, 2, 0, {{wrong_access.handle, 2}}));        // no EXPOSE_READ
+  const expose_result revoked = link.driver().expose(a.data(), 2, HMX_EXPOSE_READ, 1);
+  ASSERT_EQ(link.driver().revoke(revoked.handle), result::ok);
+  send(exposed(1, 2, 202, 2, 0, {{revoked.handle, 2}}));             // revoked
+  char in[4] = {};
+  const expose_result ro = link.driver().expose(in, 4, HMX_EXPOSE_READ, 1);
+  send(exposed(0, 0, 203, 0, 4, {{ro.handle, 4}}));                  // writable without EXPOSE_WRITE
+  con.input("zz");
+  const expose_result good = link.driver().expose(a.data(), 2, HMX_EXPOSE_READ, 1);
+  send(exposed(1, 3, 204, 2, 0, {{good.handle, 2}}));
+  const auto u = used(replies());
+  ASSERT_EQ(u.size(), 5u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(u[i].flags, VTA_USED_F_EXPOSURE_ERROR) << u[i].tag;
+    EXPECT_EQ(u[i].written, 0u) << u[i].tag;
+  }
+  EXPECT_EQ(u[4].tag, 204u);
+  EXPECT_EQ(u[4].flags, 0u);
+  EXPECT_EQ(con.output(), "ok") << "only the good request was served";
+  EXPECT_EQ(host.stats().exposure_errors, 4u);
+  EXPECT_FALSE(host.core().needs_reset()) << "failed copies are not protocol errors";
+  EXPECT_EQ(in[0], 0);
+}
+
+struct ExposedRequestNotNegotiated : ExposedRequest {
+  ExposedRequestNotNegotiated() : ExposedRequest(false) {}
+};
+
+// covers: HMX-VTA-154
+TEST_F(ExposedRequestNotNegotiated, AnExposedAvailIsAProtocolError) {
+  init();
+  const std::string a = "no";
+  const expose_result x = link.driver().expose(a.data(), 2, HMX_EXPOSE_READ, 1);
+  send(exposed(1, 0, 300, 2, 0, {{x.handle, 2}}));
+  EXPECT_TRUE(used(replies()).empty());
+  EXPECT_TRUE(host.core().needs_reset());
+  EXPECT_EQ(link.driver().live_exposures(), 1u) << "nothing fetched";
+  EXPECT_EQ(con.output(), "");
+}
+
+// covers: HMX-VTA-155
+TEST_F(ExposedRequest, SegmentsThatDoNotMatchTheTotalsAreAProtocolError) {
+  init();
+  const std::string a = "abc";
+  const expose_result x = link.driver().expose(a.data(), 3, HMX_EXPOSE_READ, 1);
+  send(exposed(1, 0, 400, 4, 0, {{x.handle, 3}}));
+  EXPECT_TRUE(used(replies()).empty());
+  EXPECT_TRUE(host.core().needs_reset());
+  EXPECT_EQ(link.driver().live_exposures(), 1u);
+}
+
+}  // namespace
+}  // namespace hmx::virtio_argo::device
