@@ -15,8 +15,8 @@ constexpr uint16_t kMaxEntries = 32;  // per GET_DEVICES response
 bus_server::bus_server(any_channel& ch, connect_fn on_connect, disconnect_fn on_disconnect)
     : ch_(ch), on_connect_(std::move(on_connect)), on_disconnect_(std::move(on_disconnect)), rx_(4096) {}
 
-void bus_server::add(uint16_t dev_num, uint32_t device_id, uint32_t vendor_id) {
-  devices_[dev_num] = {device_id, vendor_id, false};
+void bus_server::add(uint16_t dev_num, uint32_t device_id, uint32_t vendor_id, uint32_t transport_features) {
+  devices_[dev_num] = {device_id, vendor_id, transport_features & HMX_VTA_TRANSPORT_FEATURES_DEFINED, false};
   queue_event(encode(tx_, sizeof tx_, bus_device_event{dev_num, VTA_DEVICE_READY}));
   flush();
 }
@@ -67,7 +67,7 @@ void bus_server::handle(uint32_t size) {
       bus_get_devices g{};
       if (decode(m, g) != result::ok) return;
       std::vector<bus_device_entry> all;
-      for (const auto& [num, d] : devices_) all.push_back({num, VTA_DEVICE_READY, d.device_id, d.vendor_id, 0});
+      for (const auto& [num, d] : devices_) all.push_back({num, VTA_DEVICE_READY, d.device_id, d.vendor_id, d.transport_features});
       const auto total = static_cast<uint16_t>(all.size());
       const uint16_t start = std::min(g.start_index, total);
       const auto count = static_cast<uint16_t>(std::min<size_t>({g.max_count, kMaxEntries, size_t{total} - start}));
@@ -94,6 +94,7 @@ void bus_server::handle(uint32_t size) {
       }
       if (it == devices_.end()) res.error = HMX_ENODEV;
       else if (c.driver_max_message < VTA_MIN_MESSAGE_SIZE) res.error = HMX_EMSGSIZE;
+      else if ((c.transport_features & ~it->second.transport_features) != 0) res.error = HMX_EINVAL;
       else {
         res = on_connect_(c);
         res.dev_num = c.dev_num;

@@ -35,7 +35,8 @@ struct bus_device_entry {
   uint16_t state;    // VTA_DEVICE_*
   uint32_t device_id;
   uint32_t vendor_id;
-  uint32_t reserved;
+  // VTA_TRANSPORT_F_* the device domain offers for this device (HMX-VTA-150); 0 without any.
+  uint32_t transport_features;
 };
 static_assert(sizeof(bus_device_entry) == 16 && offsetof(bus_device_entry, vendor_id) == 8);
 
@@ -44,7 +45,8 @@ struct bus_connect {  // CONNECT request
   uint16_t reserved0;
   uint32_t driver_aport;        // the driver's ring for this device (partner: the device domain)
   uint32_t driver_max_message;  // largest message that ring accepts
-  uint32_t reserved1;
+  // VTA_TRANSPORT_F_* the driver accepts: only bits the device's entry offered (HMX-VTA-152).
+  uint32_t transport_features;
 };
 static_assert(sizeof(bus_connect) == 16);
 
@@ -92,7 +94,7 @@ inline uint32_t encode(uint8_t* buf, uint32_t cap, uint32_t token, const bus_dev
     w.u16(entries[i].state);
     w.u32(entries[i].device_id);
     w.u32(entries[i].vendor_id);
-    w.u32(0);
+    w.u32(entries[i].transport_features);
   }
   return detail::finish(buf, w, bus_header(VTA_BUS_GET_DEVICES, true, token));
 }
@@ -109,7 +111,7 @@ inline uint32_t encode(uint8_t* buf, uint32_t cap, uint32_t token, const bus_con
   w.u16(0);
   w.u32(c.driver_aport);
   w.u32(c.driver_max_message);
-  w.u32(0);
+  w.u32(c.transport_features);
   return detail::finish(buf, w, bus_header(VTA_BUS_CONNECT, false, token));
 }
 
@@ -167,8 +169,8 @@ inline result decode(const message& m, bus_devices_header& h, bus_device_entry* 
     e.state = r.u16();
     e.device_id = r.u32();
     e.vendor_id = r.u32();
-    r.zero(4);
-    e.reserved = 0;
+    e.transport_features = r.u32();
+    if ((e.transport_features & ~HMX_VTA_TRANSPORT_FEATURES_DEFINED) != 0) return result::invalid;
     if (e.dev_num == 0 || (e.state != VTA_DEVICE_READY && e.state != VTA_DEVICE_REMOVED))
       return result::invalid;
   }
@@ -188,9 +190,8 @@ inline result decode(const message& m, bus_connect& c) {
   r.zero(2);
   c.driver_aport = r.u32();
   c.driver_max_message = r.u32();
-  r.zero(4);
+  c.transport_features = r.u32();
   c.reserved0 = 0;
-  c.reserved1 = 0;
   if (!r.ok() || r.remaining() != 0 || c.dev_num == 0) return result::invalid;
   return result::ok;
 }

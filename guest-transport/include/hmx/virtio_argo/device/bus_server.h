@@ -41,7 +41,10 @@ class bus_server {
 
   bus_server(any_channel& ch, connect_fn on_connect, disconnect_fn on_disconnect = {});
 
-  void add(uint16_t dev_num, uint32_t device_id, uint32_t vendor_id);  // announces READY
+  // Announces READY. transport_features: the VTA_TRANSPORT_F_* offered in the device's GET_DEVICES
+  // entry (VTA_TRANSPORT_F_EXPOSURES only where the hypervisor offers EXPOSE, HMX-VTA-150); a
+  // CONNECT asking for another bit is refused with EINVAL (HMX-VTA-151).
+  void add(uint16_t dev_num, uint32_t device_id, uint32_t vendor_id, uint32_t transport_features = 0);
   void remove(uint16_t dev_num);                                      // announces REMOVED
   result poll();
   bool connected(uint16_t dev_num) const;
@@ -55,6 +58,7 @@ class bus_server {
   struct device {
     uint32_t device_id;
     uint32_t vendor_id;
+    uint32_t transport_features = 0;
     bool connected = false;
   };
   void handle(uint32_t size);
