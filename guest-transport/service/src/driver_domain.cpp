@@ -74,7 +74,7 @@ result driver_domain::connect(uint16_t dev_num, uint32_t* connect_error) {
   if (const hmx::status s = conn_chan_.open(o); !s.ok()) return static_cast<result>(s.code());
   bus_connect_result c{};
   const uint32_t max_message = opt_.claimed_max_message != 0 ? opt_.claimed_max_message : conn_chan_.own_max_message();
-  result r = bus_.connect(dev_num, o.aport, max_message, c);
+  result r = bus_.connect(dev_num, o.aport, max_message, c, opt_.transport_features);
   if (connect_error != nullptr) *connect_error = r == result::ok ? c.error : 0;
   if (r == result::ok && c.error != 0) r = static_cast<result>(-static_cast<int32_t>(c.error));
   if (r != result::ok) {

@@ -67,6 +67,11 @@ struct virtio_service::impl {
   std::unique_ptr<vhost_user::backend_process> backend;  // vhost_exec
   std::unique_ptr<vhost_user::blk_bridge> bridge;        // vhost_socket
   std::unique_ptr<dying_device> dev;
+  // The device channels' fetch and deposit (spec exposures); it lives as long as the domain.
+  std::unique_ptr<host_channel::exposures_t> exposures;
+  // VTA_TRANSPORT_F_* offered in every GET_DEVICES entry: EXPOSURES only where the core offers
+  // EXPOSE and the exposures object has its page (HMX-VTA-150).
+  uint32_t transport_offer = 0;
   std::vector<std::unique_ptr<bus_link>> buses;
   std::unique_ptr<connection> conn;
   void* device_ring = nullptr;  // reused by every connection (one at a time)
@@ -126,7 +131,7 @@ struct virtio_service::impl {
       b->server = std::make_unique<device::bus_server>(
           b->ref, [this, raw](const bus_connect& c) { return on_connect(*raw, c); },
           [this](uint16_t) { close_connection("driver disconnected"); });
-      b->server->add(kDevNum, dev->device_id(), dev->vendor_id());  // EVENT_DEVICE READY (HMX-VTA-005)
+      b->server->add(kDevNum, dev->device_id(), dev->vendor_id(), transport_offer);  // EVENT_DEVICE READY (HMX-VTA-005)
       ++counters.drivers_served;
       buses.push_back(std::move(b));
       pending_bus.erase(d);
@@ -159,6 +164,8 @@ struct virtio_service::impl {
     hmx_channel_options o = channel_options(device_ring, opt.device_ring_len, kDeviceAport, b.driver, device_bounce);
     o.peer_aport = c.driver_aport;
     o.peer_max_message = c.driver_max_message;
+    const bool exposed = (c.transport_features & HMX_VTA_TRANSPORT_F_EXPOSURES) != 0;  // HMX-VTA-151
+    if (exposed) k->chan.attach_exposures(exposures.get());
     if (const hmx::status s = k->chan.open(o); !s.ok()) {
       log("connection from domain " + std::to_string(b.driver) + " refused: device ring: " + s.name());
       r.error = static_cast<uint32_t>(-s.code());
@@ -172,13 +179,15 @@ struct virtio_service::impl {
     h.completion_batch = opt.completion_batch;
     h.budget_bytes = opt.budget_bytes;
     h.budget_entries = opt.budget_entries;
+    h.exposures = exposed;
     k->host = std::make_unique<device::argo_device_host>(*dev, k->ref, h);
     r.device_aport = kDeviceAport;
     r.device_max_message = k->chan.own_max_message();
     conn = std::move(k);
     ++counters.connections;
     log("domain " + std::to_string(b.driver) + " connected to device " + std::to_string(kDevNum) + " (budget " +
-        std::to_string(opt.budget_bytes) + " bytes, " + std::to_string(opt.budget_entries) + " requests held)");
+        std::to_string(opt.budget_bytes) + " bytes, " + std::to_string(opt.budget_entries) + " requests held" +
+        (exposed ? ", exposures" : "") + ")");
     return r;
   }
 
@@ -203,6 +212,10 @@ struct virtio_service::impl {
     base.resets += h.resets;
     base.budget_hits += h.budget_hits;
     base.outbox_peak = std::max(base.outbox_peak, h.outbox_peak);
+    base.exposed_requests += h.exposed_requests;
+    base.exposure_errors += h.exposure_errors;
+    base.bytes_fetched += h.bytes_fetched;
+    base.bytes_deposited += h.bytes_deposited;
   }
   device::argo_host_stats base;  // totals of closed connections
   uint64_t budget_hits_logged = 0;
@@ -223,6 +236,10 @@ struct virtio_service::impl {
       h.resets += c.resets;
       h.budget_hits += c.budget_hits;
       h.outbox_peak = std::max(h.outbox_peak, c.outbox_peak);
+      h.exposed_requests += c.exposed_requests;
+      h.exposure_errors += c.exposure_errors;
+      h.bytes_fetched += c.bytes_fetched;
+      h.bytes_deposited += c.bytes_deposited;
       s.outbox_bound = conn->host->outbox_bound();
       s.in_flight = conn->host->in_flight_total();
     }
@@ -250,6 +267,10 @@ struct virtio_service::impl {
     s.protocol_errors = h.protocol_errors;
     s.eagain = h.eagain;
     s.resets = h.resets;
+    s.exposed_requests = h.exposed_requests;
+    s.exposure_errors = h.exposure_errors;
+    s.bytes_fetched = h.bytes_fetched;
+    s.bytes_deposited = h.bytes_deposited;
     if (blk != nullptr) {
       const auto& b = blk->stats();
       s.reads = b.reads;
@@ -433,6 +454,10 @@ std::unique_ptr<virtio_service> virtio_service::start(ref::Core& core, const vir
     p->log("vhost-user back-end at " + o.vhost_socket + ": features 0x" + hex(p->bridge->backend_features()) + ", " +
            std::to_string(p->bridge->num_queues()) + " queue(s), " +
            std::to_string(p->bridge->config_size()) + " config bytes");
+  }
+  if ((core.features() & HMX_FEATURE_EXPOSE_BIT) != 0) {
+    p->exposures = std::make_unique<host_channel::exposures_t>(p->dom->client(), p->dom->env());
+    if (p->exposures->init_status().ok()) p->transport_offer = HMX_VTA_TRANSPORT_F_EXPOSURES;
   }
   // The bus rings exist before any driver runs, so a driver's first request finds them.
   p->open_buses(o.drivers);

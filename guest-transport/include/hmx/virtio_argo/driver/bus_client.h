@@ -44,8 +44,12 @@ class bus_client {
 
   // Asks the device domain for a connection to dev_num; driver_aport is the ring the driver
   // registered for it (partner: the device domain). out.error is 0 or a positive error code.
-  result connect(uint16_t dev_num, uint32_t driver_aport, uint32_t driver_max_message, bus_connect_result& out) {
-    const result r = transact(encode(tx_, sizeof tx_, token(), bus_connect{dev_num, 0, driver_aport, driver_max_message, 0}),
+  // transport_features: the VTA_TRANSPORT_F_* accepted, only bits the device's entry offered
+  // (HMX-VTA-152).
+  result connect(uint16_t dev_num, uint32_t driver_aport, uint32_t driver_max_message, bus_connect_result& out,
+                 uint32_t transport_features = 0) {
+    const result r = transact(
+        encode(tx_, sizeof tx_, token(), bus_connect{dev_num, 0, driver_aport, driver_max_message, transport_features}),
                               VTA_BUS_CONNECT);
     if (r != result::ok) return r;
     if (decode(resp_, out) != result::ok || out.dev_num != dev_num) return result::protocol;

@@ -30,6 +30,8 @@ struct driver_domain_options {
   // driver_max_message sent in CONNECT; 0: the ring's real largest message. Tests of a lying
   // driver (spec "Bus messages", CONNECT) set more than the ring takes.
   uint32_t claimed_max_message = 0;
+  // VTA_TRANSPORT_F_* accepted in CONNECT (HMX-VTA-152).
+  uint32_t transport_features = 0;
   uint64_t request_timeout_ns = 2'000'000'000;
   uint64_t liveness_timeout_ns = 2'000'000'000;
 };

@@ -85,6 +85,9 @@ struct virtio_service_stats {
   uint32_t in_flight = 0;         // credits the connection holds now
   uint64_t bus_requests = 0, bus_dropped = 0;  // bus requests, those beyond the bus outbox
   uint64_t bus_outbox_bound = 0, bus_outbox_peak = 0;
+  // Exposed AVAILs served (VTA_TRANSPORT_F_EXPOSURES negotiated), those failed with
+  // USED_F_EXPOSURE_ERROR, and the bytes the device copied with fetch and deposit.
+  uint64_t exposed_requests = 0, exposure_errors = 0, bytes_fetched = 0, bytes_deposited = 0;
 };
 
 class virtio_service {
