@@ -72,9 +72,22 @@ result driver_domain::connect(uint16_t dev_num, uint32_t* connect_error) {
   o.bounce = bounce_ + kBounceBytes;
   o.bounce_len = kBounceBytes;
   if (const hmx::status s = conn_chan_.open(o); !s.ok()) return static_cast<result>(s.code());
+  uint32_t accept = opt_.transport_features;
+  if (accept != 0 && !opt_.force_transport_features) {
+    std::vector<bus_device_entry> devs;
+    if (list(devs) != result::ok) return result::protocol;
+    uint32_t offered = 0;
+    for (const auto& d : devs)
+      if (d.dev_num == dev_num) offered = d.transport_features;
+    accept &= offered;
+  }
+  if ((accept & VTA_TRANSPORT_F_EXPOSURES) != 0) {
+    exposures_ = std::make_unique<host_channel::exposures_t>(dom_.client(), dom_.env());
+    conn_chan_.attach_exposures(exposures_.get());
+  }
   bus_connect_result c{};
   const uint32_t max_message = opt_.claimed_max_message != 0 ? opt_.claimed_max_message : conn_chan_.own_max_message();
-  result r = bus_.connect(dev_num, o.aport, max_message, c, opt_.transport_features);
+  result r = bus_.connect(dev_num, o.aport, max_message, c, accept);
   if (connect_error != nullptr) *connect_error = r == result::ok ? c.error : 0;
   if (r == result::ok && c.error != 0) r = static_cast<result>(-static_cast<int32_t>(c.error));
   if (r != result::ok) {
@@ -88,6 +101,7 @@ result driver_domain::connect(uint16_t dev_num, uint32_t* connect_error) {
   cfg.rx_capacity = static_cast<uint32_t>(rx_.size());
   cfg.request_timeout_ns = opt_.request_timeout_ns;
   cfg.liveness_timeout_ns = opt_.liveness_timeout_ns;
+  cfg.transport_features = accept;
   return transport_.open(conn_chan_, cfg);
 }
 

@@ -121,4 +121,24 @@ inline result decode(const message& m, exposed_avail& v) {
   return result::ok;
 }
 
+// The USED of an exposed request as its driver reads it (HMX-VTA-160 HMX-VTA-161): size 32 (no
+// data), offset 0, flags 0 or VTA_USED_F_EXPOSURE_ERROR, and written_total 0 with the error.
+// Only on a connection that negotiated VTA_TRANSPORT_F_EXPOSURES; protocol.h's decoder refuses
+// such a USED (a flags word, or written bytes without data).
+inline result decode_exposed_used(const message& m, data_view<used_fields>& v) {
+  if (!is(m, VTA_MSG_USED, false)) return result::invalid;
+  wire::reader r(m.payload, m.payload_len);
+  v.f.vq = r.u16();
+  v.f.head = r.u16();
+  v.f.flags = r.u32();
+  v.f.written_total = r.u32();
+  v.f.offset = r.u32();
+  if (!r.ok() || r.remaining() != 0 || v.f.offset != 0) return result::invalid;
+  if ((v.f.flags & ~VTA_USED_F_EXPOSURE_ERROR) != 0) return result::invalid;
+  if (v.f.flags != 0 && v.f.written_total != 0) return result::invalid;
+  v.data = nullptr;
+  v.data_len = 0;
+  return result::ok;
+}
+
 }  // namespace hmx::virtio_argo

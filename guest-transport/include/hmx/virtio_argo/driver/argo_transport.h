@@ -38,6 +38,9 @@ struct argo_driver_config {
   // Batching channels: new chains wait until this many go in one call while the device has at
   // least two requests of the queue (queue_proxy::init). 1: send at once.
   uint32_t kick_batch = 1;
+  // VTA_TRANSPORT_F_* negotiated by CONNECT (bus_client::connect). With
+  // VTA_TRANSPORT_F_EXPOSURES and a channel that can expose, requests go as exposed AVAILs.
+  uint32_t transport_features = 0;
   void* ctx = nullptr;
   void (*on_used)(void* ctx, uint16_t queue) = nullptr;  // used-buffer notification
   void (*on_config)(void* ctx) = nullptr;                // config change or DEVICE_NEEDS_RESET
@@ -71,7 +74,7 @@ class argo_transport {
     reason_ = broken_reason::none;
     have_info_ = false;
     status_ = 0;
-    for (auto& p : proxies_) p.deactivate();
+    for (auto& p : proxies_) p.deactivate(ch);
     last_rx_ns_ = ch.now_ns();
     return result::ok;
   }
@@ -162,7 +165,7 @@ class argo_transport {
   // message about old requests. Without a peer, the reset is local and returns no_device;
   // either way the driver may now detach its outstanding buffers and set the queues up anew.
   result reset() {
-    for (auto& p : proxies_) p.deactivate();
+    for (auto& p : proxies_) p.deactivate(*ch_);
     for (auto& u : used_pending_) u = false;
     device_features_ = driver_features_ = 0;
     have_info_ = false;
@@ -278,7 +281,8 @@ class argo_transport {
     set_vqueue_result got{};
     if (decode(resp_, got) != result::ok || got.index != q) return fail(broken_reason::protocol);
     if (got.size != vq.size() || got.max_in_flight == 0) return result::invalid;
-    proxies_[q].init(cfg_.dev_num, vq, slots, got.max_in_flight, info.max_request_bytes, cfg_.kick_batch);
+    proxies_[q].init(cfg_.dev_num, vq, slots, got.max_in_flight, info.max_request_bytes, cfg_.kick_batch,
+                     exposures_negotiated());
     return result::ok;
   }
 
@@ -287,7 +291,7 @@ class argo_transport {
   result reset_queue(uint16_t q) {
     if (q >= MaxQueues) return result::invalid;
     if ((driver_features_ & virtio::bit(virtio::F_RING_RESET)) == 0) return result::not_supported;
-    proxies_[q].deactivate();
+    proxies_[q].deactivate(*ch_);
     used_pending_[q] = false;
     const result r = transact(encode_u32(tx_, sizeof tx_, request_header(VTA_MSG_RESET_VQUEUE), q));
     if (r != result::ok) return r;
@@ -333,6 +337,14 @@ class argo_transport {
     return broken_ ? result::no_device : result::ok;
   }
 
+  // Teardown of the connection: every request is forgotten and the exposures of outstanding
+  // ones revoked (HMX-VTA-164), so the driver may reuse their buffers.
+  void close() {
+    if (ch_ != nullptr)
+      for (auto& p : proxies_) p.deactivate(*ch_);
+  }
+  bool exposures_negotiated() const { return (cfg_.transport_features & VTA_TRANSPORT_F_EXPOSURES) != 0; }
+
   // The bus reported the device removed (EVENT_DEVICE REMOVED, HMX-VTA-034).
   void mark_removed() { fail(broken_reason::removed); }
 
@@ -358,7 +370,7 @@ class argo_transport {
     if (!broken_) {
       broken_ = true;
       reason_ = why;
-      for (auto& p : proxies_) p.deactivate();
+      for (auto& p : proxies_) p.deactivate(*ch_);
       config_pending_ = true;
     }
     return why == broken_reason::timed_out ? result::timed_out : result::no_device;
@@ -477,7 +489,7 @@ class argo_transport {
       return;
     }
     data_view<used_fields> v;
-    if (decode(m, v) != result::ok) {
+    if (decode(m, v) != result::ok && (!exposures_negotiated() || decode_exposed_used(m, v) != result::ok)) {
       ++stats_.dropped_malformed;
       return;
     }
@@ -486,7 +498,7 @@ class argo_transport {
       return;
     }
     bool completed = false;
-    if (proxies_[v.f.vq].on_used(v, m.hdr.token, completed) != result::ok) {
+    if (proxies_[v.f.vq].on_used(*ch_, v, v.f.flags, m.hdr.token, completed) != result::ok) {
       fail(broken_reason::protocol);
       return;
     }

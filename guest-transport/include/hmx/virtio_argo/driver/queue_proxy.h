@@ -8,7 +8,13 @@
 //  - USED: the device-written bytes are scattered into the chain's writable buffers, then the
 //    used element is published.
 // It keeps the credit (max_in_flight) the device granted (HMX-VTA-023) and resumes a partly
-// sent request after EAGAIN (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082, -022). Freestanding; not thread-safe.
+// sent request after EAGAIN (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082, -022).
+// With VTA_TRANSPORT_F_EXPOSURES negotiated and a channel that can expose (spec transport
+// "Requests with exposures"), a chain whose pieces fit one message goes as one exposed AVAIL:
+// each piece exposed to the device domain with one use, readable pieces EXPOSE_READ, writable
+// ones EXPOSE_WRITE (HMX-VTA-156 HMX-VTA-157); its USED carries no data, so nothing is copied
+// from the ring into the buffers. A chain that does not fit, or whose expose fails, takes the
+// data path. Freestanding; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -16,9 +22,13 @@
 #include "hmx/virtio_argo/channel.h"
 #include "hmx/virtio_argo/driver/virtqueue.h"
 #include "hmx/virtio_argo/protocol.h"
+#include "hmx/virtio_argo/protocol_exposed.h"
 #include "hmx/virtio_argo/vring_engine.h"
 
 namespace hmx::virtio_argo {
+
+// Most pieces of a chain sent as an exposed AVAIL (a virtio-blk request has three).
+inline constexpr uint32_t kMaxExposedSegments = 4;
 
 // Driver-side record of one request, indexed by its head (one per queue entry).
 struct inflight_slot {
@@ -27,6 +37,9 @@ struct inflight_slot {
   uint32_t received;  // USED bytes received so far
   uint32_t written;   // written_total announced by the first USED fragment
   uint8_t state;      // inflight_state
+  uint8_t exposed;    // pieces exposed for this request (0: data path)
+  uint32_t seg_len[kMaxExposedSegments];
+  uint64_t handle[kMaxExposedSegments];
 };
 
 enum inflight_state : uint8_t { slot_free = 0, slot_sending, slot_in_flight, slot_receiving };
@@ -40,6 +53,11 @@ struct proxy_stats {
   uint64_t credit_stalls = 0;   // pumps that stopped at the credit limit
   uint64_t eagain = 0;          // sends refused with EAGAIN
   uint64_t coalesced = 0;       // pumps that held short batches back (kick_batch)
+  uint64_t exposed_requests = 0;   // chains sent as exposed AVAILs
+  uint64_t exposure_fallbacks = 0; // chains that could have gone exposed but took the data path
+  uint64_t exposure_errors = 0;    // exposed requests completed with USED_F_EXPOSURE_ERROR
+  uint64_t revokes = 0;            // revokes of exposures still alive (HMX-VTA-163 HMX-VTA-164)
+  uint64_t used_copy_bytes = 0;    // bytes copied from USED messages into the chains' buffers
 };
 
 class queue_proxy {
@@ -49,8 +67,9 @@ class queue_proxy {
   // while at least two requests keep the device busy (kick coalescing, the message-passing
   // counterpart of a shared-memory device's NO_NOTIFY while it works, virtio 1.2 2.7.10).
   void init(uint16_t dev_num, const split_virtqueue& vq, inflight_slot* slots, uint32_t max_in_flight,
-            uint32_t max_request_bytes, uint32_t kick_batch = 1) {
+            uint32_t max_request_bytes, uint32_t kick_batch = 1, bool exposures = false) {
     dev_num_ = dev_num;
+    exposures_ = exposures;
     kick_batch_ = kick_batch;
     vq_index_ = vq.index();
     engine_.init(vq.ring(), vq.indirect(), vq.event_idx(), vq.memory());
@@ -65,6 +84,16 @@ class queue_proxy {
   }
   // Forgets every request (device or queue reset, peer failure): late USED messages then match
   // no slot and are dropped, so a buffer the driver got back is never written (HMX-VTA-032).
+  // The exposures of outstanding requests are revoked first (HMX-VTA-164): once this returns,
+  // no copy of the device touches their buffers.
+  template <message_channel C>
+  void deactivate(C& ch) {
+    if constexpr (exposure_channel<C>) {
+      if (slots_ != nullptr)
+        for (uint16_t i = 0; i < size_; ++i) revoke_all(ch, slots_[i]);
+    }
+    deactivate();
+  }
   void deactivate() {
     if (slots_ != nullptr)
       for (uint16_t i = 0; i < size_; ++i) slots_[i] = {};
@@ -85,7 +114,12 @@ class queue_proxy {
     if (!active_) return result::ok;
     const uint32_t max_msg = ch.max_message_size();
     if (max_msg <= VTA_AVAIL_PREFIX || max_msg > VTA_MAX_MESSAGE_SIZE) return result::msg_size;
-    if constexpr (batch_message_channel<C>) return pump_batched(ch, next_tag, max_msg);
+    bool expose = false;
+    if constexpr (exposure_channel<C>) expose = exposures_ && ch.exposures_available();
+    if constexpr (batch_message_channel<C>) {
+      if (!expose) return pump_batched(ch, next_tag, max_msg);
+    }
+    // One chain at a time: its exposes are calls of their own, then its AVAIL.
     for (;;) {
       if (!sending_) {
         if (in_flight_ >= max_in_flight_) {
@@ -105,15 +139,18 @@ class queue_proxy {
         if (info.readable > max_request_bytes_ || info.writable > max_request_bytes_) return result::msg_size;
         engine_.consume();
         if (++next_tag == 0) next_tag = 1;  // 0 is never a tag
-        slots_[head] = {next_tag, info.writable, 0, 0, slot_sending};
+        slots_[head] = {next_tag, info.writable, 0, 0, slot_sending, 0, {}, {}};
         ++in_flight_;
         ++stats_.requests;
         sending_ = true;
         send_head_ = head;
         send_offset_ = 0;
         send_readable_ = info.readable;
+        if constexpr (exposure_channel<C>) {
+          if (expose) expose_chain(ch, head, max_msg);
+        }
       }
-      const result r = send_fragment(ch, max_msg);
+      const result r = slots_[send_head_].exposed != 0 ? send_exposed(ch) : send_fragment(ch, max_msg);
       if (r == result::again) ++stats_.eagain;
       if (r != result::ok) return r;
     }
@@ -122,7 +159,9 @@ class queue_proxy {
   // Applies one USED message addressed to this queue. Returns ok (also for a stale message,
   // which is dropped), or protocol when the device contradicts what it was sent; `completed`
   // tells whether a used element was published.
-  result on_used(const data_view<used_fields>& v, uint32_t tag, bool& completed) {
+  // `flags` is the USED's flags word (only VTA_USED_F_EXPOSURE_ERROR, only for exposed requests).
+  template <message_channel C>
+  result on_used(C& ch, const data_view<used_fields>& v, uint32_t flags, uint32_t tag, bool& completed) {
     completed = false;
     ++stats_.used_messages;
     if (!active_ || v.f.head >= size_) return active_ ? result::protocol : result::ok;
@@ -132,6 +171,22 @@ class queue_proxy {
       return result::ok;
     }
     if (s.state == slot_sending) return result::protocol;  // completed before it was fully sent
+    if (s.exposed != 0) {
+      // An exposed request's USED has no data (HMX-VTA-160).
+      if (v.data_len != 0 || v.f.offset != 0 || v.f.written_total > s.writable ||
+          (flags & ~VTA_USED_F_EXPOSURE_ERROR) != 0)
+        return result::protocol;
+      if constexpr (exposure_channel<C>) revoke_all(ch, s);  // before the buffers go back (HMX-VTA-163)
+      const bool failed = (flags & VTA_USED_F_EXPOSURE_ERROR) != 0;
+      if (failed) ++stats_.exposure_errors;
+      engine_.push_used(v.f.head, failed ? 0 : v.f.written_total);  // HMX-VTA-165
+      s = {};
+      --in_flight_;
+      ++stats_.completions;
+      completed = true;
+      return result::ok;
+    }
+    if (flags != 0) return result::protocol;
     if (s.state == slot_in_flight) {
       if (v.f.offset != 0 || v.f.written_total > s.writable) return result::protocol;
       s.written = v.f.written_total;
@@ -140,6 +195,7 @@ class queue_proxy {
       return result::protocol;  // fragments arrive in order and agree on the total (HMX-VTA-027)
     }
     scatter(v.f.head, s.received, v.data, v.data_len);
+    stats_.used_copy_bytes += v.data_len;
     s.received += v.data_len;
     if (s.received < s.written) return result::ok;
     engine_.push_used(v.f.head, s.written);
@@ -154,6 +210,75 @@ class queue_proxy {
   bool should_interrupt() { return active_ && engine_.should_interrupt(); }
 
  private:
+  // Exposes each piece of chain `head` to the device domain with one use (HMX-VTA-156
+  // HMX-VTA-157); slot.exposed stays 0 (data path) when the chain has more pieces than one
+  // message or kMaxExposedSegments carries, a readable piece after a writable one, or an
+  // expose fails (a range beyond EXPOSE_MAX_BYTES, the per-domain limit, memory that is not
+  // guest-physically contiguous): what was exposed of it is revoked.
+  template <exposure_channel C>
+  void expose_chain(C& ch, uint16_t head, uint32_t max_msg) {
+    inflight_slot& s = slots_[head];
+    const uint32_t fit = max_exposure_segments(max_msg) < VTA_MAX_IOV - 1 ? max_exposure_segments(max_msg)
+                                                                          : VTA_MAX_IOV - 1;
+    const uint32_t cap = fit < kMaxExposedSegments ? fit : kMaxExposedSegments;
+    bool ok = true, seen_writable = false;
+    uint32_t n = 0;
+    const result w = engine_.walk(head, [&](const chain_segment& c) {
+      if (c.len == 0) return true;
+      if (n == cap || (seen_writable && !c.writable)) {
+        ok = false;
+        return false;
+      }
+      seen_writable = seen_writable || c.writable;
+      const expose_result x =
+          ch.expose(c.ptr, c.len, static_cast<uint16_t>(c.writable ? HMX_EXPOSE_WRITE : HMX_EXPOSE_READ), 1);
+      if (x.status != result::ok) {
+        ok = false;
+        return false;
+      }
+      s.handle[n] = x.handle;
+      s.seg_len[n] = c.len;
+      s.exposed = static_cast<uint8_t>(++n);
+      return true;
+    });
+    if (w != result::ok || !ok || n == 0) {
+      revoke_all(ch, s);
+      ++stats_.exposure_fallbacks;
+      return;
+    }
+    ++stats_.exposed_requests;
+  }
+
+  // Ends every exposure of `s`; one the device used up is already gone (no_entry), which is
+  // what the driver cannot tell without asking.
+  template <exposure_channel C>
+  void revoke_all(C& ch, inflight_slot& s) {
+    for (uint32_t i = 0; i < s.exposed; ++i)
+      if (ch.revoke(s.handle[i]) == result::ok) ++stats_.revokes;
+    s.exposed = 0;
+  }
+
+  // The exposed AVAIL of the request at send_head_: the prefix, then one segment per piece.
+  template <message_channel C>
+  result send_exposed(C& ch) {
+    inflight_slot& s = slots_[send_head_];
+    uint8_t prefix[VTA_AVAIL_PREFIX];
+    uint8_t seg[kMaxExposedSegments][VTA_EXPOSURE_SEGMENT_SIZE];
+    chan_iov iov[1 + kMaxExposedSegments];
+    encode_exposed_avail_prefix(prefix, dev_num_, s.tag, vq_index_, send_head_, send_readable_, s.writable, s.exposed);
+    iov[0] = {prefix, VTA_AVAIL_PREFIX};
+    for (uint32_t i = 0; i < s.exposed; ++i) {
+      encode_exposure_segment(seg[i], {s.handle[i], s.seg_len[i]});
+      iov[1 + i] = {seg[i], VTA_EXPOSURE_SEGMENT_SIZE};
+    }
+    const result r = ch.send(iov, 1 + s.exposed);
+    if (r != result::ok) return r;
+    ++stats_.avail_messages;
+    s.state = slot_in_flight;
+    sending_ = false;
+    return result::ok;
+  }
+
   // The AVAIL fragment of request `head` (tag, totals) starting at readable byte `offset`:
   // header + body in `prefix`, then up to VTA_MAX_IOV - 1 pieces of the readable buffers,
   // gathered in place (HMX-VTA-038). `len` receives the data bytes it carries.
@@ -314,7 +439,7 @@ class queue_proxy {
       if (p.first) {
         engine_.consume();
         next_tag = p.tag;
-        slots_[p.head] = {p.tag, p.writable, 0, 0, slot_sending};
+        slots_[p.head] = {p.tag, p.writable, 0, 0, slot_sending, 0, {}, {}};
         ++in_flight_;
         ++stats_.requests;
         sending_ = true;
@@ -358,6 +483,7 @@ class queue_proxy {
   uint32_t max_in_flight_ = 0;
   uint32_t max_request_bytes_ = 0;
   uint32_t kick_batch_ = 1;
+  bool exposures_ = false;  // VTA_TRANSPORT_F_EXPOSURES negotiated on the connection
   uint32_t in_flight_ = 0;
   bool active_ = false;
   bool sending_ = false;

@@ -30,8 +30,10 @@ struct driver_domain_options {
   // driver_max_message sent in CONNECT; 0: the ring's real largest message. Tests of a lying
   // driver (spec "Bus messages", CONNECT) set more than the ring takes.
   uint32_t claimed_max_message = 0;
-  // VTA_TRANSPORT_F_* accepted in CONNECT (HMX-VTA-152).
+  // VTA_TRANSPORT_F_* accepted in CONNECT where the device's entry offers them (HMX-VTA-152);
+  // tests of a driver that breaks that rule set force_transport_features.
   uint32_t transport_features = 0;
+  bool force_transport_features = false;
   uint64_t request_timeout_ns = 2'000'000'000;
   uint64_t liveness_timeout_ns = 2'000'000'000;
 };
@@ -80,6 +82,7 @@ class driver_domain {
   ref::DomainId device_ = 0;
   std::vector<uint8_t> bus_rx_, rx_;
   uint8_t* bounce_ = nullptr;
+  std::unique_ptr<host_channel::exposures_t> exposures_;  // the connection's, when accepted
 };
 
 }  // namespace hmx::virtio_argo::service
