@@ -9,6 +9,7 @@
 //   arg=mib=N arg=req=BYTES arg=queues=N arg=depth=N arg=seed=N
 //   arg=poll-us=N       watch the ring this long before halting (default 50)
 //   arg=flush=1         after the read-back, one VIRTIO_BLK_T_FLUSH that must succeed
+//   arg=exposures=0     keep the data path where the hypervisor offers EXPOSE (default 1)
 //
 // Exit status: 0 all good; 13 (EACCES) the policy keeps us from the device; 19 (ENODEV) the
 // device died during the run: the acknowledged requests are printed as a bitmap ("acked:") so
@@ -30,7 +31,7 @@ constexpr uint32_t kMaxRequests = 4096;
 uint8_t g_acked[kMaxRequests / 8];
 
 struct params {
-  uint32_t mib, req, queues, depth, seed, poll_us, flush;
+  uint32_t mib, req, queues, depth, seed, poll_us, flush, exposures;
 };
 
 // One FLUSH on queue 0 (virtio 1.2 5.2.6.1): ok when the device made every completed write
@@ -69,6 +70,8 @@ int run(const identity& id, const params& pr, const char* tag) {
   client_t client(conduit, g_env);
   if (!client.init_status().ok()) return 12;
   static link l(client, g_wait, p.features);
+  static channel_t::exposures_t exposures(client, g_env);
+  if (pr.exposures != 0) l.exposures = &exposures;
   if (int rc = l.connect(uint16_t(id.device_id), &g_events, g_bus_ring, kBusRingLen, g_ring, kRingLen, g_rx,
                          sizeof g_rx, g_wait, tag, uint64_t{pr.poll_us} * 1000);
       rc != 0)
@@ -114,6 +117,7 @@ int run(const identity& id, const params& pr, const char* tag) {
   if (w.ok != plan.count) return 5;
 
   plan.type = va::virtio::BLK_T_IN;
+  const uint64_t copied_by_writes = totals(l.transport, blk.queues()).used_copy_bytes;
   const uint64_t t2 = hmx_guest::rdtsc();
   const wl::blk_outcome r = wl::run_plan(blk, l.transport, l.chan, plan, g_slots, [](uint32_t, va::result) {});
   const uint64_t t3 = hmx_guest::rdtsc();
@@ -140,6 +144,12 @@ int run(const identity& id, const params& pr, const char* tag) {
          id.name, (unsigned long)cs.sent, (unsigned long)cs.received, (unsigned long)cs.eagain,
          (unsigned long)cs.batched_notifies, (unsigned long)cs.notifies, (unsigned long)cs.sleeps,
          (unsigned long)blk.kicks(), (unsigned long)blk.suppressed_kicks());
+  const exposure_totals x = totals(l.transport, blk.queues());
+  printf("vta-e2e: %s: exposures: %lu of %lu requests exposed, %lu fallbacks, %lu errors, %lu revoked live; USED "
+         "copied %lu bytes (%lu for reads of %lu bytes)\n",
+         id.name, (unsigned long)x.exposed, (unsigned long)x.requests, (unsigned long)x.fallbacks,
+         (unsigned long)x.errors, (unsigned long)x.revokes, (unsigned long)x.used_copy_bytes,
+         (unsigned long)(x.used_copy_bytes - copied_by_writes), (unsigned long)bytes);
   printf("vta-e2e: %s: PASS: %u MiB written and read back over virtio-argo, checksum %016lx\n", id.name, pr.mib,
          (unsigned long)sum);
   g_wait.stop_ticks();
@@ -164,6 +174,7 @@ int guest_main(const hmx_guest::start_info& si) {
   pr.seed = hmx_guest::cmdline_uint(id.cmdline, "seed", 1);
   pr.poll_us = hmx_guest::cmdline_uint(id.cmdline, "poll-us", 50);
   pr.flush = hmx_guest::cmdline_uint(id.cmdline, "flush", 0);
+  pr.exposures = hmx_guest::cmdline_uint(id.cmdline, "exposures", 1);
   if (pr.req == 0 || pr.req % 512 != 0 || pr.queues == 0 || pr.queues > kMaxQueues || pr.depth == 0 ||
       pr.depth > 32 || pr.queues * pr.depth * pr.req > kDataBytes || (uint64_t{pr.mib} << 20) / pr.req > kMaxRequests ||
       pr.depth * 3 > kQueueSize) {

@@ -21,6 +21,7 @@
 #include "hmx/virtio_argo/driver/bus_client.h"
 #include "hmx/virtio_argo/driver/virtio_blk.h"
 #include "hmx/virtio_argo/hmx_channel.h"
+#include "hmx/virtio_argo/protocol_exposed.h"
 
 namespace vta_guest {
 
@@ -160,7 +161,9 @@ struct link {
   // Registers the bus ring, waits for the device domain's bus ring, lists the devices, connects
   // to the first virtio-blk, opens the transport. Returns 0 or an exit status after printing why.
   // poll_ns: how long the connection's waits watch the ring before halting
-  // (hmx_channel_options::poll_ns).
+  // (hmx_channel_options::poll_ns). exposures: the connection's channel may expose (set before
+  // connect; nullptr keeps the data path): VTA_TRANSPORT_F_EXPOSURES is accepted where the
+  // probe shows EXPOSE and the device's entry offers it (HMX-VTA-152).
   int connect(uint16_t device_domain, hmx_event_page_t* events, void* bus_ring, uint32_t bus_len, void* ring,
               uint32_t ring_len, uint8_t* rx, uint32_t rx_cap, guest_waiter& w, const char* tag,
               uint64_t poll_ns = 0, uint32_t kick_batch = 1) {
@@ -220,8 +223,17 @@ struct link {
       hmx_guest::printf("%s: connection ring refused: %s\n", tag, s.name());
       return -s.code();
     }
+    uint32_t offered = 0;
+    for (uint16_t i = 0; i < n; ++i)
+      if (devs[i].dev_num == dev) offered = devs[i].transport_features;
+    uint32_t accept = 0;
+    if (exposures != nullptr && exposures->init_status().ok() && (hmx_features & HMX_FEATURE_EXPOSE_BIT) != 0 &&
+        (offered & va::VTA_TRANSPORT_F_EXPOSURES) != 0) {
+      accept |= va::VTA_TRANSPORT_F_EXPOSURES;
+      chan.attach_exposures(exposures);
+    }
     va::bus_connect_result c{};
-    va::result r = bus.connect(dev, o.aport, chan.own_max_message(), c);
+    va::result r = bus.connect(dev, o.aport, chan.own_max_message(), c, accept);
     if (r == va::result::ok && c.error != 0) r = static_cast<va::result>(-static_cast<int32_t>(c.error));
     if (r != va::result::ok) {
       hmx_guest::printf("%s: CONNECT to device %u failed: %s\n", tag, dev, va::to_string(r));
@@ -233,10 +245,11 @@ struct link {
     cfg.rx_buffer = rx;
     cfg.rx_capacity = rx_cap;
     cfg.kick_batch = kick_batch;
+    cfg.transport_features = accept;
     if ((r = transport.open(chan, cfg)) != va::result::ok) return exit_code(r);
-    hmx_guest::printf("%s: connected to device %u of domain %u: rings %u/%u bytes, largest messages %u/%u\n", tag, dev,
-                      device_domain, ring_len, c.device_max_message + 32, chan.own_max_message(),
-                      c.device_max_message);
+    hmx_guest::printf("%s: connected to device %u of domain %u: rings %u/%u bytes, largest messages %u/%u, %s\n", tag,
+                      dev, device_domain, ring_len, c.device_max_message + 32, chan.own_max_message(),
+                      c.device_max_message, accept != 0 ? "exposures" : "data path");
     return 0;
   }
 
@@ -244,9 +257,30 @@ struct link {
   channel_t chan;
   client_t* client;
   uint32_t hmx_features;  // HMX_FEATURE_*_BIT of the probe
+  channel_t::exposures_t* exposures = nullptr;
   hmx::virtio_argo::bus_client<channel_t> bus;
   transport_t transport;
   uint8_t bus_rx[4096];
 };
+
+// The exposure path's counters of a transport over its queues, and the bytes its USED messages
+// copied into the chains' buffers (what exposures remove from reads).
+struct exposure_totals {
+  uint64_t requests = 0, exposed = 0, fallbacks = 0, errors = 0, revokes = 0, used_copy_bytes = 0;
+};
+template <class Transport>
+exposure_totals totals(const Transport& t, uint16_t queues) {
+  exposure_totals x;
+  for (uint16_t q = 0; q < queues; ++q) {
+    const auto& s = t.queue_stats(q);
+    x.requests += s.requests;
+    x.exposed += s.exposed_requests;
+    x.fallbacks += s.exposure_fallbacks;
+    x.errors += s.exposure_errors;
+    x.revokes += s.revokes;
+    x.used_copy_bytes += s.used_copy_bytes;
+  }
+  return x;
+}
 
 }  // namespace vta_guest

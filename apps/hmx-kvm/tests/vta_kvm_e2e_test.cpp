@@ -64,10 +64,15 @@ class OverKvm : public ::testing::Test {
 };
 
 // covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048 HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052 HMX-VTA-066 HMX-VTA-067 HMX-VTA-023 HMX-VTA-026 HMX-VTA-088 HMX-VTA-089
+// hmx-kvm offers EXPOSE, so the driver image takes the exposure path (spec transport "Requests
+// with exposures"): every request exposed, no USED carries data, the device fetched and deposited.
+// covers: HMX-VTA-156 HMX-VTA-157 HMX-VTA-160 HMX-VTA-163
 TEST_F(OverKvm, BlkWrittenAndReadBackThroughTheServiceDomain) {
   const auto r = hmx_kvm("vta-blk=virtio-blk,file=" + disk.path() + ",queues=2", {driver("drv")});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: connected to device 1 of domain 2)"));
+  EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: connected to device 1 of domain 2: .*, exposures$)"));
+  EXPECT_TRUE(has_line(r.output, R"(^\[vta-blk\] domain 1 connected to device 1 \(.*, exposures\))"));
+  EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: exposures: 128 of 128 requests exposed, 0 fallbacks, 0 errors, [0-9]+ revoked live; USED copied 0 bytes \(0 for reads of 4194304 bytes\))"));
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: write: 64 of 64 requests of 65536 bytes acknowledged on 2 queues \(depth 8\), 0 failed)"));
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: read back: 64 of 64 requests ok, 0 differed)"));
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] result: exited with status 0)"));
@@ -77,6 +82,23 @@ TEST_F(OverKvm, BlkWrittenAndReadBackThroughTheServiceDomain) {
   const std::vector<uint8_t> file = disk.read(0, 4u << 20);
   EXPECT_EQ(sum, hex16(hmx::checksum::fnv1a64(file.data(), file.size())));
   EXPECT_TRUE(wl::matches(file.data(), 4u << 20, 7, 0));
+}
+
+// The same with arg=exposures=0: the data path (every byte an HMX message, USED data copied into
+// the buffers), as a driver that does not accept VTA_TRANSPORT_F_EXPOSURES is served.
+// covers: HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052 HMX-VTA-153
+TEST_F(OverKvm, BlkOverTheDataPathWhenTheDriverKeepsIt) {
+  const auto r = hmx_kvm("vta-blk=virtio-blk,file=" + disk.path() + ",queues=2", {driver("drv", ",arg=exposures=0")});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: connected to device 1 of domain 2: .*, data path$)"));
+  EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: exposures: 0 of 128 requests exposed, 0 fallbacks, 0 errors, 0 revoked live; USED copied [0-9]+ bytes \([0-9]+ for reads of 4194304 bytes\))"));
+  const std::string read_copied = capture(r.output, R"(USED copied [0-9]+ bytes \(([0-9]+) for reads)");
+  ASSERT_FALSE(read_copied.empty());
+  EXPECT_GE(std::stoull(read_copied), 4ull << 20);
+  const std::string sum = capture(r.output, R"(vta-e2e: drv: PASS: 4 MiB written and read back over virtio-argo, checksum ([0-9a-f]{16}))");
+  ASSERT_FALSE(sum.empty());
+  const std::vector<uint8_t> file = disk.read(0, 4u << 20);
+  EXPECT_EQ(sum, hex16(hmx::checksum::fnv1a64(file.data(), file.size())));
   // Every byte crossed as an HMX message: the core delivered at least 8 MiB.
   const std::string bytes = capture(r.output, R"(stats: core: .* ([0-9]+) bytes,)");
   ASSERT_FALSE(bytes.empty());
