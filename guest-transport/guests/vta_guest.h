@@ -266,7 +266,7 @@ struct link {
 // The exposure path's counters of a transport over its queues, and the bytes its USED messages
 // copied into the chains' buffers (what exposures remove from reads).
 struct exposure_totals {
-  uint64_t requests = 0, exposed = 0, fallbacks = 0, errors = 0, revokes = 0, used_copy_bytes = 0;
+  uint64_t requests = 0, exposed = 0, fallbacks = 0, errors = 0, revokes = 0, used_copy_bytes = 0, calls = 0;
 };
 template <class Transport>
 exposure_totals totals(const Transport& t, uint16_t queues) {
@@ -279,6 +279,7 @@ exposure_totals totals(const Transport& t, uint16_t queues) {
     x.errors += s.exposure_errors;
     x.revokes += s.revokes;
     x.used_copy_bytes += s.used_copy_bytes;
+    x.calls += s.exposure_calls;
   }
   return x;
 }

@@ -5,7 +5,12 @@
 //
 //   hmx-vta-bench [--json FILE] [--sizes 4096,65536] [--mib N] [--depth N] [--queues N] [--runs N]
 //                 [--pin] [--no-vm] [--no-inproc] [--image FILE] [--dir DIR] [--timeout SECONDS]
-//                 [--backends builtin,qsd]
+//                 [--backends builtin,qsd] [--exposures on,off]
+//
+// Exposures: where the monitor offers EXPOSE the virtio-argo driver may send each request as an
+// exposed AVAIL (spec transport "Requests with exposures"): path `argo-exposed` (VM runs only);
+// path `argo` is the data path, the one the isolation ratios use. `--exposures on,off` (the
+// default) measures both side by side in one run.
 //
 // Back-ends: `builtin` is the tree's virtio-blk device on the backing file; `qsd` is
 // qemu-storage-daemon serving the same file over vhost-user (started per run), reached over
@@ -50,6 +55,7 @@ struct figure {
   std::vector<double> exits_per_request;  // VM runs, one per run
   std::vector<double> core_bytes_per_byte;  // virtio-argo VM runs: bytes the core copied per payload byte
   std::vector<double> exposure_bytes_per_byte;  // the part of it copied through exposures (fetch, deposit)
+  std::vector<double> driver_copies_per_byte;   // virtio-argo VM runs: the driver's copies out of USED messages
   json detail;               // the last run's counters
   double median() const {
     std::vector<double> v = mbps;
@@ -62,7 +68,7 @@ figure& slot(std::vector<figure>& figs, const std::string& where, const std::str
              uint32_t size) {
   for (auto& f : figs)
     if (f.where == where && f.path == path && f.op == op && f.size == size) return f;
-  figs.push_back({where, path, op, size, {}, {}, {}, {}, {}});
+  figs.push_back({where, path, op, size, {}, {}, {}, {}, {}, {}});
   return figs.back();
 }
 
@@ -94,6 +100,7 @@ int main(int argc, char** argv) {
   bool pin = false, no_vm = false, no_inproc = false;
   std::vector<std::string> paths{"argo", "shm"};
   std::vector<std::string> backends{"builtin"};
+  std::vector<std::string> exposures{"on", "off"};
   if (std::system("command -v qemu-storage-daemon >/dev/null 2>&1") == 0) backends.push_back("qsd");
   app.add_option("--json", json_path, "also write every figure and ratio as JSON to FILE")->type_name("FILE");
   app.add_option("--sizes", sizes, "request sizes in bytes (multiples of 512)")->delimiter(',');
@@ -117,6 +124,11 @@ int main(int argc, char** argv) {
   app.add_option("--backends", backends, "devices to measure (builtin, qsd)")
       ->delimiter(',')
       ->check(CLI::IsMember({"builtin", "qsd"}));
+  app.add_option("--exposures", exposures,
+                 "virtio-argo driver in VMs: the exposure path (on: path argo-exposed), the data path (off: path "
+                 "argo), or both side by side (default on,off)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"on", "off"}));
   app.add_flag("--pin", pin, "pin the driver's vCPU thread to host CPU 0 and the device's thread to CPU 1 (VM runs)");
   app.add_flag("--no-vm", no_vm, "only the in-process figures");
   app.add_flag("--no-inproc", no_inproc, "only the VM figures");
@@ -139,10 +151,14 @@ int main(int argc, char** argv) {
     for (uint32_t run = 0; run < runs; ++run) {
       for (uint32_t size : sizes) {
         for (const std::string& backend : backends)
-        for (const std::string& base_path : paths) {
+        for (const std::string& base_path : paths)
+        for (const std::string& exposure : base_path == "argo" ? exposures : std::vector<std::string>{"off"}) {
           const bool argo = base_path == "argo";
           const bool qsd = backend == "qsd";
-          const std::string path = qsd ? base_path + "-qsd" : base_path;
+          const bool exposed = exposure == "on";
+          const std::string path = base_path + (argo && exposed ? "-exposed" : "") + (qsd ? "-qsd" : "");
+          // The in-process driver keeps the data path: its exposure variant would repeat it.
+          const bool vm_only = argo && exposed;
           for (const uint32_t poll_us : no_vm ? std::vector<uint32_t>{} : polls) {
             const std::string where = poll_us == 0 ? "vm" : fmt::format("vm-p{}", poll_us);
             vm_run_options o;
@@ -159,6 +175,7 @@ int main(int argc, char** argv) {
             o.poll_us = poll_us;
             o.kick_batch = kick_batch;
             o.qsd = qsd;
+            o.exposures = exposed;
             const vm_run_result r = run_vm(o);
             if (r.exit_code != 0 || r.results.size() != 2) {
               std::cerr << r.output << "hmx-vta-bench: the " << path << " VM run failed (monitor exit code "
@@ -178,6 +195,7 @@ int main(int argc, char** argv) {
               if (argo && payload > 0) {
                 f.core_bytes_per_byte.push_back(double(r.core_bytes + r.exposure_bytes) / payload);
                 f.exposure_bytes_per_byte.push_back(double(r.exposure_bytes) / payload);
+                if (bytes > 0) f.driver_copies_per_byte.push_back(std::stod(g.at("used_copy")) / bytes);
               }
               f.detail = {{"requests", n},
                           {"poll_us", poll_us},
@@ -191,10 +209,11 @@ int main(int argc, char** argv) {
                           {"core_interrupts", r.core_interrupts},
                           {"injections", r.injections},
                           {"injection_us", r.injection_us},
+                          {"exposed_per_request", std::stod(g.at("exposed")) / n},
                           {"guest", g}};
             }
           }
-          if (!no_inproc) {
+          if (!no_inproc && !vm_only) {
             inproc_options o;
             o.disk = disk;
             o.argo = argo;
@@ -230,13 +249,13 @@ int main(int argc, char** argv) {
   fmt::print("hmx-vta-bench: virtio-blk, {} MiB per phase, depth {} x {} queue(s), median of {} run(s); where: vm =\n"
              "drivers halt when idle, vm-pN = drivers watch their rings N us first, inproc = no VM\n",
              mib, depth, queues, runs);
-  fmt::print("{:<9}{:<10}{:<7}{:>7}{:>10}{:>10}\n", "where", "path", "op", "size", "MB/s", "us/req");
+  fmt::print("{:<9}{:<14}{:<7}{:>7}{:>10}{:>10}\n", "where", "path", "op", "size", "MB/s", "us/req");
   json out;
   out["parameters"] = {{"mib", mib},     {"depth", depth}, {"queues", queues},          {"runs", runs},
                        {"sizes", sizes}, {"poll_us", polls}, {"kick_batch", kick_batch}};
   for (const figure& f : figs) {
     const double us = f.detail.value("us_per_request", 0.0);
-    fmt::print("{:<9}{:<10}{:<7}{:>7}{:>10.1f}{:>10.1f}\n", f.where, f.path, f.op, f.size, f.median(), us);
+    fmt::print("{:<9}{:<14}{:<7}{:>7}{:>10.1f}{:>10.1f}\n", f.where, f.path, f.op, f.size, f.median(), us);
     out["figures"].push_back({{"where", f.where},
                               {"path", f.path},
                               {"op", f.op},
@@ -246,6 +265,7 @@ int main(int argc, char** argv) {
                               {"exits_per_request_runs", f.exits_per_request},
                               {"core_bytes_per_byte_runs", f.core_bytes_per_byte},
                               {"exposure_bytes_per_byte_runs", f.exposure_bytes_per_byte},
+                              {"driver_copies_per_byte_runs", f.driver_copies_per_byte},
                               {"last_run", f.detail}});
   }
   fmt::print("isolation cost = virtio-argo throughput / shared-memory throughput, median of paired runs\n"
@@ -309,7 +329,9 @@ int main(int argc, char** argv) {
   // The counters that explain the ratios, per VM figure over the runs: exits (conduit calls,
   // notifies alone and doorbells) per request, and for virtio-argo the bytes the reference core
   // copied per payload byte (message headers included; the device's own file I/O not counted),
-  // sendv's and exposures' copies together, and the exposures' part of it.
+  // sendv's and exposures' copies together, and the exposures' part of it; beside them the
+  // driver's own copies per payload byte of the phase (USED data into the chains' buffers: 1 on
+  // the data path's reads, 0 on the exposure path), so copies per byte = core + driver.
   fmt::print("counters, median [min..max] over the runs:\n");
   auto spread = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -317,9 +339,10 @@ int main(int argc, char** argv) {
   };
   for (const figure& f : figs) {
     if (f.exits_per_request.empty()) continue;
-    fmt::print("  {:<8}{:<9}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}   of which exposures {}\n",
+    fmt::print("  {:<8}{:<14}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}   of which exposures {}   "
+               "driver copies/byte {}\n",
                f.where, f.path, f.op, f.size, spread(f.exits_per_request), spread(f.core_bytes_per_byte),
-               spread(f.exposure_bytes_per_byte));
+               spread(f.exposure_bytes_per_byte), spread(f.driver_copies_per_byte));
   }
   // Where qsd ran without its shared-memory baseline (--paths argo): what the daemon costs against
   // the built-in device over the same virtio-argo path.

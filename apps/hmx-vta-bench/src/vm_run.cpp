@@ -77,7 +77,7 @@ vm_run_result run_vm(const vm_run_options& o) {
       "arg=kick-batch={}",
       kDriver, o.image, o.pin ? ",pin=0" : "", o.argo ? "argo" : "shm", o.size, o.mib, o.depth, o.queues, o.poll_us,
       o.kick_batch);
-  spec += o.argo ? fmt::format(",arg=dev-id={}", kDeviceId)
+  spec += o.argo ? fmt::format(",arg=dev-id={},arg=exposures={}", kDeviceId, o.exposures ? 1 : 0)
                  : fmt::format(",arg=shm-msr={},arg=shm-vector={}", shm_msr, kShmVector);
   std::vector<kvm::domain_config> configs{kvm::parse_domain_spec(spec)};
 
@@ -165,6 +165,13 @@ vm_run_result run_vm(const vm_run_options& o) {
     result.interrupts = s.interrupts;
     result.passes = s.passes;
   }
+  if (svc != nullptr) {
+    // The device domain's fetches and deposits (the driver's domain, and its exposure
+    // accounting, leave the core when its VM exits).
+    svc->stop();
+    const service::virtio_service_stats st = svc->stats();
+    result.exposure_bytes = st.bytes_fetched + st.bytes_deposited;
+  }
   svc.reset();
   if (guest != nullptr) {
     result.injections = guest->count;
@@ -173,8 +180,6 @@ vm_run_result run_vm(const vm_run_options& o) {
     result.injections = d->notifier->injections();
     result.injection_us = result.injections ? double(d->notifier->injection_ns()) / 1e3 / double(result.injections) : 0;
   }
-  if (const std::optional<ref::ExposureStats> x = service.core().exposure_stats(kDriverId); x.has_value())
-    result.exposure_bytes = x->bytes_fetched_from + x->bytes_deposited_into;
   service.remove_all_domains();
   const ref::CoreStats cs = service.core().stats();
   result.core_messages = cs.messages;

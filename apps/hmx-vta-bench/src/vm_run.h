@@ -29,6 +29,7 @@ struct vm_run_options {
   uint32_t poll_us = 50;          // both: the driver watches its rings this long before halting
   uint32_t kick_batch = 1;        // argo: argo_driver_config::kick_batch
   bool qsd = false;               // argo only: the device domain bridges to qemu-storage-daemon on `disk`
+  bool exposures = true;          // argo only: the driver takes the exposure path where EXPOSE is offered
 };
 
 // One "vta-bench: result ..." line of the driver's guest: its KEY=VALUE pairs

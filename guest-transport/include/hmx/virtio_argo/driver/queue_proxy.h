@@ -57,6 +57,7 @@ struct proxy_stats {
   uint64_t exposure_fallbacks = 0; // chains that could have gone exposed but took the data path
   uint64_t exposure_errors = 0;    // exposed requests completed with USED_F_EXPOSURE_ERROR
   uint64_t revokes = 0;            // revokes of exposures still alive (HMX-VTA-163 HMX-VTA-164)
+  uint64_t exposure_calls = 0;     // expose and revoke calls made (each a call into the hypervisor)
   uint64_t used_copy_bytes = 0;    // bytes copied from USED messages into the chains' buffers
 };
 
@@ -230,6 +231,7 @@ class queue_proxy {
         return false;
       }
       seen_writable = seen_writable || c.writable;
+      ++stats_.exposure_calls;
       const expose_result x =
           ch.expose(c.ptr, c.len, static_cast<uint16_t>(c.writable ? HMX_EXPOSE_WRITE : HMX_EXPOSE_READ), 1);
       if (x.status != result::ok) {
@@ -253,8 +255,10 @@ class queue_proxy {
   // what the driver cannot tell without asking.
   template <exposure_channel C>
   void revoke_all(C& ch, inflight_slot& s) {
-    for (uint32_t i = 0; i < s.exposed; ++i)
+    for (uint32_t i = 0; i < s.exposed; ++i) {
+      ++stats_.exposure_calls;
       if (ch.revoke(s.handle[i]) == result::ok) ++stats_.revokes;
+    }
     s.exposed = 0;
   }
 
