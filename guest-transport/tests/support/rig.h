@@ -74,6 +74,7 @@ struct rig_options {
   bool threaded = false;              // device on its own thread, else run from the driver's waits
   uint64_t request_timeout_ns = 2'000'000'000;
   uint64_t liveness_timeout_ns = 2'000'000'000;
+  uint32_t transport_features = 0;    // the driver's negotiated VTA_TRANSPORT_F_*
 };
 
 // Counts notifications the driver receives.
@@ -102,6 +103,7 @@ class argo_rig {
     cfg.ctx = &cb;
     cfg.on_used = &callbacks::on_used;
     cfg.on_config = &callbacks::on_config;
+    cfg.transport_features = o.transport_features;
     if (transport.open(link_.driver(), cfg) != result::ok) std::abort();
     if (o.threaded) {
       thread_ = std::thread([this] { (void)host_.serve(stop_, 200'000); });
