@@ -240,14 +240,21 @@ std::vector<ratio> virtio_figures(const nlohmann::json& vta) {
   from_ratio("isolation.inproc_64k", "inproc", false, 65536, ">= 0.85",
              "virtio-blk without VM exits (driver and device in one process), 64 KiB");
   from_ratio("isolation.inproc_4k", "inproc", false, 4096, ">= 0.6", "as isolation.inproc_64k at 4 KiB");
-  // Per-run counters of the virtio-argo VM figure at 64 KiB (halting driver), write and read.
-  auto from_counter = [&](std::string name, const char* key, std::string target, std::string definition) {
-    ratio r{std::move(name), std::move(definition), 0, std::move(target), false, 0, 0, 0, {}};
+  // Per-run counters of a virtio-argo VM figure at 64 KiB (halting driver), write and read runs
+  // together; with a second key, the two counters of one run are added.
+  auto counter_runs = [&](const char* path, const char* key, const char* plus_key) {
     std::vector<double> all;
     if (vta.is_object() && vta.contains("figures"))
-      for (const auto& f : vta["figures"])
-        if (f.value("where", "") == "vm" && f.value("path", "") == "argo" && f.value("size", 0u) == 65536)
-          for (double v : f.value(key, std::vector<double>{})) all.push_back(v);
+      for (const auto& f : vta["figures"]) {
+        if (f.value("where", "") != "vm" || f.value("path", "") != path || f.value("size", 0u) != 65536) continue;
+        const auto runs = f.value(key, std::vector<double>{});
+        const auto plus = plus_key != nullptr ? f.value(plus_key, std::vector<double>{}) : std::vector<double>{};
+        for (std::size_t i = 0; i < runs.size(); ++i) all.push_back(runs[i] + (i < plus.size() ? plus[i] : 0.0));
+      }
+    return all;
+  };
+  auto from_runs = [&](std::string name, const std::vector<double>& all, std::string target, std::string definition) {
+    ratio r{std::move(name), std::move(definition), 0, std::move(target), false, 0, 0, 0, {}};
     if (!all.empty()) {
       const spread s = spread_of(all);
       r.value = s.median;
@@ -258,16 +265,26 @@ std::vector<ratio> virtio_figures(const nlohmann::json& vta) {
     }
     out.push_back(std::move(r));
   };
-  from_counter("virtio.exits_per_request", "exits_per_request_runs", "<= 0.1",
-               "exits (conduit calls, notifies alone, doorbells) per virtio-blk request, virtio-argo in a VM, "
-               "64 KiB streaming, halting driver, write and read runs");
-  // A copy count read from byte counters: about 1.0 is one hypervisor copy per byte (message
-  // headers add a little), about 2.0 would be two; hence "< 1.5" for issue 15's target of 1.
-  from_counter("virtio.copies_per_byte", "core_bytes_per_byte_runs", "< 1.5",
-               "hypervisor copies per payload byte (bytes the reference core copied / block I/O bytes, message "
-               "headers included), virtio-argo in a VM, 64 KiB");
-  out.back().note = "the device domain's own staging copy (file to request buffer) is not counted: guest-transport "
-                    "has no counter for it yet";
+  from_runs("virtio.exits_per_request", counter_runs("argo", "exits_per_request_runs", nullptr), "<= 0.1",
+            "exits (conduit calls, notifies alone, doorbells) per virtio-blk request, virtio-argo in a VM, "
+            "64 KiB streaming, halting driver, write and read runs");
+  // Copies after the device domain holds the bytes: the hypervisor's (bytes the reference core
+  // copied per block I/O byte, message headers included: about 1.0 is one copy) plus the driver's
+  // copy out of USED messages. The data path copies twice on reads (core into the driver's ring,
+  // driver out of it); the exposure path (spec "Requests with exposures") once, by deposit. The
+  // best path is reported, the data path beside it; "< 1.5" is the issue's target of 1.
+  const std::vector<double> data_path = counter_runs("argo", "core_bytes_per_byte_runs", "driver_copies_per_byte_runs");
+  const std::vector<double> exposed =
+      counter_runs("argo-exposed", "core_bytes_per_byte_runs", "driver_copies_per_byte_runs");
+  from_runs("virtio.copies_per_byte", exposed.empty() ? data_path : exposed, "< 1.5",
+            std::string("copies per payload byte after the device domain holds it (hypervisor + driver), virtio-argo in a "
+                        "VM, 64 KiB, write and read runs, ") +
+                (exposed.empty() ? "data path (no exposure figure)" : "exposure path"));
+  std::string note = "the device domain's own staging copy (file to request buffer) is not counted";
+  if (!exposed.empty() && !data_path.empty())
+    note += fmt::format("; the data path beside it: {:.3f} [{:.3f}..{:.3f}]", spread_of(data_path).median,
+                        spread_of(data_path).min, spread_of(data_path).max);
+  out.back().note = note;
   return out;
 }
 

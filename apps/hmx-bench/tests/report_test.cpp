@@ -100,6 +100,7 @@ TEST(VirtioFigures, ComeFromTheVtaReportUnderStableNames) {
        "core_bytes_per_byte_runs": [2.01]},
       {"where": "vm", "path": "shm", "op": "read", "size": 65536, "exits_per_request_runs": [9.0]}
     ]})");
+  // Without an exposure figure copies_per_byte is the data path's: core plus driver copies per run.
   const std::vector<ratio> v = virtio_figures(vta);
   nlohmann::json j;
   add_virtio_figures(j, v, true);
@@ -117,6 +118,31 @@ TEST(VirtioFigures, ComeFromTheVtaReportUnderStableNames) {
   EXPECT_DOUBLE_EQ(j["virtio"]["exits_per_request"]["max"].get<double>(), 0.3);
   EXPECT_DOUBLE_EQ(j["virtio"]["copies_per_byte"]["max"].get<double>(), 2.01);
   EXPECT_EQ(j["virtio"]["exits_per_request"]["measured"], true);
+}
+
+// The exposure path is the best path where it was measured: its core and driver copies of one run
+// are added; the data path's figure goes into the note.
+TEST(VirtioFigures, CopiesPerByteAddsTheDriversCopiesAndPrefersTheExposurePath) {
+  const nlohmann::json vta = nlohmann::json::parse(R"({
+    "figures": [
+      {"where": "vm", "path": "argo", "op": "read", "size": 65536,
+       "core_bytes_per_byte_runs": [1.001, 1.002], "driver_copies_per_byte_runs": [1.0, 1.0]},
+      {"where": "vm", "path": "argo-exposed", "op": "read", "size": 65536,
+       "core_bytes_per_byte_runs": [1.002, 1.004], "driver_copies_per_byte_runs": [0.0, 0.0]}
+    ]})");
+  const std::vector<ratio> v = virtio_figures(vta);
+  nlohmann::json j;
+  add_virtio_figures(j, v, true);
+  EXPECT_DOUBLE_EQ(j["virtio"]["copies_per_byte"]["min"].get<double>(), 1.002);
+  EXPECT_DOUBLE_EQ(j["virtio"]["copies_per_byte"]["max"].get<double>(), 1.004);
+  EXPECT_EQ(j["virtio"]["copies_per_byte"]["met"], true);
+  const auto data_only = nlohmann::json::parse(R"({"figures": [
+      {"where": "vm", "path": "argo", "op": "read", "size": 65536,
+       "core_bytes_per_byte_runs": [1.001], "driver_copies_per_byte_runs": [1.0]}]})");
+  nlohmann::json k;
+  add_virtio_figures(k, virtio_figures(data_only), true);
+  EXPECT_DOUBLE_EQ(k["virtio"]["copies_per_byte"]["value"].get<double>(), 2.001);
+  EXPECT_EQ(k["virtio"]["copies_per_byte"]["met"], false);
 }
 
 TEST(VirtioFigures, WithoutAReportEveryNameIsThereAndUnmeasured) {
