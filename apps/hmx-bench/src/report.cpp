@@ -24,6 +24,29 @@ std::string rate(double bytes_per_s) {
   return fmt::format("{:.1f} MB/s", bytes_per_s / 1e6);
 }
 
+
+// Interrupts over the one-message-per-call phases (sendv_*), where the sender waits for nothing
+// else: what the text report and the JSON counters both print.
+struct sendv_interrupts {
+  double moved = 0;  // messages
+  uint64_t irqs = 0, moderated = 0, inj_ns = 0, sender_ns = 0;
+};
+
+sendv_interrupts sum_sendv_interrupts(const bench_data& d) {
+  sendv_interrupts t;
+  for (const auto& c : d.phases) {
+    if (c.figure.rfind("sendv_", 0) != 0) continue;
+    const guest_figure* f = find(d, c.figure);
+    if (f == nullptr) continue;
+    t.moved += double(f->ops * f->msgs) * d.runs;
+    t.irqs += c.interrupts;
+    t.moderated += c.moderated;
+    t.inj_ns += c.injection_ns;
+    t.sender_ns += c.sender_ns;
+  }
+  return t;
+}
+
 }  // namespace
 
 namespace {
@@ -157,21 +180,9 @@ void print_report(std::ostream& out, const bench_data& d, const std::vector<rati
                                                double(c.interrupts) / moved)
                                  : std::string());
   }
-  // Issue 15 item 5: interrupts per message and what each costs the sender's exit, over the
-  // one-message-per-call phases (sendv_*) where the sender waits for nothing else.
+  // Interrupts per message and what each costs the sender's exit (issue 15 item 5).
   {
-    uint64_t irqs = 0, moderated = 0, inj_ns = 0, sender_ns = 0;
-    double moved = 0;
-    for (const auto& c : d.phases) {
-      if (c.figure.rfind("sendv_", 0) != 0) continue;
-      const guest_figure* f = find(d, c.figure);
-      if (f == nullptr) continue;
-      moved += double(f->ops * f->msgs) * d.runs;
-      irqs += c.interrupts;
-      moderated += c.moderated;
-      inj_ns += c.injection_ns;
-      sender_ns += c.sender_ns;
-    }
+    const auto [moved, irqs, moderated, inj_ns, sender_ns] = sum_sendv_interrupts(d);
     if (moved > 0)
       out << fmt::format("  sendv_* counters (inject={}, event_idx={}): {:.3f} interrupts/msg, {:.3f} skipped by "
                          "rx_event/msg, sender's notify cost {:.2f} us per interrupt = {:.2f} us/msg ({:.1f}% of the "
@@ -352,17 +363,7 @@ nlohmann::json to_json(const bench_data& d, const std::vector<ratio>& ratios) {
                                    {"injection_ns", c.injection_ns},
                                    {"interrupts_moderated", c.moderated}};
   {
-    uint64_t irqs = 0, moderated = 0, inj_ns = 0;
-    double moved = 0;
-    for (const auto& c : d.phases) {
-      if (c.figure.rfind("sendv_", 0) != 0) continue;
-      const guest_figure* f = find(d, c.figure);
-      if (f == nullptr) continue;
-      moved += double(f->ops * f->msgs) * d.runs;
-      irqs += c.interrupts;
-      moderated += c.moderated;
-      inj_ns += c.injection_ns;
-    }
+    const auto [moved, irqs, moderated, inj_ns, sender_ns] = sum_sendv_interrupts(d);
     j["counters"] = {{"inject", d.inject},
                      {"event_idx", d.event_idx},
                      {"interrupts_per_message", moved > 0 ? double(irqs) / moved : 0.0},
