@@ -141,6 +141,14 @@
 /* All defined set_submit_queue flag bits. (u32) */
 #define HMX_SUBMIT_FLAG_MASK 0x1u
 
+/* --- submit_queue_flag --- */
+/*
+ * submit_queue_header flags bit, written by the hypervisor: set, no worker drains the queue
+ * without a submit call (the guest calls submit after publishing); clear, a worker polls the queue
+ * and drains published entries on its own. (u32)
+ */
+#define HMX_SUBMIT_QUEUE_NEED_WAKEUP 0x1u
+
 /* --- limit --- */
 /*
  * Lowest x86 vector a guest may register unmasked: vectors 0-31 are exceptions or reserved by the

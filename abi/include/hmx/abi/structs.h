@@ -282,14 +282,20 @@ typedef struct hmx_submit_queue_header {
    * run.
    */
   uint32_t consumer;
-  /* @8: Reserved, 0; the hypervisor neither reads nor writes it. */
-  uint8_t reserved[56];
+  /*
+   * @8: Written by the hypervisor only: SUBMIT_QUEUE_NEED_WAKEUP and future SUBMIT_QUEUE_* bits;
+   * the guest reads it after publishing entries.
+   */
+  uint32_t flags;
+  /* @12: Reserved, 0; the hypervisor neither reads nor writes it. */
+  uint8_t reserved[52];
 } hmx_submit_queue_header_t;
 HMX_ABI_STATIC_ASSERT(sizeof(hmx_submit_queue_header_t) == 64, "hmx_submit_queue_header_t size");
 HMX_ABI_STATIC_ASSERT(HMX_ABI_ALIGNOF(hmx_submit_queue_header_t) == 4, "hmx_submit_queue_header_t alignment");
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, producer) == 0, "hmx_submit_queue_header_t.producer offset");
 HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, consumer) == 4, "hmx_submit_queue_header_t.consumer offset");
-HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, reserved) == 8, "hmx_submit_queue_header_t.reserved offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, flags) == 8, "hmx_submit_queue_header_t.flags offset");
+HMX_ABI_STATIC_ASSERT(offsetof(hmx_submit_queue_header_t, reserved) == 12, "hmx_submit_queue_header_t.reserved offset");
 
 /*
  * HMX (feature EXPOSE): argument of expose: one contiguous range of the caller's memory offered to
