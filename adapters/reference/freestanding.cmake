@@ -17,6 +17,7 @@ set(HMX_REFERENCE_FREESTANDING_SOURCES
   ${_hmx_ref}/src/ring.cpp
   ${_hmx_ref}/src/sendv.cpp
   ${_hmx_ref}/src/submit_queue.cpp
+  ${_hmx_ref}/src/submit_poll.cpp
   ${_hmx_ref}/src/port.cpp
   ${_hmx_ref}/src/region_arena.cpp
   ${_hmx_ref}/src/policy_table.cpp

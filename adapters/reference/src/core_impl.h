@@ -116,6 +116,17 @@ int64_t op_batch(CallCtx& ctx, uint64_t list_gpa, uint64_t count, uint64_t flags
 int64_t op_set_submit_queue(CallCtx& ctx, uint64_t queue_gpa, uint64_t entries, uint64_t flags,
                             uint64_t arg4);
 int64_t op_submit(CallCtx& ctx, const uint64_t (&arg)[4]);
+// One drain of `self`'s queue under submit_mu (held by the caller), the rules of op-submit from
+// error 4 on. `asked`: a submit call asked for it on ctx.vcpu (SUBMIT_FLAG_INTERRUPT applies);
+// a worker's drain never injects the vector (HMX-ASYNC-040). Returns entries run or -EINVAL.
+int64_t drain_submit_queue(CallCtx& ctx, bool asked);
+// Store the header's flags word of `self`'s registered queue (submit_mu held), sequentially
+// consistent: the worker's half of the NEED_WAKEUP full barrier (HMX-ASYNC-038).
+void store_submit_flags(Domain& self, uint32_t flags);
+// submit_poll.cpp: the flags word a queue registered now gets (HMX-ASYNC-037).
+inline uint32_t submit_flags_for(const Domain& self) {
+  return self.submit_polled ? 0u : uint32_t{HMX_SUBMIT_QUEUE_NEED_WAKEUP};
+}
 
 // exposure.cpp (spec exposures): operations 22-25; the EXPOSE bit when offered; the end of every
 // exposure of `owner` naming `peer` (a destroyed domain, HMX-XPOSE-034).

@@ -65,6 +65,9 @@ struct Domain {
   // taken under L1, before any L2/L3 (LOCKING.md).
   mutable port::mutex submit_mu;
   SubmitQueue submit;
+  // A host worker polls this domain's queue (Core::submit_poll_begin .. submit_poll_end): the
+  // flags word of every queue registered meanwhile says so (HMX-ASYNC-037). Guarded by submit_mu.
+  bool submit_polled = false;
 
   // The exposures this domain made (exposure.cpp, spec exposures); locks of their own (LOCKING.md).
   ExposureTable exposures;

@@ -71,13 +71,25 @@ int64_t op_set_submit_queue(CallCtx& ctx, uint64_t queue_gpa, uint64_t entries, 
   q.entries = static_cast<uint32_t>(entries);
   q.flags = static_cast<uint32_t>(flags);
   q.header = header.data();
+  q.vcpu = ctx.vcpu;
   // The consumer index is read once, here; the hypervisor keeps its own copy from now on
   // (HMX-ASYNC-007): a guest rewriting the field cannot make an entry run twice.
   q.consumer = header_word(q.header, offsetof(hmx_submit_queue_header_t, consumer))
                    .load(std::memory_order_acquire);
   port::lock_guard lock(self.submit_mu);
   self.submit = q;  // replaces any previous queue (HMX-ASYNC-008)
+  // NEED_WAKEUP set unless a worker polls this domain's queue (HMX-ASYNC-037).
+  store_submit_flags(self, submit_flags_for(self));
   return 0;
+}
+
+void store_submit_flags(Domain& self, uint32_t flags) {
+  SubmitQueue& q = self.submit;
+  if (q.entries == 0) return;
+  // Inside the header checked at registration (HMX-SEC-004); seq_cst: paired with the seq_cst
+  // re-read of producer after it (HMX-ASYNC-038) and the guest's seq_cst producer store then
+  // flags load (HMX-ASYNC-042), one of the two sides sees the other's store.
+  header_word(q.header, offsetof(hmx_submit_queue_header_t, flags)).store(flags, std::memory_order_seq_cst);
 }
 
 int64_t op_submit(CallCtx& ctx, const uint64_t (&arg)[4]) {
@@ -85,17 +97,32 @@ int64_t op_submit(CallCtx& ctx, const uint64_t (&arg)[4]) {
   Domain& self = ctx.caller;
   if ((arg[0] | arg[1] | arg[2] | arg[3]) != 0) return err(HMX_EINVAL);           // 1. HMX-ASYNC-010
   if (!self.enabled) return err(HMX_ENODEV);                                       // 2.
-  // Drains of one queue run one at a time (HMX-ASYNC-028); the lock is taken before any L2/L3
-  // (LOCKING.md) and never while another domain's is held.
-  port::lock_guard lock(self.submit_mu);
+  int64_t rc;
+  bool wake_worker;
+  {
+    // Drains of one queue run one at a time (HMX-ASYNC-028); the lock is taken before any L2/L3
+    // (LOCKING.md) and never while another domain's is held.
+    port::lock_guard lock(self.submit_mu);
+    if (self.submit.entries == 0) return err(HMX_ENOENT);                          // 3. HMX-ASYNC-011
+    rc = drain_submit_queue(ctx, /*asked=*/true);                                  // 4. and the drain
+    wake_worker = !self.submit_polled;
+  }
+  // The doorbell of a worker that sleeps with NEED_WAKEUP set (spec submit-queue-polling); the
+  // adapter's hook only wakes a thread, it never calls back into the core.
+  if (wake_worker) self.notifier.submit_called(self.id);
+  return rc;
+}
+
+int64_t drain_submit_queue(CallCtx& ctx, bool asked) {
+  Domain& self = ctx.caller;
   SubmitQueue& q = self.submit;
-  if (q.entries == 0) return err(HMX_ENOENT);                                      // 3. HMX-ASYNC-011
-  // The producer index is read once per drain, with acquire order: every entry before it was
-  // written before the guest published it (HMX-ASYNC-014).
+  // The producer index is read once per drain, with acquire order (seq_cst: a worker's re-read
+  // after it set NEED_WAKEUP, HMX-ASYNC-038): every entry before it was written before the guest
+  // published it (HMX-ASYNC-014).
   const uint32_t producer = header_word(q.header, offsetof(hmx_submit_queue_header_t, producer))
-                                .load(std::memory_order_acquire);
+                                .load(std::memory_order_seq_cst);
   const uint32_t waiting = producer - q.consumer;  // modulo 2^32
-  if (waiting > q.entries) return err(HMX_EINVAL);                                  // 4. HMX-ASYNC-012
+  if (waiting > q.entries) return err(HMX_EINVAL);                                  // HMX-ASYNC-012
   const uint32_t limit = waiting < HMX_SUBMIT_DRAIN_ENTRIES ? waiting : HMX_SUBMIT_DRAIN_ENTRIES;
 
   // Interrupts the entries cause are merged per vCPU and injected once, as a batch's are.
@@ -135,9 +162,10 @@ int64_t op_submit(CallCtx& ctx, const uint64_t (&arg)[4]) {
   ctx.core.stats.submit_entries.fetch_add(ran, std::memory_order_relaxed);
   if (ran > 0) {
     // Completion: EVENT_SUBMIT_DONE after the last consumer store (HMX-ASYNC-025), and the
-    // caller's vector only when the queue asked for it (HMX-ASYNC-026, HMX-ASYNC-027).
+    // caller's vector only when the queue asked for it (HMX-ASYNC-026, HMX-ASYNC-027) and a vCPU
+    // asked for the drain: a worker's drain injects nothing for itself (HMX-ASYNC-040).
     event_status_or(self, HMX_EVENT_SUBMIT_DONE);
-    if ((q.flags & HMX_SUBMIT_FLAG_INTERRUPT) != 0) raise_vector(inner, self, ctx.vcpu);
+    if (asked && (q.flags & HMX_SUBMIT_FLAG_INTERRUPT) != 0) raise_vector(inner, self, ctx.vcpu);
   }
   flush_deferred(ctx.core, deferred);
   return ran;  // HMX-ASYNC-024

@@ -13,6 +13,7 @@ struct SubmitQueue {
   uint32_t entries = 0;        // a power of two, 1..SUBMIT_MAX_ENTRIES
   uint32_t flags = 0;          // SUBMIT_FLAG_*
   uint32_t consumer = 0;       // the hypervisor's own copy: the guest's field is never read back
+  uint32_t vcpu = 0;           // the vCPU that registered it: a worker's drain queues its space waits
   std::byte* header = nullptr; // host view of the header (stays valid while the domain exists)
 };
 

@@ -33,6 +33,9 @@ class RecordingNotifier final : public Notifier {
     count_.fetch_add(1);
   }
   size_t count() const { return count_.load(); }
+  // Doorbells of a sleeping submission-queue worker (Notifier::submit_called).
+  void submit_called(DomainId) override { doorbells_.fetch_add(1); }
+  size_t doorbells() const { return doorbells_.load(); }
   std::vector<Interrupt> log() const {
     std::lock_guard lock(mu_);
     return log_;
@@ -47,6 +50,7 @@ class RecordingNotifier final : public Notifier {
   mutable std::mutex mu_;
   std::vector<Interrupt> log_;
   std::atomic<size_t> count_{0};
+  std::atomic<size_t> doorbells_{0};
 };
 
 // A ring the guest registered: where it lives and how to read it as the receiver would.

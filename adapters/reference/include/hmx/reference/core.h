@@ -131,6 +131,21 @@ class Core {
   // offers (HMX-ASYNC-030); while off they answer EOPNOTSUPP and features() leaves the bit clear
   // (HMX-ASYNC-035).
   void offer_submit_queue(bool offered);
+  // A host worker that polls `dom`'s submission queue (spec submit-queue-polling, HMX-ASYNC-041;
+  // the design of io_uring's SQPOLL). The worker calls submit_poll_begin when it starts polling
+  // (SUBMIT_QUEUE_NEED_WAKEUP cleared in the registered header and in every queue registered
+  // until submit_poll_end, HMX-ASYNC-037), submit_poll while it polls (one drain with every rule
+  // of a drain, one at a time with submit calls, EVENT_SUBMIT_DONE, never the vector:
+  // HMX-ASYNC-028, HMX-ASYNC-040; returns the entries run, 0 when none waited), and
+  // submit_poll_end before it sleeps (sets NEED_WAKEUP, re-reads producer and drains what raced
+  // in, HMX-ASYNC-038; a positive return means entries arrived: poll on). A submit call while no
+  // worker polls rings Notifier::submit_called, the worker's doorbell.
+  // Errors: -HMX_ESRCH (unknown domain), -HMX_ENODEV (HMX not enabled, SUBMIT_QUEUE not offered);
+  // submit_poll and submit_poll_end: -HMX_EINVAL (a malformed producer, HMX-ASYNC-012), and
+  // submit_poll -HMX_ENOENT (no queue registered).
+  int submit_poll_begin(DomainId dom);
+  int64_t submit_poll(DomainId dom);
+  int64_t submit_poll_end(DomainId dom);
   // Offer EVENT_IDX (REGISTER_FLAG_EVENT_IDX, the ring header's rx_event; spec event-idx). Off
   // by default: while off register_ring refuses the flag with EINVAL (HMX-EVENT-041) and
   // features() leaves the bit clear.

@@ -18,6 +18,12 @@ class Notifier {
   // no ring lock while calling, only the domain table's shared lock: an implementation must not
   // call back into Core (create/destroy would deadlock). Called concurrently from many threads.
   virtual void raise(DomainId dom, uint32_t vcpu, uint8_t vector) = 0;
+
+  // A submit call of domain `dom` ran while no host worker polls its queue (SUBMIT_QUEUE_NEED_WAKEUP
+  // set; spec submit-queue-polling): the doorbell of a worker that sleeps, which wakes here and
+  // calls Core::submit_poll_begin. Called after the drain, under the domain table's shared lock
+  // only: it must not call back into Core. Default: nothing (no worker).
+  virtual void submit_called(DomainId dom) { (void)dom; }
 };
 
 // A Notifier that drops every interrupt (for domains that poll).
