@@ -5,9 +5,10 @@
 // copies it does not need to see. Freestanding: the queue, and beside each slot the argument
 // structures of a sendv, come from the environment's pages; no heap, errors are values.
 //
-// Use: build it, register it once (register_submit_queue), stage entries with push_*, publish()
-// them, and ring the doorbell (flush) when they must run now or the queue is full; read the
-// results with reap(). A slot is reused only after its result was reaped, so no result is
+// Use: build it, register it once (register_submit_queue), stage entries with push_*, kick() them
+// (publish, and submit only when the hypervisor's SUBMIT_QUEUE_NEED_WAKEUP asks for it: a polling
+// worker drains the queue without exits), or flush() when they must run now; read the results
+// with reap(). A slot is reused only after its result was reaped, so no result is
 // overwritten unread.
 #pragma once
 
@@ -85,17 +86,22 @@ class submit_queue {
     return push(op_args{HMX_OP_SENDV, {s_.gpa_of(&sa.addr), s_.gpa_of(sa.iovs), *niov, message_type}});
   }
 
-  // Publish every staged entry with one release store of the producer index: each entry is
-  // written completely before the hypervisor can see it (HMX-ASYNC-031), and none is published
+  // Publish every staged entry with one store of the producer index, sequentially consistent
+  // (also release: each entry is written completely before the hypervisor can see it,
+  // HMX-ASYNC-031), then load the header's flags word, sequentially consistent: the guest's half
+  // of the NEED_WAKEUP full barrier (HMX-ASYNC-042; spec submit-queue-polling). None is published
   // beyond `entries` ahead of the consumer (HMX-ASYNC-033: push keeps staged - reaped <= entries).
-  // Returns whether the queue held no unrun entry before: a hypervisor that polls needs no
-  // doorbell for a queue that was busy.
+  // Returns whether a submit call is needed to get them run: SUBMIT_QUEUE_NEED_WAKEUP was set (no
+  // worker polls the queue); false also when nothing was staged.
   bool publish() noexcept {
     if (!init_.ok() || staged_ == published_) return false;
-    const bool was_idle = in_flight() == 0;
     published_ = staged_;
-    __atomic_store_n(&header_->producer, published_, __ATOMIC_RELEASE);
-    return was_idle;
+    __atomic_store_n(&header_->producer, published_, __ATOMIC_SEQ_CST);
+    return need_wakeup();
+  }
+  // SUBMIT_QUEUE_NEED_WAKEUP as the hypervisor last wrote it (seq_cst load).
+  [[nodiscard]] bool need_wakeup() const noexcept {
+    return init_.ok() && (__atomic_load_n(&header_->flags, __ATOMIC_SEQ_CST) & HMX_SUBMIT_QUEUE_NEED_WAKEUP) != 0;
   }
 
   // Hand every completed entry to fn(sequence, result) in order and free its slot. The consumer
@@ -152,7 +158,8 @@ status register_submit_queue(Client& c, const submit_queue<Env>& q, uint32_t fla
 
 // Publish what is staged and ring the doorbell until the hypervisor has run everything published,
 // one `submit` per SUBMIT_DRAIN_ENTRIES (or per CALL_BYTE_BUDGET). No exit when nothing is waiting.
-// Returns the number of entries run.
+// A polling worker may run entries meanwhile: a submit that finds them gone is not an error.
+// Returns the number of entries the submits ran.
 template <class Client, Environment Env>
 result<uint32_t> flush(Client& c, submit_queue<Env>& q) noexcept {
   q.publish();
@@ -160,10 +167,23 @@ result<uint32_t> flush(Client& c, submit_queue<Env>& q) noexcept {
   while (q.in_flight() != 0) {
     const result<int64_t> r = c.call(HMX_OP_SUBMIT);
     if (!r) return r.error();
-    if (*r == 0) return errc::again;  // published entries the hypervisor would not run
+    // Published entries the hypervisor would not run (a worker that drained them is fine).
+    if (*r == 0 && q.in_flight() != 0) return errc::again;
     ran += static_cast<uint32_t>(*r);
   }
   return ran;
+}
+
+// Publish what is staged and call submit only when the hypervisor asks for it
+// (SUBMIT_QUEUE_NEED_WAKEUP set, HMX-ASYNC-043): with a worker polling the queue a streaming sender
+// makes no exit at all. One submit at most; the entries may still be running when it returns.
+// Returns the number of entries that submit ran (0 without one).
+template <class Client, Environment Env>
+result<uint32_t> kick(Client& c, submit_queue<Env>& q) noexcept {
+  if (!q.publish()) return 0u;
+  const result<int64_t> r = c.call(HMX_OP_SUBMIT);
+  if (!r) return r.error();
+  return static_cast<uint32_t>(*r);
 }
 
 // Stage an operation, flushing and reaping first when the queue is full.

@@ -2,7 +2,9 @@
 // libhmx's submission queue writer (<hmx/submit_queue.h>) over the loopback conduit into the
 // reference core: stage, publish, flush with as few submits as the drain limit allows, reap the
 // results in order, and a full queue flushed on demand.
+#include <atomic>
 #include <cstring>
+#include <thread>
 
 #include <hmx/submit_queue.h>
 
@@ -63,7 +65,7 @@ TEST_F(SubmitQueueWriter, AFullQueueRefusesPushesUntilReapedAndPushOrFlushDrains
   ASSERT_TRUE(register_submit_queue(a.c, q).ok());
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(q.push_null().ok());
   EXPECT_EQ(q.push_null().error(), errc::again);
-  EXPECT_TRUE(q.publish());  // the queue was idle: a polling hypervisor would want a doorbell
+  EXPECT_TRUE(q.publish());  // no worker polls: NEED_WAKEUP asks for a submit (HMX-ASYNC-043)
   ASSERT_EQ(*flush(a.c, q), 8u);
   // Run but not reaped: the slots still hold results nobody read.
   EXPECT_EQ(q.push_null().error(), errc::again);
@@ -88,6 +90,63 @@ TEST_F(SubmitQueueWriter, FlushRingsOncePerDrainLimit) {
   EXPECT_EQ(*flush(a.c, q), 2500u);
   EXPECT_EQ(core.stats().submits - submits, 3u);
   EXPECT_EQ(q.completed(), 2500u);
+}
+
+// kick() honours SUBMIT_QUEUE_NEED_WAKEUP: one submit per kick while no worker polls, none while
+// a worker polls (it drains them itself), and one again after the worker went to sleep.
+// covers: HMX-ASYNC-042 HMX-ASYNC-043
+TEST_F(SubmitQueueWriter, KickSubmitsOnlyWhenTheHypervisorNeedsAWakeup) {
+  bound_client a(alpha);
+  submit_queue<env::host> q(alpha.env, 16);
+  ASSERT_TRUE(register_submit_queue(a.c, q).ok());
+  EXPECT_TRUE(q.need_wakeup());
+  ASSERT_TRUE(q.push_null().ok());
+  uint64_t submits = core.stats().submits;
+  EXPECT_EQ(*kick(a.c, q), 1u);
+  EXPECT_EQ(core.stats().submits - submits, 1u);
+  EXPECT_EQ(*kick(a.c, q), 0u);  // nothing staged: no exit
+  EXPECT_EQ(core.stats().submits - submits, 1u);
+
+  ASSERT_EQ(core.submit_poll_begin(alpha.id), 0);  // a worker polls from now on
+  EXPECT_FALSE(q.need_wakeup());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(q.push_null().ok());
+  submits = core.stats().submits;
+  EXPECT_EQ(*kick(a.c, q), 0u);
+  EXPECT_EQ(core.stats().submits, submits);  // no exit
+  EXPECT_EQ(q.in_flight(), 5u);
+  EXPECT_EQ(core.submit_poll(alpha.id), 5);  // the worker's drain
+  EXPECT_EQ(q.reap_all(), 0u);
+  EXPECT_EQ(q.completed(), 0u);
+
+  EXPECT_EQ(core.submit_poll_end(alpha.id), 0);  // the worker sleeps
+  ASSERT_TRUE(q.push_null().ok());
+  EXPECT_EQ(*kick(a.c, q), 1u);
+  EXPECT_EQ(core.stats().submits - submits, 1u);
+}
+
+// flush() while a worker drains concurrently: a submit that finds the entries gone is no error.
+// covers: HMX-ASYNC-029
+TEST_F(SubmitQueueWriter, FlushToleratesAWorkerDrainingConcurrently) {
+  bound_client a(alpha);
+  submit_queue<env::host> q(alpha.env, 64);
+  ASSERT_TRUE(register_submit_queue(a.c, q).ok());
+  ASSERT_EQ(core.submit_poll_begin(alpha.id), 0);
+  std::atomic<bool> stop{false};
+  std::thread worker([&] {
+    while (!stop.load()) (void)core.submit_poll(alpha.id);
+  });
+  uint32_t pushed = 0;
+  for (int round = 0; round < 200; ++round) {
+    for (int i = 0; i < 32; ++i, ++pushed) ASSERT_TRUE(q.push_null().ok());
+    const result<uint32_t> ran = flush(a.c, q);
+    ASSERT_TRUE(ran.ok()) << ran.error().name();
+    EXPECT_EQ(q.in_flight(), 0u);
+    EXPECT_EQ(q.reap_all(), 0u);
+  }
+  stop = true;
+  worker.join();
+  EXPECT_EQ(q.consumer(), pushed);
+  EXPECT_EQ(core.stats().submit_entries, pushed);
 }
 
 TEST_F(SubmitQueueWriter, WithoutTheFeatureRegistrationFailsAsAValue) {
