@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "hmx/kvm/domain.h"
+#include "hmx/kvm/submit_poller.h"
 
 namespace hmx::kvm {
 
@@ -26,6 +27,18 @@ void core_notifier::raise(ref::DomainId, uint32_t vcpu, uint8_t vector) {
   injections_.fetch_add(1, std::memory_order_relaxed);
   injection_ns_.fetch_add(uint64_t(ns.count()), std::memory_order_relaxed);
   if (!delivered) failed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void core_notifier::submit_called(ref::DomainId) {
+  // A submit call while the worker sleeps (spec submit-queue-polling): wake it. Only a lock and a
+  // condition variable: the core holds its domain table lock here.
+  std::lock_guard lock(poller_mu_);
+  if (poller_ != nullptr) poller_->wake();
+}
+
+void core_notifier::set_submit_poller(submit_poller* poller) {
+  std::lock_guard lock(poller_mu_);
+  poller_ = poller;
 }
 
 }  // namespace hmx::kvm

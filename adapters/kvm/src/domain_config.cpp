@@ -41,7 +41,7 @@ uint64_t parse_memory(std::string_view spec, std::string_view text) {
 
 domain_config parse_domain_spec(std::string_view spec) {
   const std::optional<host::named_spec> parts = host::split_named_spec(spec);
-  if (!parts) bad(spec, "expected NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen|both][,inject=irqfd|msi|thread][,arg=TEXT]");
+  if (!parts) bad(spec, "expected NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen|both][,inject=irqfd|msi|thread][,sqpoll=IDLE_US][,arg=TEXT]");
   domain_config c;
   c.name = std::string(parts->name);
   if (c.name.empty()) bad(spec, "empty domain name");
@@ -52,7 +52,7 @@ domain_config parse_domain_spec(std::string_view spec) {
   if (c.image.empty()) bad(spec, "empty image path");
   for (const host::key_value& opt : parts->options) {
     if (!opt.has_value) {
-      bad(spec, "unknown option '" + std::string(opt.item) + "' (known: vcpus=N, mem=SIZE, pin=CPU, abi=hmx|xen|both, inject=irqfd|msi|thread, arg=TEXT)");
+      bad(spec, "unknown option '" + std::string(opt.item) + "' (known: vcpus=N, mem=SIZE, pin=CPU, abi=hmx|xen|both, inject=irqfd|msi|thread, sqpoll=IDLE_US, arg=TEXT)");
     } else if (opt.key == "vcpus") {
       const uint64_t n = parse_number(spec, opt.value, "vcpus", ~0ull);
       if (n < 1 || n > kMaxVcpus) bad(spec, "vcpus must be 1.." + std::to_string(kMaxVcpus));
@@ -79,13 +79,17 @@ domain_config parse_domain_spec(std::string_view spec) {
         c.inject = interrupt_injection::thread;
       else
         bad(spec, "inject must be irqfd, msi or thread");
+    } else if (opt.key == "sqpoll") {
+      const uint64_t us = parse_number(spec, opt.value, "sqpoll idle microseconds", kMaxSqpollIdleUs);
+      if (us == 0) bad(spec, "sqpoll idle time must be 1.." + std::to_string(kMaxSqpollIdleUs) + " microseconds");
+      c.sqpoll_idle_us = uint32_t(us);
     } else if (opt.key == "arg") {
       if (opt.value.empty()) bad(spec, "empty arg=");
       for (char ch : opt.value)
         if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) bad(spec, "arg= text has a control character");
       c.args.emplace_back(opt.value);
     } else {
-      bad(spec, "unknown option '" + std::string(opt.item) + "' (known: vcpus=N, mem=SIZE, pin=CPU, abi=hmx|xen|both, inject=irqfd|msi|thread, arg=TEXT)");
+      bad(spec, "unknown option '" + std::string(opt.item) + "' (known: vcpus=N, mem=SIZE, pin=CPU, abi=hmx|xen|both, inject=irqfd|msi|thread, sqpoll=IDLE_US, arg=TEXT)");
     }
   }
   return c;

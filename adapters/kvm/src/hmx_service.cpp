@@ -42,8 +42,27 @@ hmx_service::hmx_service(console& out) : console_(out), core_(policy_), target_(
 hmx_service::~hmx_service() { remove_all_domains(); }
 
 void hmx_service::remove_all_domains() {
-  for (auto& d : domains_)
+  for (auto& d : domains_) {
+    set_submit_polling(*d, std::nullopt);  // the worker ends before its domain does
     if (d->in_core.exchange(false)) core_.destroy_domain(d->id);
+  }
+}
+
+void hmx_service::set_submit_polling(service_domain& d, std::optional<uint32_t> idle_us) {
+  if (idle_us && (d.core_notifier_override != nullptr || !d.notifier))
+    throw std::invalid_argument("domain " + d.name + ": sqpoll= needs the HMX notifier (abi=hmx or both)");
+  std::lock_guard lock(d.poller_mu);
+  if (d.poller) {
+    d.notifier->set_submit_poller(nullptr);  // no doorbell reaches the old worker any more
+    d.poller->stop();
+    d.sqpoll_entries += d.poller->entries();
+    d.sqpoll_sleeps += d.poller->sleeps();
+    d.sqpoll_wakeups += d.poller->wakeups();
+    d.poller.reset();
+  }
+  if (!idle_us || !d.in_core.load()) return;
+  d.poller = std::make_unique<submit_poller>(core_, d.id, std::chrono::microseconds(*idle_us));
+  d.notifier->set_submit_poller(d.poller.get());
 }
 
 bool hmx_service::load_policy_file(const std::string& path, std::string* error) {
@@ -92,6 +111,7 @@ void hmx_service::add_domains(monitor& mon, std::vector<domain_config> configs, 
     d->name = configs[i].name;
     d->abi = configs[i].abi;
     domain_config config = std::move(configs[i]);
+    const std::optional<uint32_t> sqpoll = config.sqpoll_idle_us;
     config.service_params = fmt::format("domid={} name={} domains={}", d->id, d->name, peers);
     domain_hooks hooks = hooks_for(*d);
     if (customize) customize(*d, hooks);
@@ -110,6 +130,7 @@ void hmx_service::add_domains(monitor& mon, std::vector<domain_config> configs, 
     if (rc != 0)
       throw std::runtime_error(fmt::format("HMX core refused domain {} (id {}): error {}", sd.name, sd.id, rc));
     sd.in_core = true;
+    if (sqpoll) set_submit_polling(sd, sqpoll);  // sqpoll=IDLE_US (HMX-ASYNC-041)
   }
 }
 
@@ -133,6 +154,7 @@ void hmx_service::on_stopped(service_domain& d) {
   // The VM is gone for good (exit, crash, time limit): tear its HMX state down so peers see it
   // vanish (HMX-DOM-001/002). Waits for calls in flight; afterwards the core never touches its
   // memory, which stays mapped until the monitor destroys the domain.
+  set_submit_polling(d, std::nullopt);  // the worker stops first: it never outlives the domain
   if (!d.in_core.exchange(false)) return;
   const uint32_t rings = core_.ring_count(d.id);
   core_.destroy_domain(d.id);

@@ -23,6 +23,10 @@ std::vector<std::string> hmx_service::stats_lines() const {
                                 injections,
                                 injections ? double(d->notifier->injection_ns()) / 1e3 / double(injections) : 0.0,
                                 d->notifier ? d->notifier->failed() : 0));
+    if (d->sqpoll_wakeups.load() != 0)
+      lines.push_back(fmt::format("stats: domain {} (id {}): sqpoll worker drained {} entries, woken {} times, slept {} times",
+                                  d->name, d->id, d->sqpoll_entries.load(), d->sqpoll_wakeups.load(),
+                                  d->sqpoll_sleeps.load()));
   }
   const ref::Policy& policy = policy_;
   std::vector<ref::DenialCount> table = policy.denial_table();

@@ -48,6 +48,16 @@ TEST(DomainConfigTest, InjectChoosesHowInterruptsReachTheVcpus) {
   EXPECT_THROW(parse_domain_spec("a=x,inject="), std::invalid_argument);
 }
 
+TEST(DomainConfigTest, SqpollTurnsOnTheSubmissionQueueWorkerWithItsIdleTime) {
+  EXPECT_FALSE(parse_domain_spec("a=x").sqpoll_idle_us.has_value());
+  EXPECT_EQ(parse_domain_spec("a=x,sqpoll=200").sqpoll_idle_us, 200u);
+  EXPECT_EQ(parse_domain_spec("a=x,sqpoll=1000000").sqpoll_idle_us, 1000000u);
+  EXPECT_THROW(parse_domain_spec("a=x,sqpoll=0"), std::invalid_argument);
+  EXPECT_THROW(parse_domain_spec("a=x,sqpoll=1000001"), std::invalid_argument);
+  EXPECT_THROW(parse_domain_spec("a=x,sqpoll="), std::invalid_argument);
+  EXPECT_THROW(parse_domain_spec("a=x,sqpoll=fast"), std::invalid_argument);
+}
+
 TEST(DomainConfigTest, ArgsAreAppendedToTheGuestCommandLineInOrder) {
   auto c = parse_domain_spec("ping=demo.elf,arg=role=ping,vcpus=1,arg=peer=pong");
   EXPECT_EQ(c.image, "demo.elf");

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <span>
 
 #include <hmx/reference/guest_memory.h>
@@ -15,6 +16,7 @@
 namespace hmx::kvm {
 
 class domain;
+class submit_poller;
 
 // hmx::ref::GuestMemory over a domain's RAM slot. map() is guest_memory::translate(): bounds- and
 // overflow-checked, so a hostile gpa/len from a call block yields an empty span, never a pointer
@@ -36,6 +38,11 @@ class core_notifier final : public ref::Notifier {
  public:
   explicit core_notifier(domain& d) : domain_(d) {}
   void raise(ref::DomainId dom, uint32_t vcpu, uint8_t vector) override;
+  // The doorbell of the domain's submission queue worker (submit_poller.h), when it has one.
+  void submit_called(ref::DomainId dom) override;
+  // Set or clear (nullptr) the worker the doorbell wakes; after it returns the old one is no
+  // longer used.
+  void set_submit_poller(submit_poller* poller);
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
   // Injections attempted and the host time the sender spent on them (inject=msi: the ioctl with
   // the wake-up of a halted target vCPU; inject=thread: a pending bit and, when the injector
@@ -50,6 +57,8 @@ class core_notifier final : public ref::Notifier {
   // Injections the LAPIC refused (e.g. software-disabled) or the ioctl failed: counted, not fatal
   // to the sender (the message is delivered; the receiver finds it when it next looks).
   std::atomic<uint64_t> failed_{0};
+  std::mutex poller_mu_;
+  submit_poller* poller_ = nullptr;  // guarded by poller_mu_
 };
 
 }  // namespace hmx::kvm

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // What one domain is made of, and the command-line form that describes it:
-//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen|both][,inject=irqfd|msi|thread][,arg=TEXT]...
+//   NAME=IMAGE[,vcpus=N][,mem=SIZE][,pin=CPU][,abi=hmx|xen|both][,inject=irqfd|msi|thread][,sqpoll=IDLE_US][,arg=TEXT]...
 //     SIZE: a number with an optional unit (K, M, G, KiB, MB, ...; hmx/host/size.h), MiB if none
 //     CPU:  pin vCPU i's thread to host CPU (CPU + i) mod the number of host CPUs
 //     abi:  what the guest sees of its hypervisor: HMX's CPUID leaves and MSR block (hmx, the
@@ -9,6 +9,9 @@
 //           sender's exit only writes the eventfd), msi (KVM_SIGNAL_MSI on the sender's
 //           thread, the way of spec 0.2) or thread (the default: a per-domain injector thread
 //           runs KVM_SIGNAL_MSI; the sender's exit sets a pending bit and wakes it when it sleeps)
+//     sqpoll: a host worker polls the domain's submission queue (submit_poller.h; spec
+//           submit-queue-polling), so the guest publishes entries without exits; it sleeps with
+//           SUBMIT_QUEUE_NEED_WAKEUP set after IDLE_US microseconds (1..1000000) without work
 //     TEXT: appended to the guest's command line (repeatable, in order; no commas)
 #pragma once
 
@@ -27,6 +30,7 @@ inline constexpr uint64_t kMinMemory = 8ull << 20;
 // Guest RAM stays below 3 GiB: the 4th GiB holds the LAPIC/IOAPIC and KVM's TSS pages, and
 // unbacked addresses there must stay unbacked.
 inline constexpr uint64_t kMaxMemory = 3ull << 30;
+inline constexpr uint32_t kMaxSqpollIdleUs = 1000000;
 
 enum class guest_abi { hmx, xen, both };
 enum class interrupt_injection { irqfd, signal_msi, thread };
@@ -42,6 +46,8 @@ struct domain_config {
   // target vCPU in the writer's context (KVM's irqfd wake-up injects MSIs inline), so only the
   // injector thread takes the cost off the sender's exit (hmx-bench --inject).
   interrupt_injection inject = interrupt_injection::thread;
+  // sqpoll=IDLE_US: the submission queue worker's idle time before it sleeps; none: no worker.
+  std::optional<uint32_t> sqpoll_idle_us;
   // Set by the HMX service (hmx_service.h): "domid=D name=NAME domains=alpha:1,beta:2,...".
   std::string service_params;
   // User words from `arg=TEXT`, appended last.

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +29,7 @@
 #include "hmx/kvm/core_adapters.h"
 #include "hmx/kvm/domain.h"
 #include "hmx/kvm/msr_dispatch.h"
+#include "hmx/kvm/submit_poller.h"
 
 namespace hmx::kvm {
 
@@ -51,6 +54,11 @@ struct service_domain {
   std::atomic<uint64_t> calls{0};          // CALL writes that ran a call
   std::atomic<uint64_t> register_msrs{0};  // VECTOR / EVENT_PAGE accesses served
   std::atomic<uint64_t> refused{0};        // accesses answered with #GP
+  // The submission queue worker (sqpoll=, submit_poller.h), guarded by poller_mu.
+  std::mutex poller_mu;
+  std::unique_ptr<submit_poller> poller;
+  // What the domain's stopped workers did: entries drained, times they slept and were woken.
+  std::atomic<uint64_t> sqpoll_entries{0}, sqpoll_sleeps{0}, sqpoll_wakeups{0};
 };
 
 class hmx_service {
@@ -81,6 +89,12 @@ class hmx_service {
   // Tears down, in the core, every domain still there. Call it before the monitor (which owns
   // the domains' memory) is destroyed, if that happens first.
   void remove_all_domains();
+
+  // Start (idle_us set: a new worker with that idle time) or stop (nullopt) the submission queue
+  // worker of `d` (domain option sqpoll=; spec submit-queue-polling). Any thread; a stop joins
+  // the worker and leaves the queue's SUBMIT_QUEUE_NEED_WAKEUP set. Throws std::invalid_argument
+  // for a domain whose events go through another notifier (abi=xen): no doorbell reaches it.
+  void set_submit_polling(service_domain& d, std::optional<uint32_t> idle_us);
 
   // The hooks of one domain (exposed for tests).
   domain_hooks hooks_for(service_domain& d);
