@@ -19,5 +19,6 @@ back=$(dd if=/dev/vda bs=1M count=$mib 2>/dev/null | sha256sum | cut -d' ' -f1)
 t2=$(now_cs)
 [ "$back" = "$sum" ] || fail "read back sha256 $back, wrote $sum"
 echo "demo: /dev/vda driven by $drv on $bus: wrote $mib MiB in $((t1 - t0)) cs, read back in $((t2 - t1)) cs"
+echo "demo: hmx-stats: $(cat /sys/module/hmx/parameters/stats)"
 echo "demo-result: linux-disk mib=$mib sha256=$sum"
 exit 0

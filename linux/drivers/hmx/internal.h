@@ -5,6 +5,7 @@
 
 #include <linux/types.h>
 #include <hmx/abi/hmx.h>
+#include <hmx/kernel.h>
 
 #include "platform.h"
 
@@ -16,6 +17,8 @@ s64 hmx_call_op(u32 op, u64 arg0, u64 arg1, u64 arg2, u64 arg3);
 
 int hmx_rings_init(void);
 void hmx_rings_exit(void);
+/* The receive counters of ring.c, into the core's statistics. */
+void hmx_rings_stats(struct hmx_core_stats *out);
 /* Takes the event page's bits and runs the callbacks of the rings concerned. */
 void hmx_rings_dispatch(void);
 

@@ -8,7 +8,13 @@
  * Everything read from a ring is validated before use: the length comes from the registration,
  * tx_ptr and each header are loaded once and checked against it, so a corrupt ring yields
  * -EINVAL and never a read outside the ring.
+ *
+ * Interrupt moderation (feature EVENT_IDX, spec 07-notifications "Interrupt moderation"): a user
+ * that registers with HMX_KRING_EVENT_IDX consumes until hmx_ring_arm() says the ring is empty;
+ * the hypervisor then injects only for the message that covers rx_event, so messages that land
+ * while the receiver is still busy with the ring raise no interrupt.
  */
+#include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -30,6 +36,7 @@ struct hmx_kring {
 	u32 aport;
 	u16 partner;
 	u32 event_index;
+	bool moderated;         /* registered with REGISTER_FLAG_EVENT_IDX */
 	size_t bytes;           /* allocation size */
 	const struct hmx_ring_ops *ops;
 	void *ctx;
@@ -41,15 +48,28 @@ static DEFINE_SPINLOCK(rings_lock);
 static LIST_HEAD(rings);
 static struct hmx_kring *by_event[HMX_EVENT_BITS];
 
+/* Ask for moderation where the hypervisor offers it (HMX-EVENT-053); 0 registers every ring unmoderated. */
+static bool event_idx = true;
+module_param(event_idx, bool, 0444);
+MODULE_PARM_DESC(event_idx, "Moderate the interrupts of rings whose users ask for it, where EVENT_IDX is offered");
+
+/* Receive statistics (hmx_get_stats): messages consumed, arms, arms that found a message. */
+static atomic64_t stat_messages = ATOMIC64_INIT(0);
+static atomic64_t stat_armed = ATOMIC64_INIT(0);
+static atomic64_t stat_arm_raced = ATOMIC64_INIT(0);
+static atomic_t stat_moderated_rings = ATOMIC_INIT(0);
+
 static bool ring_len_valid(u32 len)
 {
 	return len >= HMX_MIN_RING_LEN && len <= HMX_MAX_RING_LEN && len % HMX_MSG_SLOT_SIZE == 0;
 }
 
-struct hmx_kring *hmx_ring_register(u32 aport, u16 partner, u32 len,
-				   const struct hmx_ring_ops *ops, void *ctx)
+struct hmx_kring *hmx_ring_register_flags(u32 aport, u16 partner, u32 len,
+					 const struct hmx_ring_ops *ops, void *ctx,
+					 unsigned int kflags)
 {
 	struct hmx_kring *ring;
+	u64 reg_flags = HMX_REGISTER_FLAG_FAIL_EXIST;
 	hmx_register_ring_t *reg;
 	u64 *gfns;
 	u32 npages, i;
@@ -84,10 +104,20 @@ struct hmx_kring *hmx_ring_register(u32 aport, u16 partner, u32 len,
 	reg->aport = aport;
 	reg->partner_id = partner;
 	reg->len = len;
-	r = hmx_call_op(HMX_OP_REGISTER_RING, hmx_gpa(reg), hmx_gpa(gfns), npages,
-			HMX_REGISTER_FLAG_FAIL_EXIST);
+	/*
+	 * HMX-EVENT-053: REGISTER_FLAG_EVENT_IDX only when the hypervisor offers EVENT_IDX. The
+	 * header starts zeroed, so rx_event = rx_ptr = 0: the first message is announced
+	 * (HMX-EVENT-047) before the user ever armed the ring.
+	 */
+	if ((kflags & HMX_KRING_EVENT_IDX) && event_idx &&
+	    (hmx_plat.features & HMX_FEATURE_EVENT_IDX_BIT))
+		reg_flags |= HMX_REGISTER_FLAG_EVENT_IDX;
+	r = hmx_call_op(HMX_OP_REGISTER_RING, hmx_gpa(reg), hmx_gpa(gfns), npages, reg_flags);
 	if (r)
 		goto fail;
+	ring->moderated = reg_flags & HMX_REGISTER_FLAG_EVENT_IDX;
+	if (ring->moderated)
+		atomic_inc(&stat_moderated_rings);
 	ring->event_index = READ_ONCE(ring->hdr->event_index);
 	spin_lock_irqsave(&rings_lock, flags);
 	list_add_tail(&ring->link, &rings);
@@ -108,6 +138,13 @@ fail:
 	kfree(gfns);
 	return ERR_PTR(r);
 }
+EXPORT_SYMBOL_GPL(hmx_ring_register_flags);
+
+struct hmx_kring *hmx_ring_register(u32 aport, u16 partner, u32 len,
+				   const struct hmx_ring_ops *ops, void *ctx)
+{
+	return hmx_ring_register_flags(aport, partner, len, ops, ctx, 0);
+}
 EXPORT_SYMBOL_GPL(hmx_ring_register);
 
 void hmx_ring_unregister(struct hmx_kring *ring)
@@ -123,6 +160,8 @@ void hmx_ring_unregister(struct hmx_kring *ring)
 	if (ring->event_index < HMX_EVENT_BITS && by_event[ring->event_index] == ring)
 		by_event[ring->event_index] = NULL;
 	spin_unlock_irqrestore(&rings_lock, flags);
+	if (ring->moderated)
+		atomic_dec(&stat_moderated_rings);
 	unreg = kzalloc(sizeof(*unreg), GFP_KERNEL);
 	if (unreg) {
 		unreg->aport = ring->aport;
@@ -237,8 +276,45 @@ void hmx_ring_consume(struct hmx_kring *ring, const struct hmx_msg *m)
 {
 	/* Release: the hypervisor may overwrite these bytes only after we read them. */
 	smp_store_release(&ring->hdr->rx_ptr, m->next);
+	atomic64_inc(&stat_messages);
 }
 EXPORT_SYMBOL_GPL(hmx_ring_consume);
+
+bool hmx_ring_arm(struct hmx_kring *ring)
+{
+	u32 rx = READ_ONCE(ring->hdr->rx_ptr);
+	u32 tx;
+
+	/* Acquire pairs with the hypervisor's release of tx_ptr (HMX-RING-015). */
+	if (!ring->moderated)
+		return smp_load_acquire(&ring->hdr->tx_ptr) == rx;
+	/*
+	 * HMX-EVENT-054: rx_event = rx_ptr, the next message we have not read. HMX-EVENT-055: the
+	 * load of tx_ptr is ordered after that store as by a full barrier; the hypervisor stores
+	 * tx_ptr, then loads rx_event (HMX-EVENT-050), so one side sees the other's store. The
+	 * hypervisor is another CPU even in a UP guest: virt_mb(), never smp_mb(), which a !SMP
+	 * kernel (UML) reduces to a compiler barrier.
+	 */
+	WRITE_ONCE(ring->hdr->rx_event, rx);
+	/* Store rx_event before loading tx_ptr (HMX-EVENT-055), against the hypervisor's side. */
+	virt_mb();
+	tx = READ_ONCE(ring->hdr->tx_ptr);
+	atomic64_inc(&stat_armed);
+	if (tx == rx)
+		return true;
+	/* HMX-EVENT-056: a message landed meanwhile; the caller consumes instead of waiting. */
+	atomic64_inc(&stat_arm_raced);
+	return false;
+}
+EXPORT_SYMBOL_GPL(hmx_ring_arm);
+
+void hmx_rings_stats(struct hmx_core_stats *out)
+{
+	out->messages = atomic64_read(&stat_messages);
+	out->armed = atomic64_read(&stat_armed);
+	out->arm_raced = atomic64_read(&stat_arm_raced);
+	out->moderated_rings = atomic_read(&stat_moderated_rings);
+}
 
 void hmx_ring_discard(struct hmx_kring *ring)
 {

@@ -90,10 +90,15 @@ static void bus_message(struct hmx_kring *ring, void *ctx)
 
 	for (;;) {
 		r = hmx_ring_peek(ring, &m);
-		if (r == -EAGAIN)
-			break;
+		/* Armed before the next notification is relied on (HMX-EVENT-054..056). */
+		if (r == -EAGAIN) {
+			if (hmx_ring_arm(ring))
+				break;
+			continue;
+		}
 		if (r) {
 			hmx_ring_discard(ring);
+			(void)hmx_ring_arm(ring);
 			break;
 		}
 		if (m.source_domain == be->domain && m.message_type == HMX_VTA_MESSAGE_TYPE &&
@@ -237,7 +242,8 @@ static struct vta_backend *backend_start(u16 domain)
 		kfree(be);
 		return ERR_PTR(r);
 	}
-	be->bus_ring = hmx_ring_register(HMX_VTA_BUS_APORT, domain, VTA_BUS_RING_LEN, &bus_ops, be);
+	be->bus_ring = hmx_ring_register_flags(HMX_VTA_BUS_APORT, domain, VTA_BUS_RING_LEN, &bus_ops,
+					       be, HMX_KRING_EVENT_IDX);
 	if (IS_ERR(be->bus_ring)) {
 		r = PTR_ERR(be->bus_ring);
 		pr_info("hmx-vta: domain %u: bus ring refused (%d): no devices from it\n", domain, r);

@@ -280,11 +280,20 @@ static void vta_take_messages(struct vta_device *dev, bool defer)
 	failed_now = dev->failed;
 	for (;;) {
 		r = hmx_ring_peek(ring, &m);
-		if (r == -EAGAIN)
-			break;
+		/*
+		 * Empty: arm rx_event before relying on the next notification (HMX-EVENT-054
+		 * HMX-EVENT-055); a message that landed meanwhile is taken now (HMX-EVENT-056).
+		 * Messages the hypervisor writes while this pass runs raise no interrupt.
+		 */
+		if (r == -EAGAIN) {
+			if (hmx_ring_arm(ring))
+				break;
+			continue;
+		}
 		if (r) {
 			hmx_ring_discard(ring);
 			vta_fail_locked(dev, "driver ring corrupt");
+			(void)hmx_ring_arm(ring);
 			break;
 		}
 		consumed = true;
@@ -957,7 +966,9 @@ int vta_device_add(struct vta_backend *be, u16 dev_num, u32 device_id, u32 vendo
 	if (r)
 		goto fail;
 	/* HMX-VTA-046 HMX-VTA-047 HMX-VTA-048: our ring exists, partner the device domain, before CONNECT. */
-	dev->ring = hmx_ring_register(dev->driver_aport, be->domain, ring_len, &vta_ring_ops, dev);
+	/* Moderated where offered: vta_take_messages() arms rx_event (spec event-idx). */
+	dev->ring = hmx_ring_register_flags(dev->driver_aport, be->domain, ring_len, &vta_ring_ops,
+					    dev, HMX_KRING_EVENT_IDX);
 	if (IS_ERR(dev->ring)) {
 		r = PTR_ERR(dev->ring);
 		dev->ring = NULL;

@@ -35,4 +35,6 @@ mount -t ext2 /dev/vdb /mnt/fs || fail "mount again"
 [ "$(sha256sum /mnt/fs/file | cut -d' ' -f1)" = "$fsum" ] || fail "file content differs"
 umount /mnt/fs
 echo "blk: ext2 round trip of 16 MiB on /dev/vdb ok"
+# hmx.ko's counters: notifications taken against messages consumed (interrupt moderation).
+echo "hmx-stats: $(cat /sys/module/hmx/parameters/stats)"
 exit 0

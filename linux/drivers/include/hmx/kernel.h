@@ -33,6 +33,24 @@ struct hmx_ring_ops {
  */
 struct hmx_kring *hmx_ring_register(u32 aport, u16 partner, u32 len,
 				   const struct hmx_ring_ops *ops, void *ctx);
+/*
+ * hmx_ring_register() with flags. HMX_KRING_EVENT_IDX: moderate the ring's interrupts by its
+ * rx_event where the hypervisor offers EVENT_IDX (spec 07-notifications, HMX-EVENT-053); the
+ * user then consumes until hmx_ring_arm() returns true before it waits for the next ->message
+ * (HMX-EVENT-054 HMX-EVENT-056). Without the offer (or with hmx.event_idx=0) the ring is
+ * registered as hmx_ring_register() does it, and hmx_ring_arm() only checks for emptiness.
+ */
+#define HMX_KRING_EVENT_IDX	0x1u
+struct hmx_kring *hmx_ring_register_flags(u32 aport, u16 partner, u32 len,
+					 const struct hmx_ring_ops *ops, void *ctx,
+					 unsigned int kflags);
+/*
+ * Arms a moderated ring for its next message: rx_event = rx_ptr, a full barrier, tx_ptr again.
+ * True: the ring is empty and the next message raises a notification, so the caller may wait.
+ * False: a message arrived (or the ring is corrupt): peek again instead of waiting. Call it
+ * where hmx_ring_peek() returned -EAGAIN, under whatever serialises the ring's consumers.
+ */
+bool hmx_ring_arm(struct hmx_kring *ring);
 /* Unregisters and frees the ring; no callback runs for it after this returns. Process context. */
 void hmx_ring_unregister(struct hmx_kring *ring);
 
@@ -112,6 +130,11 @@ struct hmx_core_stats {
 	u64 events;     /* notifications taken */
 	u64 sends;      /* sendv accepted */
 	u64 eagain;     /* sendv refused for space */
+	u64 messages;   /* messages consumed from our rings */
+	u64 armed;      /* hmx_ring_arm() of moderated rings (before waiting) */
+	u64 arm_raced;  /* ... that found a message instead (HMX-EVENT-056) */
+	u32 moderated_rings; /* rings registered with REGISTER_FLAG_EVENT_IDX now */
+	bool event_idx; /* the hypervisor offers EVENT_IDX */
 };
 void hmx_get_stats(struct hmx_core_stats *out);
 
