@@ -5,6 +5,8 @@
 // its own request fail.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "hmx/virtio_argo/device/argo_device_host.h"
@@ -160,6 +162,63 @@ TEST_F(ExposedRequest, AHostileDriversHandlesFailItsRequestAndNothingElse) {
   EXPECT_EQ(host.stats().exposure_errors, 4u);
   EXPECT_FALSE(host.core().needs_reset()) << "failed copies are not protocol errors";
   EXPECT_EQ(in[0], 0);
+}
+
+// A driver's exposure window (spec transport "Exposure windows"): the device copies exactly the
+// segments' [offset, offset + len), and nothing else of the window.
+// covers: HMX-VTA-166 HMX-VTA-167 HMX-VTA-171
+TEST_F(ExposedRequest, WindowSegmentsAreCopiedAtTheirOffsetAndNothingElse) {
+  init();
+  uint8_t win[256];
+  std::memset(win, '.', sizeof win);
+  std::memcpy(win + 40, "fetch me", 8);
+  const expose_result w = link.driver().expose(win, sizeof win, HMX_EXPOSE_READ | HMX_EXPOSE_WRITE,
+                                               VTA_EXPOSURE_WINDOW_USES);
+  ASSERT_EQ(w.status, result::ok);
+  send(exposed(1, 0, 500, 8, 0, {{w.handle, 5, 40}, {w.handle, 3, 45}}));
+  auto u = used(replies());
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].flags, 0u);
+  EXPECT_EQ(con.output(), "fetch me");
+  send(exposed(0, 0, 501, 0, 6, {{w.handle, 2, 200}, {w.handle, 4, 100}}));
+  con.input("abcdef");
+  u = used(replies());
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].written, 6u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(win + 200), 2), "ab");
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(win + 100), 4), "cdef");
+  EXPECT_EQ(std::count(win, win + sizeof win, '.'), 256 - 8 - 6) << "no other byte written";
+  EXPECT_EQ(link.driver().live_exposures(), 1u) << "the window stays";
+  EXPECT_EQ(host.stats().bytes_fetched, 8u);
+  EXPECT_EQ(host.stats().bytes_deposited, 6u);
+}
+
+// A driver that names bytes beyond its exposure: the hypervisor answers EINVAL, and only that
+// request fails (USED_F_EXPOSURE_ERROR, written_total 0); the next one is served.
+// covers: HMX-VTA-161 HMX-VTA-162 HMX-VTA-166 HMX-VTA-167
+TEST_F(ExposedRequest, AnOffsetBeyondTheExposureFailsOnlyItsRequest) {
+  init();
+  uint8_t win[64] = {};
+  std::memcpy(win, "good", 4);
+  const expose_result w = link.driver().expose(win, sizeof win, HMX_EXPOSE_READ | HMX_EXPOSE_WRITE, 100);
+  ASSERT_EQ(w.status, result::ok);
+  send(exposed(1, 0, 600, 4, 0, {{w.handle, 4, 62}}));           // straddles the end
+  send(exposed(1, 1, 601, 1, 0, {{w.handle, 1, 0xFFFFFFFFu}}));  // far beyond it
+  send(exposed(0, 0, 602, 0, 4, {{w.handle, 4, 64}}));           // a deposit just past it
+  con.input("zzzz");
+  send(exposed(1, 2, 603, 4, 0, {{w.handle, 4, 0}}));
+  const auto u = used(replies());
+  ASSERT_EQ(u.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(u[i].flags, VTA_USED_F_EXPOSURE_ERROR) << u[i].tag;
+    EXPECT_EQ(u[i].written, 0u) << u[i].tag;
+  }
+  EXPECT_EQ(u[3].tag, 603u);
+  EXPECT_EQ(u[3].flags, 0u);
+  EXPECT_EQ(con.output(), "good");
+  EXPECT_EQ(host.stats().exposure_errors, 3u);
+  EXPECT_FALSE(host.core().needs_reset());
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(win), 4), "good");
 }
 
 struct ExposedRequestNotNegotiated : ExposedRequest {

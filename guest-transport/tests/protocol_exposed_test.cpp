@@ -65,11 +65,21 @@ TEST(ProtocolExposed, SegmentsThatDoNotAddUpOrStraddleAreInvalid) {
   ASSERT_EQ(decode_message(b.data(), static_cast<uint32_t>(b.size()), role::device, m), result::ok);
   EXPECT_EQ(decode(m, a), result::invalid);
   b = exposed(8, 0, {{1, 8}});
-  b[VTA_AVAIL_PREFIX + 12] = 1;  // a segment's reserved word
-  EXPECT_EQ(decode_bytes(b, a), result::invalid);
-  b = exposed(8, 0, {{1, 8}});
   b[VTA_HEADER_SIZE + 16] = 4;  // offset must be 0
   EXPECT_EQ(decode_bytes(b, a), result::invalid);
+}
+
+// The former reserved word is the segment's offset into its exposure: any value decodes (the
+// hypervisor bounds it), and it round-trips (spec "Exposure windows").
+// covers: HMX-VTA-166 HMX-VTA-167
+TEST(ProtocolExposed, ASegmentsOffsetRoundTrips) {
+  exposed_avail a;
+  ASSERT_EQ(decode_bytes(exposed(8, 16, {{7, 8, 4096}, {7, 16, 0xFFFFFFF0u}}), a), result::ok);
+  EXPECT_EQ(segment_at(a, 0).handle, 7u);
+  EXPECT_EQ(segment_at(a, 0).offset, 4096u);
+  EXPECT_EQ(segment_at(a, 1).offset, 0xFFFFFFF0u);
+  ASSERT_EQ(decode_bytes(exposed(8, 0, {{1, 8}}), a), result::ok);
+  EXPECT_EQ(segment_at(a, 0).offset, 0u) << "a per-request exposure's segment (HMX-VTA-168)";
 }
 
 TEST(ProtocolExposed, MostSegmentsFollowTheDeviceRing) {

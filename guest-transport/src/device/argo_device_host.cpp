@@ -354,9 +354,11 @@ void argo_device_host::on_avail(const message& m) {
 }
 
 // An exposed AVAIL (spec transport "Requests with exposures"): the whole request in one message.
-// Each readable segment is fetched once into the request's buffer (HMX-VTA-158); a failed fetch, a
-// hostile driver's handle among them, completes the request with USED_F_EXPOSURE_ERROR without
-// serving it (HMX-VTA-161, HMX-VTA-162).
+// Each readable segment is fetched once into the request's buffer (HMX-VTA-158), from its offset
+// into the exposure (HMX-VTA-166: a window's piece, or 0 for a per-request exposure), and nothing
+// else of the exposure (HMX-VTA-171); a failed fetch, a hostile driver's handle or an offset
+// beyond the exposure (EINVAL) among them, completes the request with USED_F_EXPOSURE_ERROR
+// without serving it (HMX-VTA-161, HMX-VTA-162).
 void argo_device_host::on_exposed_avail(const message& m) {
   ++stats_.avail_messages;
   exposed_avail a;
@@ -413,7 +415,7 @@ void argo_device_host::on_exposed_avail(const message& m) {
   uint32_t at = 0;
   for (uint32_t i = 0; i < a.readable; ++i) {
     const exposure_segment seg = segment_at(a, i);
-    if (ch_.fetch(seg.handle, 0, s->buf.data() + at, seg.len) != result::ok) {
+    if (ch_.fetch(seg.handle, seg.offset, s->buf.data() + at, seg.len) != result::ok) {
       s->exposure_failed = true;
       break;
     }
@@ -433,15 +435,15 @@ void argo_device_host::on_exposed_avail(const message& m) {
   dev_.process(*s);
 }
 
-// Deposits the written bytes into the writable segments in order, each byte once (HMX-VTA-159),
-// then sends the USED without data (HMX-VTA-160).
+// Deposits the written bytes into the writable segments in order, each byte once (HMX-VTA-159)
+// at the segment's offset (HMX-VTA-167), then sends the USED without data (HMX-VTA-160).
 result argo_device_host::send_exposed_used(slot& s) {
   if (!s.deposited && !s.exposure_failed) {
     uint32_t at = 0;
     for (const exposure_segment& seg : s.writable_segments) {
       if (at >= s.written) break;
       const uint32_t n = std::min(seg.len, s.written - at);
-      if (ch_.deposit(seg.handle, 0, s.buf.data() + s.wr_at + at, n) != result::ok) {
+      if (ch_.deposit(seg.handle, seg.offset, s.buf.data() + s.wr_at + at, n) != result::ok) {
         s.exposure_failed = true;
         ++stats_.exposure_errors;
         break;

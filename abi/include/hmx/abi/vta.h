@@ -81,9 +81,15 @@
 
 /* --- limit --- */
 /*
- * Bytes of one exposure segment of an exposed AVAIL: le64 handle, le32 len, le32 reserved. (u32)
+ * Bytes of one exposure segment of an exposed AVAIL: le64 handle, le32 len, le32 offset (into the
+ * exposure; 0 for a per-request exposure). (u32)
  */
 #define HMX_VTA_EXPOSURE_SEGMENT_SIZE 16u
+/*
+ * uses of an exposure window (spec transport "Exposure windows"): the largest the expose structure
+ * holds; the driver exposes the window again once they are used up. (u32)
+ */
+#define HMX_VTA_EXPOSURE_WINDOW_USES 0xffffffffu
 
 /* --- device_state --- */
 /* Device state: the device is offered. (u16) */

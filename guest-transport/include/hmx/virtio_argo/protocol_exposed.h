@@ -21,9 +21,14 @@ inline constexpr uint32_t VTA_USED_F_EXPOSURE_ERROR = HMX_VTA_USED_F_EXPOSURE_ER
 inline constexpr uint32_t VTA_EXPOSURE_SEGMENT_SIZE = HMX_VTA_EXPOSURE_SEGMENT_SIZE;
 
 struct exposure_segment {
-  uint64_t handle;  // the driver's exposure of this piece, to the device domain, one use
-  uint32_t len;     // bytes of the piece: the exposure's whole range
+  uint64_t handle;      // the driver's exposure: of this piece (one use) or its window
+  uint32_t len;         // bytes of the piece
+  uint32_t offset = 0;  // where the piece starts in the exposure: 0 for a per-request exposure
+                        // (HMX-VTA-168), the piece's place in the window (spec "Exposure windows")
 };
+
+// uses of an exposure window: the expose structure's largest (spec transport "Exposure windows").
+inline constexpr uint32_t VTA_EXPOSURE_WINDOW_USES = HMX_VTA_EXPOSURE_WINDOW_USES;
 
 // Most segments an exposed AVAIL of `max_msg` bytes carries.
 constexpr uint32_t max_exposure_segments(uint32_t max_msg) {
@@ -50,7 +55,7 @@ inline void encode_exposure_segment(uint8_t (&out)[VTA_EXPOSURE_SEGMENT_SIZE], c
   wire::writer w(out, VTA_EXPOSURE_SEGMENT_SIZE);
   w.u64(s.handle);
   w.u32(s.len);
-  w.u32(0);
+  w.u32(s.offset);
 }
 
 // The USED of an exposed request: no data (HMX-VTA-160); `flags` VTA_USED_F_EXPOSURE_ERROR when
@@ -82,12 +87,12 @@ inline bool is_exposed_avail(const message& m) {
 // The i-th segment of a decoded exposed AVAIL (i < count).
 inline exposure_segment segment_at(const exposed_avail& a, uint32_t i) {
   const uint8_t* p = a.segments + size_t{i} * VTA_EXPOSURE_SEGMENT_SIZE;
-  return {wire::load_le64(p), wire::load_le32(p + 8)};
+  return {wire::load_le64(p), wire::load_le32(p + 8), wire::load_le32(p + 12)};
 }
 
 // An exposed AVAIL: flags exactly VTA_AVAIL_F_EXPOSED, offset and reserved words 0, at least one
-// segment when the request has bytes, each segment with a non-zero len and a zero reserved word,
-// and the segments' len summing to readable_total and then to writable_total with no segment
+// segment when the request has bytes, each segment with a non-zero len (any offset: the
+// hypervisor bounds [offset, offset + len) by the exposure, HMX-VTA-166 HMX-VTA-167), and the segments' len summing to readable_total and then to writable_total with no segment
 // straddling the two (HMX-VTA-155).
 inline result decode(const message& m, exposed_avail& v) {
   if (!is(m, VTA_MSG_AVAIL, false)) return result::invalid;
@@ -109,7 +114,7 @@ inline result decode(const message& m, exposed_avail& v) {
   for (uint32_t i = 0; i < v.count; ++i) {
     const uint8_t* p = v.segments + size_t{i} * VTA_EXPOSURE_SEGMENT_SIZE;
     const uint32_t len = wire::load_le32(p + 8);
-    if (len == 0 || wire::load_le32(p + 12) != 0) return result::invalid;
+    if (len == 0) return result::invalid;
     if (sum < v.f.readable_total) {
       if (len > v.f.readable_total - sum) return result::invalid;  // straddles readable and writable
       ++v.readable;
