@@ -39,6 +39,7 @@ struct ExposedDriver : ::testing::Test {
     ASSERT_EQ(avail.f.writable_total, 64u);
     handle = segment_at(avail, 0).handle;
     ASSERT_EQ(segment_at(avail, 0).len, 64u);
+    ASSERT_EQ(segment_at(avail, 0).offset, 0u);  // a per-request exposure: all of it (HMX-VTA-168)
     ASSERT_EQ(rig->link().driver().live_exposures(), 1u);
   }
   loopback_endpoint& dev() { return rig->link().device(); }
@@ -62,7 +63,7 @@ struct ExposedDriver : ::testing::Test {
   uint64_t handle = 0;
 };
 
-// covers: HMX-VTA-157 HMX-VTA-160 HMX-VTA-163
+// covers: HMX-VTA-157 HMX-VTA-160 HMX-VTA-163 HMX-VTA-168
 TEST_F(ExposedDriver, ADepositedRequestCompletesWithItsLengthAndNoCopy) {
   const uint8_t data[40] = {1, 2, 3};
   ASSERT_EQ(dev().deposit(handle, 0, data, sizeof data), result::ok);

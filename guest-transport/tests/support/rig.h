@@ -75,6 +75,8 @@ struct rig_options {
   uint64_t request_timeout_ns = 2'000'000'000;
   uint64_t liveness_timeout_ns = 2'000'000'000;
   uint32_t transport_features = 0;    // the driver's negotiated VTA_TRANSPORT_F_*
+  bool device_exposures = false;      // the device host serves exposed AVAILs (argo_host_options::exposures)
+  window_region exposure_window{};    // the driver's exposure window (argo_driver_config)
 };
 
 // Counts notifications the driver receives.
@@ -92,7 +94,7 @@ class argo_rig {
       : opt_(o),
         link_(o.driver_ring, o.device_ring),
         dev_ch_(link_.device()),
-        host_(dev, dev_ch_, {1, o.limits, o.device_ring > 32 ? o.device_ring - 32 : 0}),
+        host_(dev, dev_ch_, host_options(o)),
         rx_(o.driver_ring > 32 ? o.driver_ring - 32 : 0) {
     argo_driver_config cfg;
     cfg.dev_num = 1;
@@ -104,6 +106,7 @@ class argo_rig {
     cfg.on_used = &callbacks::on_used;
     cfg.on_config = &callbacks::on_config;
     cfg.transport_features = o.transport_features;
+    cfg.exposure_window = o.exposure_window;
     if (transport.open(link_.driver(), cfg) != result::ok) std::abort();
     if (o.threaded) {
       thread_ = std::thread([this] { (void)host_.serve(stop_, 200'000); });
@@ -125,6 +128,12 @@ class argo_rig {
   void kill_device() {
     stop_device();
     link_.kill_device();
+  }
+
+  static device::argo_host_options host_options(const rig_options& o) {
+    device::argo_host_options h{1, o.limits, o.device_ring > 32 ? o.device_ring - 32 : 0};
+    h.exposures = o.device_exposures;
+    return h;
   }
 
   loopback_link& link() { return link_; }

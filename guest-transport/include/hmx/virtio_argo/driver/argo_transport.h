@@ -41,6 +41,11 @@ struct argo_driver_config {
   // VTA_TRANSPORT_F_* negotiated by CONNECT (bus_client::connect). With
   // VTA_TRANSPORT_F_EXPOSURES and a channel that can expose, requests go as exposed AVAILs.
   uint32_t transport_features = 0;
+  // The exposure window (spec transport "Exposure windows"): a region of the driver's memory
+  // that holds only I/O buffers the device may read and write while the connection lives
+  // (HMX-VTA-169). With VTA_TRANSPORT_F_EXPOSURES, chains whose pieces all lie in it go as
+  // exposed AVAILs of window segments, batched, with no expose or revoke of their own. len 0: none.
+  window_region exposure_window{};
   void* ctx = nullptr;
   void (*on_used)(void* ctx, uint16_t queue) = nullptr;  // used-buffer notification
   void (*on_config)(void* ctx) = nullptr;                // config change or DEVICE_NEEDS_RESET
@@ -75,6 +80,8 @@ class argo_transport {
     have_info_ = false;
     status_ = 0;
     for (auto& p : proxies_) p.deactivate(ch);
+    end_window();
+    window_.configure(cfg.exposure_window);
     last_rx_ns_ = ch.now_ns();
     return result::ok;
   }
@@ -166,6 +173,7 @@ class argo_transport {
   // either way the driver may now detach its outstanding buffers and set the queues up anew.
   result reset() {
     for (auto& p : proxies_) p.deactivate(*ch_);
+    end_window();  // HMX-VTA-170
     for (auto& u : used_pending_) u = false;
     device_features_ = driver_features_ = 0;
     have_info_ = false;
@@ -282,7 +290,7 @@ class argo_transport {
     if (decode(resp_, got) != result::ok || got.index != q) return fail(broken_reason::protocol);
     if (got.size != vq.size() || got.max_in_flight == 0) return result::invalid;
     proxies_[q].init(cfg_.dev_num, vq, slots, got.max_in_flight, info.max_request_bytes, cfg_.kick_batch,
-                     exposures_negotiated());
+                     exposures_negotiated(), window_.configured() ? &window_ : nullptr);
     return result::ok;
   }
 
@@ -292,6 +300,7 @@ class argo_transport {
     if (q >= MaxQueues) return result::invalid;
     if ((driver_features_ & virtio::bit(virtio::F_RING_RESET)) == 0) return result::not_supported;
     proxies_[q].deactivate(*ch_);
+    if constexpr (exposure_channel<C>) window_.retire(*ch_);  // now, or once other queues' requests drain
     used_pending_[q] = false;
     const result r = transact(encode_u32(tx_, sizeof tx_, request_header(VTA_MSG_RESET_VQUEUE), q));
     if (r != result::ok) return r;
@@ -342,6 +351,7 @@ class argo_transport {
   void close() {
     if (ch_ != nullptr)
       for (auto& p : proxies_) p.deactivate(*ch_);
+    end_window();  // HMX-VTA-170
   }
   bool exposures_negotiated() const { return (cfg_.transport_features & VTA_TRANSPORT_F_EXPOSURES) != 0; }
 
@@ -356,9 +366,18 @@ class argo_transport {
     return n;
   }
   const proxy_stats& queue_stats(uint16_t q) const { return proxies_[q].stats(); }
+  const window_stats& exposure_window_stats() const { return window_.stats(); }
+  uint64_t exposure_window_handle() const { return window_.handle(); }  // 0: none live
   const transport_stats& stats() const { return stats_; }
 
  private:
+  // Revokes the exposure window, if one is live (HMX-VTA-170).
+  void end_window() {
+    if constexpr (exposure_channel<C>) {
+      if (ch_ != nullptr) window_.end(*ch_);
+    }
+  }
+
   msg_header request_header(uint8_t id) {
     if (++next_token_ == 0) next_token_ = 1;
     pending_id_ = id;
@@ -371,6 +390,7 @@ class argo_transport {
       broken_ = true;
       reason_ = why;
       for (auto& p : proxies_) p.deactivate(*ch_);
+      end_window();  // a broken link: HMX-VTA-170
       config_pending_ = true;
     }
     return why == broken_reason::timed_out ? result::timed_out : result::no_device;
@@ -546,6 +566,7 @@ class argo_transport {
   bool config_pending_ = false;
   bool used_pending_[MaxQueues] = {};
   uint64_t last_rx_ns_ = 0;
+  exposure_window window_;
   queue_proxy proxies_[MaxQueues];
   transport_stats stats_;
 };

@@ -14,12 +14,16 @@
 // each piece exposed to the device domain with one use, readable pieces EXPOSE_READ, writable
 // ones EXPOSE_WRITE (HMX-VTA-156 HMX-VTA-157); its USED carries no data, so nothing is copied
 // from the ring into the buffers. A chain that does not fit, or whose expose fails, takes the
-// data path. Freestanding; not thread-safe.
+// data path. With an exposure window (exposure_window.h, spec transport "Exposure windows") a
+// chain whose pieces all lie in it goes as an exposed AVAIL of window segments (handle, offset,
+// len): no expose and no revoke, and such AVAILs are batched like the data path's.
+// Freestanding; not thread-safe.
 #pragma once
 
 #include <cstdint>
 
 #include "hmx/virtio_argo/channel.h"
+#include "hmx/virtio_argo/driver/exposure_window.h"
 #include "hmx/virtio_argo/driver/virtqueue.h"
 #include "hmx/virtio_argo/protocol.h"
 #include "hmx/virtio_argo/protocol_exposed.h"
@@ -37,8 +41,10 @@ struct inflight_slot {
   uint32_t received;  // USED bytes received so far
   uint32_t written;   // written_total announced by the first USED fragment
   uint8_t state;      // inflight_state
-  uint8_t exposed;    // pieces exposed for this request (0: data path)
+  uint8_t exposed;    // segments of its exposed AVAIL (0: data path)
+  uint8_t window;     // 1: the segments name the exposure window (nothing to revoke)
   uint32_t seg_len[kMaxExposedSegments];
+  uint32_t seg_offset[kMaxExposedSegments];  // into the exposure: 0 per request (HMX-VTA-168)
   uint64_t handle[kMaxExposedSegments];
 };
 
@@ -57,7 +63,8 @@ struct proxy_stats {
   uint64_t exposure_fallbacks = 0; // chains that could have gone exposed but took the data path
   uint64_t exposure_errors = 0;    // exposed requests completed with USED_F_EXPOSURE_ERROR
   uint64_t revokes = 0;            // revokes of exposures still alive (HMX-VTA-163 HMX-VTA-164)
-  uint64_t exposure_calls = 0;     // expose and revoke calls made (each a call into the hypervisor)
+  uint64_t exposure_calls = 0;     // per-request expose and revoke calls made (each a call into the hypervisor)
+  uint64_t window_requests = 0;    // of exposed_requests, those sent with window segments (no call)
   uint64_t used_copy_bytes = 0;    // bytes copied from USED messages into the chains' buffers
 };
 
@@ -68,9 +75,11 @@ class queue_proxy {
   // while at least two requests keep the device busy (kick coalescing, the message-passing
   // counterpart of a shared-memory device's NO_NOTIFY while it works, virtio 1.2 2.7.10).
   void init(uint16_t dev_num, const split_virtqueue& vq, inflight_slot* slots, uint32_t max_in_flight,
-            uint32_t max_request_bytes, uint32_t kick_batch = 1, bool exposures = false) {
+            uint32_t max_request_bytes, uint32_t kick_batch = 1, bool exposures = false,
+            exposure_window* window = nullptr) {
     dev_num_ = dev_num;
     exposures_ = exposures;
+    window_ = window;
     kick_batch_ = kick_batch;
     vq_index_ = vq.index();
     engine_.init(vq.ring(), vq.indirect(), vq.event_idx(), vq.memory());
@@ -97,7 +106,10 @@ class queue_proxy {
   }
   void deactivate() {
     if (slots_ != nullptr)
-      for (uint16_t i = 0; i < size_; ++i) slots_[i] = {};
+      for (uint16_t i = 0; i < size_; ++i) {
+        if (slots_[i].window != 0 && window_ != nullptr) window_->forget();
+        slots_[i] = {};
+      }
     in_flight_ = 0;
     sending_ = false;
     active_ = false;
@@ -115,45 +127,25 @@ class queue_proxy {
     if (!active_) return result::ok;
     const uint32_t max_msg = ch.max_message_size();
     if (max_msg <= VTA_AVAIL_PREFIX || max_msg > VTA_MAX_MESSAGE_SIZE) return result::msg_size;
-    bool expose = false;
-    if constexpr (exposure_channel<C>) expose = exposures_ && ch.exposures_available();
-    if constexpr (batch_message_channel<C>) {
-      if (!expose) return pump_batched(ch, next_tag, max_msg);
+    bool expose = false, window = false;
+    if constexpr (exposure_channel<C>) {
+      expose = exposures_ && ch.exposures_available();
+      uint16_t next = 0;  // exposed at its first use, not by a pump with nothing to send
+      window = expose && window_ != nullptr && (sending_ || engine_.peek(next) != result::again) && window_->ready(ch);
     }
-    // One chain at a time: its exposes are calls of their own, then its AVAIL.
     for (;;) {
-      if (!sending_) {
-        if (in_flight_ >= max_in_flight_) {
-          ++stats_.credit_stalls;
-          return result::ok;  // resumes when a USED returns a credit
-        }
-        uint16_t head = 0;
-        result r = engine_.peek(head);
-        if (r == result::again) {
-          if (engine_.enable_kicks()) continue;  // raced with the driver: drain again
-          return result::ok;
-        }
-        if (r != result::ok) return r;
-        chain_info info;
-        if ((r = engine_.measure(head, info)) != result::ok) return r;
-        if (slots_[head].state != slot_free) return result::protocol;  // head reused while outstanding
-        if (info.readable > max_request_bytes_ || info.writable > max_request_bytes_) return result::msg_size;
-        engine_.consume();
-        if (++next_tag == 0) next_tag = 1;  // 0 is never a tag
-        slots_[head] = {next_tag, info.writable, 0, 0, slot_sending, 0, {}, {}};
-        ++in_flight_;
-        ++stats_.requests;
-        sending_ = true;
-        send_head_ = head;
-        send_offset_ = 0;
-        send_readable_ = info.readable;
-        if constexpr (exposure_channel<C>) {
-          if (expose) expose_chain(ch, head, max_msg);
+      // Batched: the data path, and window requests (no call of their own). A chain that needs
+      // per-request exposures stops the batch and goes alone below.
+      if constexpr (batch_message_channel<C>) {
+        if ((!expose || window) && !(sending_ && slots_[send_head_].exposed != 0)) {
+          bool single = false;
+          const result r = pump_batched(ch, next_tag, max_msg, window, single);
+          if (!single) return r;
         }
       }
-      const result r = slots_[send_head_].exposed != 0 ? send_exposed(ch) : send_fragment(ch, max_msg);
-      if (r == result::again) ++stats_.eagain;
-      if (r != result::ok) return r;
+      bool idle = false;
+      const result r = pump_one(ch, next_tag, max_msg, expose, window, idle);
+      if (r != result::ok || idle) return r;
     }
   }
 
@@ -177,8 +169,13 @@ class queue_proxy {
       if (v.data_len != 0 || v.f.offset != 0 || v.f.written_total > s.writable ||
           (flags & ~VTA_USED_F_EXPOSURE_ERROR) != 0)
         return result::protocol;
-      if constexpr (exposure_channel<C>) revoke_all(ch, s);  // before the buffers go back (HMX-VTA-163)
       const bool failed = (flags & VTA_USED_F_EXPOSURE_ERROR) != 0;
+      if constexpr (exposure_channel<C>) {
+        if (s.window != 0 && window_ != nullptr)
+          window_->finished(ch, failed);  // nothing to revoke: the window stays (HMX-VTA-163)
+        else
+          revoke_all(ch, s);  // before the buffers go back (HMX-VTA-163)
+      }
       if (failed) ++stats_.exposure_errors;
       engine_.push_used(v.f.head, failed ? 0 : v.f.written_total);  // HMX-VTA-165
       s = {};
@@ -211,6 +208,103 @@ class queue_proxy {
   bool should_interrupt() { return active_ && engine_.should_interrupt(); }
 
  private:
+  // One step of the unbatched path: starts the next chain (within the credit) and sends its
+  // AVAIL or next fragment. `idle` when there is nothing to do now (drained, or credit used up).
+  template <message_channel C>
+  result pump_one(C& ch, uint32_t& next_tag, uint32_t max_msg, bool expose, bool window, bool& idle) {
+    (void)expose;
+    (void)window;
+    if (!sending_) {
+      if (in_flight_ >= max_in_flight_) {
+        ++stats_.credit_stalls;
+        idle = true;
+        return result::ok;  // resumes when a USED returns a credit
+      }
+      uint16_t head = 0;
+      result r = engine_.peek(head);
+      if (r == result::again) {
+        idle = !engine_.enable_kicks();  // else raced with the driver: drain again
+        return result::ok;
+      }
+      if (r != result::ok) return r;
+      chain_info info;
+      if ((r = engine_.measure(head, info)) != result::ok) return r;
+      if (slots_[head].state != slot_free) return result::protocol;  // head reused while outstanding
+      if (info.readable > max_request_bytes_ || info.writable > max_request_bytes_) return result::msg_size;
+      engine_.consume();
+      if (++next_tag == 0) next_tag = 1;  // 0 is never a tag
+      slots_[head] = {next_tag, info.writable, 0, 0, slot_sending, 0, 0, {}, {}, {}};
+      ++in_flight_;
+      ++stats_.requests;
+      sending_ = true;
+      send_head_ = head;
+      send_offset_ = 0;
+      send_readable_ = info.readable;
+      if constexpr (exposure_channel<C>) {
+        window_plan w;
+        if (window && place_in_window(head, max_msg, 0, w)) {
+          take_window(slots_[head], w);
+        } else if (expose) {
+          expose_chain(ch, head, max_msg);
+        }
+      }
+    }
+    const result r = slots_[send_head_].exposed != 0 ? send_exposed(ch) : send_fragment(ch, max_msg);
+    if (r == result::again) ++stats_.eagain;
+    return r;
+  }
+
+  // The segments of a chain whose pieces all lie in the exposure window.
+  struct window_plan {
+    uint8_t n = 0;
+    uint32_t len[kMaxExposedSegments] = {};
+    uint32_t offset[kMaxExposedSegments] = {};
+  };
+
+  // Segments most one exposed AVAIL of max_msg bytes carries here.
+  static uint32_t segment_cap(uint32_t max_msg) {
+    uint32_t cap = max_exposure_segments(max_msg);
+    if (cap > VTA_MAX_IOV - 1) cap = VTA_MAX_IOV - 1;
+    return cap < kMaxExposedSegments ? cap : kMaxExposedSegments;
+  }
+
+  // Plans chain `head` as window segments: true when every non-empty piece lies in the window,
+  // readable pieces come first, they fit one message, and the window has the uses for them on
+  // top of `uses_planned` (spec transport "Exposure windows"; each byte named once, in the
+  // direction of its piece, so the device copies it at most once, HMX-VTA-158 HMX-VTA-159).
+  bool place_in_window(uint16_t head, uint32_t max_msg, uint64_t uses_planned, window_plan& w) const {
+    const uint32_t cap = segment_cap(max_msg);
+    bool ok = true, seen_writable = false;
+    const result r = engine_.walk(head, [&](const chain_segment& c) {
+      if (c.len == 0) return true;
+      uint32_t off = 0;
+      if (w.n == cap || (seen_writable && !c.writable) || !window_->locate(c.ptr, c.len, off)) {
+        ok = false;
+        return false;
+      }
+      seen_writable = seen_writable || c.writable;
+      w.len[w.n] = c.len;
+      w.offset[w.n] = off;
+      ++w.n;
+      return true;
+    });
+    return r == result::ok && ok && w.n != 0 && window_->can_take(uses_planned + w.n);
+  }
+
+  // Records a planned window request in its slot (sent with send_exposed or in a batch).
+  void take_window(inflight_slot& s, const window_plan& w) {
+    s.exposed = w.n;
+    s.window = 1;
+    for (uint32_t i = 0; i < w.n; ++i) {
+      s.handle[i] = window_->handle();
+      s.seg_len[i] = w.len[i];
+      s.seg_offset[i] = w.offset[i];
+    }
+    window_->started(w.n);
+    ++stats_.exposed_requests;
+    ++stats_.window_requests;
+  }
+
   // Exposes each piece of chain `head` to the device domain with one use (HMX-VTA-156
   // HMX-VTA-157); slot.exposed stays 0 (data path) when the chain has more pieces than one
   // message or kMaxExposedSegments carries, a readable piece after a writable one, or an
@@ -240,6 +334,7 @@ class queue_proxy {
       }
       s.handle[n] = x.handle;
       s.seg_len[n] = c.len;
+      s.seg_offset[n] = 0;  // the whole per-request exposure (HMX-VTA-168)
       s.exposed = static_cast<uint8_t>(++n);
       return true;
     });
@@ -251,10 +346,14 @@ class queue_proxy {
     ++stats_.exposed_requests;
   }
 
-  // Ends every exposure of `s`; one the device used up is already gone (no_entry), which is
-  // what the driver cannot tell without asking.
+  // Ends every per-request exposure of `s`; one the device used up is already gone (no_entry),
+  // which is what the driver cannot tell without asking. A window request has none.
   template <exposure_channel C>
   void revoke_all(C& ch, inflight_slot& s) {
+    if (s.window != 0) {
+      s.exposed = 0;
+      return;
+    }
     for (uint32_t i = 0; i < s.exposed; ++i) {
       ++stats_.exposure_calls;
       if (ch.revoke(s.handle[i]) == result::ok) ++stats_.revokes;
@@ -272,7 +371,7 @@ class queue_proxy {
     encode_exposed_avail_prefix(prefix, dev_num_, s.tag, vq_index_, send_head_, send_readable_, s.writable, s.exposed);
     iov[0] = {prefix, VTA_AVAIL_PREFIX};
     for (uint32_t i = 0; i < s.exposed; ++i) {
-      encode_exposure_segment(seg[i], {s.handle[i], s.seg_len[i]});
+      encode_exposure_segment(seg[i], {s.handle[i], s.seg_len[i], s.seg_offset[i]});
       iov[1 + i] = {seg[i], VTA_EXPOSURE_SEGMENT_SIZE};
     }
     const result r = ch.send(iov, 1 + s.exposed);
@@ -337,20 +436,27 @@ class queue_proxy {
   // exactly the fragments the channel accepted, in order. A fragment refused with EAGAIN and
   // everything planned after it stay unsent and are planned again next time, so nothing of the
   // queue overtakes it (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082, -027). Errors of a chain surface when it is first in line.
+  // With `window`, a new chain whose pieces all lie in the exposure window is planned as one
+  // exposed AVAIL of window segments; one that would need per-request exposures ends the plan,
+  // and `single` tells the caller to send it alone once the batch before it went out.
   static constexpr uint32_t kBatch = 16;
   struct planned {
     uint16_t head;
     bool first;  // the request's first fragment: the chain is consumed and the request starts
     uint32_t tag, readable, writable, len;
+    window_plan w;  // w.n != 0: an exposed AVAIL of window segments
   };
 
   template <batch_message_channel C>
-  result pump_batched(C& ch, uint32_t& next_tag, uint32_t max_msg) {
+  result pump_batched(C& ch, uint32_t& next_tag, uint32_t max_msg, bool window, bool& single) {
+    single = false;
     for (;;) {
       planned plan[kBatch];
       uint8_t prefix[kBatch][VTA_AVAIL_PREFIX];
       chan_iov iov[kBatch][VTA_MAX_IOV];
+      uint8_t seg[kBatch][kMaxExposedSegments][VTA_EXPOSURE_SEGMENT_SIZE];
       chan_msg msgs[kBatch];
+      uint64_t uses = 0;  // window uses of the plan
       // The state the plan moves through, starting from the real one.
       bool sending = sending_;
       uint16_t head = send_head_;
@@ -361,9 +467,10 @@ class queue_proxy {
       uint16_t taken = 0;
       uint32_t n = 0;
       result stop = result::ok;
-      bool drained = false, stalled = false;
+      bool drained = false, stalled = false, alone = false;
       while (n < kBatch) {
         bool first = false;
+        window_plan w;
         if (!sending) {
           if (in_flight >= max_in_flight_) {
             stalled = true;
@@ -384,6 +491,13 @@ class queue_proxy {
             stop = r;
             break;
           }
+          if (window && !place_in_window(h, max_msg, uses, w)) {
+            if (exposures_) {  // per-request exposures: alone, after this batch
+              alone = true;
+              break;
+            }
+            w = {};
+          }
           if (++tags == 0) tags = 1;  // 0 is never a tag
           sending = first = true;
           head = h;
@@ -394,6 +508,20 @@ class queue_proxy {
           ++taken;
           ++in_flight;
         }
+        if (w.n != 0) {  // the whole request in one exposed AVAIL
+          encode_exposed_avail_prefix(prefix[n], dev_num_, tag, vq_index_, head, readable, writable, w.n);
+          iov[n][0] = {prefix[n], VTA_AVAIL_PREFIX};
+          for (uint32_t i = 0; i < w.n; ++i) {
+            encode_exposure_segment(seg[n][i], {window_->handle(), w.len[i], w.offset[i]});
+            iov[n][1 + i] = {seg[n][i], VTA_EXPOSURE_SEGMENT_SIZE};
+          }
+          msgs[n] = {iov[n], 1u + w.n};
+          plan[n] = {head, first, tag, readable, writable, readable, w};
+          uses += w.n;
+          ++n;
+          sending = false;
+          continue;
+        }
         uint32_t niov = 0, len = 0;
         const result r = build_fragment(head, tag, offset, readable, writable, max_msg, prefix[n], iov[n], niov, len);
         if (r != result::ok) {
@@ -401,14 +529,14 @@ class queue_proxy {
           break;
         }
         msgs[n] = {iov[n], niov};
-        plan[n] = {head, first, tag, readable, writable, len};
+        plan[n] = {head, first, tag, readable, writable, len, {}};
         ++n;
         offset += len;
         if (offset == readable) sending = false;
       }
       // Kick coalescing: a short batch of new requests waits while the device still has work;
       // the USED that frees the next credit brings us back (argo_transport::service pumps).
-      if (n != 0 && n < kick_batch_ && drained && stop == result::ok && !sending_ && in_flight_ >= 2 &&
+      if (n != 0 && n < kick_batch_ && drained && !alone && stop == result::ok && !sending_ && in_flight_ >= 2 &&
           n < max_in_flight_ - in_flight_ + 1) {
         ++stats_.coalesced;
         return result::ok;
@@ -421,6 +549,10 @@ class queue_proxy {
         return failure;  // again: resumes on the space event; anything else: the caller's
       }
       if (stop != result::ok) return stop;
+      if (alone) {
+        single = true;
+        return result::ok;
+      }
       if (stalled) {
         ++stats_.credit_stalls;
         return result::ok;  // resumes when a USED returns a credit
@@ -443,9 +575,15 @@ class queue_proxy {
       if (p.first) {
         engine_.consume();
         next_tag = p.tag;
-        slots_[p.head] = {p.tag, p.writable, 0, 0, slot_sending, 0, {}, {}};
+        slots_[p.head] = {p.tag, p.writable, 0, 0, slot_sending, 0, 0, {}, {}, {}};
         ++in_flight_;
         ++stats_.requests;
+        if (p.w.n != 0) {  // a window request: one message, in flight once accepted
+          take_window(slots_[p.head], p.w);
+          ++stats_.avail_messages;
+          slots_[p.head].state = slot_in_flight;
+          continue;
+        }
         sending_ = true;
         send_head_ = p.head;
         send_offset_ = 0;
@@ -488,6 +626,7 @@ class queue_proxy {
   uint32_t max_request_bytes_ = 0;
   uint32_t kick_batch_ = 1;
   bool exposures_ = false;  // VTA_TRANSPORT_F_EXPOSURES negotiated on the connection
+  exposure_window* window_ = nullptr;  // the connection's, when the driver keeps one
   uint32_t in_flight_ = 0;
   bool active_ = false;
   bool sending_ = false;

@@ -23,7 +23,14 @@ struct blk_request {
   result outcome;      // ok, io (IOERR), not_supported (UNSUPP) or no_device (never completed)
   uint32_t used_len;
   void* user;
+  // Optional: kBlkIoBytes of I/O memory (an exposure window's, spec transport "Exposure
+  // windows") that hold the header and the status byte instead of the fields above, so the
+  // whole chain lies in the window while the bookkeeping stays out of it (HMX-VTA-169).
+  uint8_t* io = nullptr;
+  uint8_t* header_bytes() { return io != nullptr ? io : header; }
+  uint8_t* status_byte() { return io != nullptr ? io + virtio::BLK_REQ_HEADER : &status; }
 };
+inline constexpr uint32_t kBlkIoBytes = virtio::BLK_REQ_HEADER + 1;
 
 // The memory of one queue.
 struct blk_queue_memory {
@@ -70,19 +77,21 @@ class blk_driver {
                 uint16_t ndata, vring_desc* indirect = nullptr) {
     namespace v = virtio;
     if (q >= nq_ || ndata > kMaxSegments) return result::invalid;
-    wire::store_le32(r.header, type);
-    wire::store_le32(r.header + 4, 0);
-    wire::store_le64(r.header + 8, sector);
+    uint8_t* const header = r.header_bytes();
+    wire::store_le32(header, type);
+    wire::store_le32(header + 4, 0);
+    wire::store_le64(header + 8, sector);
     r.status = 0xFF;
+    *r.status_byte() = 0xFF;
     r.outcome = result::again;
     r.used_len = 0;
     split_virtqueue::buf out[kMaxSegments + 1];
     split_virtqueue::buf in[kMaxSegments + 1];
     uint16_t nout = 0, nin = 0;
-    out[nout++] = {r.header, sizeof r.header};
+    out[nout++] = {header, virtio::BLK_REQ_HEADER};
     const bool data_in = type == v::BLK_T_IN || type == v::BLK_T_GET_ID;
     for (uint16_t i = 0; i < ndata; ++i) (data_in ? in[nin++] : out[nout++]) = data[i];
-    in[nin++] = {&r.status, 1};
+    in[nin++] = {r.status_byte(), 1};
     return vq_[q].add(out, nout, in, nin, &r, indirect);
   }
 
@@ -102,6 +111,7 @@ class blk_driver {
     auto* r = static_cast<blk_request*>(vq_[q].get_used(len));
     if (r == nullptr) return nullptr;
     r->used_len = len;
+    r->status = *r->status_byte();
     r->outcome = r->status == virtio::BLK_S_OK       ? result::ok
                  : r->status == virtio::BLK_S_UNSUPP ? result::not_supported
                                                      : result::io;
