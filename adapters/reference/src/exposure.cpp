@@ -4,6 +4,7 @@
 // Nothing is shared: the core copies, checks the send hook in the direction the bytes flow at
 // every copy (HMX-XPOSE-024 HMX-XPOSE-025), and counts the bytes for both domains.
 #include <algorithm>
+#include <atomic>
 
 #include "core_impl.h"
 #include "exposure_table.h"
@@ -12,6 +13,19 @@ namespace hmx::ref {
 namespace {
 
 bool offered(const CoreState& core) { return core.exposures_offered.load(std::memory_order_relaxed); }
+
+// Generations come from one counter for every slot of every domain: a domain destroyed and
+// created again with the same id starts a fresh table, and per-slot generations would hand its
+// predecessor's handles out again (HMX-XPOSE-017: never accepted again, whatever the owner
+// exposes afterwards). 47 bits wrap after 1.4e14 exposes in all.
+std::atomic<uint64_t> next_generation{0};
+uint64_t fresh_generation() {
+  uint64_t g;
+  do {
+    g = (next_generation.fetch_add(1, std::memory_order_relaxed) + 1) & kExposeGenerationMask;
+  } while (g == 0);
+  return g;
+}
 
 // Copy guest [src_gpa, +len) of `src` into guest [dst_gpa, +len) of `dst`, in pieces that never
 // cross a page of either side when the adapter maps its memory in pieces. Both ranges were checked
@@ -77,8 +91,7 @@ int64_t op_expose(CallCtx& ctx, const uint64_t (&arg)[4]) {
     ExposureSlot& s = t.slots[index];
     port::lock_guard l(s.mu);
     if (s.live) continue;
-    s.generation = (s.generation + 1) & kExposeGenerationMask;
-    if (s.generation == 0) s.generation = 1;
+    s.generation = fresh_generation();
     s.live = true;
     s.peer = x.peer_id;
     s.access = x.access;

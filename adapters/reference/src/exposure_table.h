@@ -38,8 +38,9 @@ static_assert(HMX_EXPOSE_MAX_PER_DOMAIN <= (1u << kExposeIndexBits));
 struct ExposureSlot {
   mutable port::mutex mu;
   bool live = false;
-  // Bumped by every expose that takes the slot, so an ended exposure's handle never names a
-  // later one (HMX-XPOSE-017). 47 bits wrap after 1.4e14 exposes of one slot.
+  // A fresh value for every expose that takes the slot, from a counter of all domains' exposes,
+  // so an ended exposure's handle never names a later one, not even of a domain created again
+  // with the same id (HMX-XPOSE-017). 47 bits wrap after 1.4e14 exposes in all.
   uint64_t generation = 0;
   DomainId peer = 0;
   uint16_t access = 0;

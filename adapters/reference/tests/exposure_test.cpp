@@ -390,6 +390,29 @@ TEST_F(ExposeTest, DestroyingThePeerEndsItsExposuresAndAReusedIdInheritsNothing)
   ASSERT_EQ(core.create_domain(b.id, "beta", b.mem, 2, b.notifier), 0);  // for Guest's destructor
 }
 
+// covers: HMX-XPOSE-017 HMX-XPOSE-034
+// Found by the core fuzzer (expose_respawn seed): a domain destroyed and created again with the
+// same id started its table over, so its first expose returned its predecessor's first handle and
+// the peer's stale handle named the new exposure.
+TEST_F(ExposeTest, AnOwnerCreatedAgainWithTheSameIdNeverAcceptsItsPredecessorsHandles) {
+  auto owner = std::make_unique<Guest>(core, 7, "delta");
+  const int64_t old_handle = expose(*owner, owner->alloc(4096, 4096), 4096, a.id, HMX_EXPOSE_READ, 5);
+  ASSERT_GT(old_handle, 0);
+  owner.reset();  // destroy_domain(7): its exposures end with it
+  Guest again(core, 7, "delta");
+  const uint64_t r = filled(again, 4096, 13);
+  const uint64_t dst = a.alloc(64);
+  // Whatever the new domain exposes, in whichever slot, the old handle stays dead.
+  for (int i = 0; i < 4; ++i) {
+    const int64_t h = expose(again, r, 4096, a.id, HMX_EXPOSE_READ, 5);
+    ASSERT_GT(h, 0);
+    EXPECT_NE(h, old_handle);
+    EXPECT_EQ(fetch(a, again.id, old_handle, 0, dst, 16), E(HMX_ENOENT));
+    EXPECT_EQ(fetch(a, again.id, h, 0, dst, 16), 16);
+  }
+  EXPECT_EQ(revoke(again, old_handle), E(HMX_ENOENT));
+}
+
 // covers: HMX-XPOSE-035
 TEST_F(ExposeTest, BytesAreCountedForBothDomains) {
   const uint64_t r = filled(a, 4096, 13);
