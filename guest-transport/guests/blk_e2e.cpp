@@ -10,6 +10,8 @@
 //   arg=poll-us=N       watch the ring this long before halting (default 50)
 //   arg=flush=1         after the read-back, one VIRTIO_BLK_T_FLUSH that must succeed
 //   arg=exposures=0     keep the data path where the hypervisor offers EXPOSE (default 1)
+//   arg=window=0        with exposures: expose each request's buffers (per-request exposures)
+//                       instead of naming them in the exposure window (default 1)
 //
 // Exit status: 0 all good; 13 (EACCES) the policy keeps us from the device; 19 (ENODEV) the
 // device died during the run: the acknowledged requests are printed as a bitmap ("acked:") so
@@ -31,7 +33,7 @@ constexpr uint32_t kMaxRequests = 4096;
 uint8_t g_acked[kMaxRequests / 8];
 
 struct params {
-  uint32_t mib, req, queues, depth, seed, poll_us, flush, exposures;
+  uint32_t mib, req, queues, depth, seed, poll_us, flush, exposures, window;
 };
 
 // One FLUSH on queue 0 (virtio 1.2 5.2.6.1): ok when the device made every completed write
@@ -73,7 +75,8 @@ int run(const identity& id, const params& pr, const char* tag) {
   static channel_t::exposures_t exposures(client, g_env);
   if (pr.exposures != 0) l.exposures = &exposures;
   if (int rc = l.connect(uint16_t(id.device_id), &g_events, g_bus_ring, kBusRingLen, g_ring, kRingLen, g_rx,
-                         sizeof g_rx, g_wait, tag, uint64_t{pr.poll_us} * 1000);
+                         sizeof g_rx, g_wait, tag, uint64_t{pr.poll_us} * 1000, 1,
+                         pr.window != 0 ? io_window() : va::window_region{});
       rc != 0)
     return rc;
 
@@ -90,7 +93,10 @@ int run(const identity& id, const params& pr, const char* tag) {
     printf("%s: the disk has %lu sectors, too small for %u MiB\n", tag, (unsigned long)blk.capacity(), pr.mib);
     return 28;
   }
-  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) g_slots[i].data = g_data + i * pr.req;
+  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) {
+    g_slots[i].data = g_data + i * pr.req;
+    g_slots[i].req.io = pr.window != 0 ? slot_io(i) : nullptr;  // the whole chain in the window
+  }
 
   wl::blk_plan plan;
   plan.request_bytes = pr.req;
@@ -150,6 +156,10 @@ int run(const identity& id, const params& pr, const char* tag) {
          id.name, (unsigned long)x.exposed, (unsigned long)x.requests, (unsigned long)x.fallbacks,
          (unsigned long)x.errors, (unsigned long)x.revokes, (unsigned long)x.used_copy_bytes,
          (unsigned long)(x.used_copy_bytes - copied_by_writes), (unsigned long)bytes);
+  printf("vta-e2e: %s: window: %lu of %lu requests named the exposure window; %lu window calls (expose, revoke), "
+         "%lu per-request calls\n",
+         id.name, (unsigned long)x.window, (unsigned long)x.requests, (unsigned long)x.window_calls,
+         (unsigned long)x.request_calls);
   printf("vta-e2e: %s: PASS: %u MiB written and read back over virtio-argo, checksum %016lx\n", id.name, pr.mib,
          (unsigned long)sum);
   g_wait.stop_ticks();
@@ -175,6 +185,7 @@ int guest_main(const hmx_guest::start_info& si) {
   pr.poll_us = hmx_guest::cmdline_uint(id.cmdline, "poll-us", 50);
   pr.flush = hmx_guest::cmdline_uint(id.cmdline, "flush", 0);
   pr.exposures = hmx_guest::cmdline_uint(id.cmdline, "exposures", 1);
+  pr.window = hmx_guest::cmdline_uint(id.cmdline, "window", 1);
   if (pr.req == 0 || pr.req % 512 != 0 || pr.queues == 0 || pr.queues > kMaxQueues || pr.depth == 0 ||
       pr.depth > 32 || pr.queues * pr.depth * pr.req > kDataBytes || (uint64_t{pr.mib} << 20) / pr.req > kMaxRequests ||
       pr.depth * 3 > kQueueSize) {

@@ -166,7 +166,8 @@ struct link {
   // probe shows EXPOSE and the device's entry offers it (HMX-VTA-152).
   int connect(uint16_t device_domain, hmx_event_page_t* events, void* bus_ring, uint32_t bus_len, void* ring,
               uint32_t ring_len, uint8_t* rx, uint32_t rx_cap, guest_waiter& w, const char* tag,
-              uint64_t poll_ns = 0, uint32_t kick_batch = 1) {
+              uint64_t poll_ns = 0, uint32_t kick_batch = 1,
+              hmx::virtio_argo::window_region window = {}) {
     namespace va = hmx::virtio_argo;
     hmx::virtio_argo::hmx_channel_options o;
     o.ring = bus_ring;
@@ -246,6 +247,7 @@ struct link {
     cfg.rx_capacity = rx_cap;
     cfg.kick_batch = kick_batch;
     cfg.transport_features = accept;
+    cfg.exposure_window = window;  // used only with VTA_TRANSPORT_F_EXPOSURES
     if ((r = transport.open(chan, cfg)) != va::result::ok) return exit_code(r);
     hmx_guest::printf("%s: connected to device %u of domain %u: rings %u/%u bytes, largest messages %u/%u, %s\n", tag,
                       dev, device_domain, ring_len, c.device_max_message + 32, chan.own_max_message(),
@@ -265,8 +267,10 @@ struct link {
 
 // The exposure path's counters of a transport over its queues, and the bytes its USED messages
 // copied into the chains' buffers (what exposures remove from reads).
+// calls: every expose and revoke (per request and the window's); window_calls: the window's alone.
 struct exposure_totals {
   uint64_t requests = 0, exposed = 0, fallbacks = 0, errors = 0, revokes = 0, used_copy_bytes = 0, calls = 0;
+  uint64_t window = 0, window_calls = 0, request_calls = 0;  // window requests; their calls; per-request calls
 };
 template <class Transport>
 exposure_totals totals(const Transport& t, uint16_t queues) {
@@ -280,7 +284,12 @@ exposure_totals totals(const Transport& t, uint16_t queues) {
     x.revokes += s.revokes;
     x.used_copy_bytes += s.used_copy_bytes;
     x.calls += s.exposure_calls;
+    x.request_calls += s.exposure_calls;
+    x.window += s.window_requests;
   }
+  const auto& w = t.exposure_window_stats();
+  x.window_calls = w.exposes + w.revokes;
+  x.calls += x.window_calls;
   return x;
 }
 

@@ -60,9 +60,21 @@ result driver_domain::list(std::vector<bus_device_entry>& out) {
   return r;
 }
 
+uint8_t* driver_domain::window_alloc(size_t bytes) {
+  const size_t at = (window_used_ + 15) & ~size_t{15};
+  if (window_.base == nullptr || at > window_.len || bytes > window_.len - at) return nullptr;
+  window_used_ = at + bytes;
+  return window_.base + at;
+}
+
 result driver_domain::connect(uint16_t dev_num, uint32_t* connect_error) {
   void* ring = alloc(hmx::ring_npages(opt_.ring_len) * hmx::page_size);
   if (ring == nullptr) return result::no_space;
+  if (opt_.exposure_window_bytes != 0 && window_.base == nullptr) {
+    window_.base = static_cast<uint8_t*>(alloc(opt_.exposure_window_bytes));
+    if (window_.base == nullptr) return result::no_space;
+    window_.len = opt_.exposure_window_bytes;
+  }
   hmx_channel_options o;
   o.ring = ring;
   o.ring_len = opt_.ring_len;
@@ -102,6 +114,7 @@ result driver_domain::connect(uint16_t dev_num, uint32_t* connect_error) {
   cfg.request_timeout_ns = opt_.request_timeout_ns;
   cfg.liveness_timeout_ns = opt_.liveness_timeout_ns;
   cfg.transport_features = accept;
+  cfg.exposure_window = window_;
   return transport_.open(conn_chan_, cfg);
 }
 

@@ -36,6 +36,10 @@ struct driver_domain_options {
   bool force_transport_features = false;
   uint64_t request_timeout_ns = 2'000'000'000;
   uint64_t liveness_timeout_ns = 2'000'000'000;
+  // Bytes of an exposure window (spec transport "Exposure windows") allocated in the domain's
+  // memory at connect() and given to the transport; buffers carved from it with window_alloc()
+  // travel as window segments once VTA_TRANSPORT_F_EXPOSURES is negotiated. 0: none.
+  uint32_t exposure_window_bytes = 0;
 };
 
 class driver_domain {
@@ -63,6 +67,9 @@ class driver_domain {
   T* alloc_array(size_t n) {
     return static_cast<T*>(alloc(n * sizeof(T)));
   }
+  // Bytes of the exposure window (16-byte aligned); nullptr when it has no room left.
+  uint8_t* window_alloc(size_t bytes);
+  window_region exposure_window() const { return window_; }
 
   host_domain& domain() { return dom_; }
   host_channel& bus_channel() { return bus_chan_; }
@@ -83,6 +90,8 @@ class driver_domain {
   std::vector<uint8_t> bus_rx_, rx_;
   uint8_t* bounce_ = nullptr;
   std::unique_ptr<host_channel::exposures_t> exposures_;  // the connection's, when accepted
+  window_region window_{};
+  size_t window_used_ = 0;
 };
 
 }  // namespace hmx::virtio_argo::service
