@@ -10,7 +10,9 @@
 // and the measurement: arg=size=BYTES per request, arg=mib=N per phase, arg=depth=N per queue,
 // arg=queues=N, arg=poll-us=N (both transports watch their rings this long before halting),
 // arg=kick-batch=N (virtio-argo's kick coalescing, argo_driver_config::kick_batch),
-// arg=exposures=0|1 (virtio-argo's exposure path where the hypervisor offers EXPOSE; default 1); a
+// arg=exposures=0|1 (virtio-argo's exposure path where the hypervisor offers EXPOSE; default 1),
+// arg=window=0|1 (with exposures: buffers named in the exposure window, spec transport "Exposure
+// windows", or exposed per request with 0; default 1); a
 // write phase, then a read phase over the same sectors. Each phase prints
 //   vta-bench: result path=P op=write size=S depth=D queues=Q requests=N ok=N bytes=B cycles=C ...
 // timed with rdtsc at CPL3; hmx-vta-bench converts with the host's TSC rate. The data is neither
@@ -32,13 +34,14 @@ using mailbox_t = va::baseline::mailbox_transport<env_t, guest_waiter, 8>;
 alignas(64) va::baseline::mailbox_block g_mailbox;
 
 struct params {
-  uint32_t size, mib, depth, queues, poll_us, kick_batch, exposures;
+  uint32_t size, mib, depth, queues, poll_us, kick_batch, exposures, window;
   bool argo;
 };
 
 struct exits {
   uint64_t sends, notifies, doorbells, calls, send_ns, wait_ns;
   uint64_t exposed, used_copy;  // virtio-argo: requests sent exposed, bytes copied out of USED messages
+  uint64_t window;              // virtio-argo: of the exposed, those that named the exposure window
 };
 
 template <class T>
@@ -55,7 +58,10 @@ int measure(T& t, const params& pr, const char* path, const char* tag, exits (*c
     printf("%s: the disk is too small for %u MiB\n", tag, pr.mib);
     return 28;
   }
-  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) g_slots[i].data = g_data + i * pr.size;
+  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) {
+    g_slots[i].data = g_data + i * pr.size;
+    g_slots[i].req.io = pr.window != 0 ? slot_io(i) : nullptr;  // the whole chain in the window
+  }
   const uint32_t ops[2] = {va::virtio::BLK_T_OUT, va::virtio::BLK_T_IN};
   for (uint32_t op : ops) {
     wl::blk_plan plan;
@@ -74,13 +80,14 @@ int measure(T& t, const params& pr, const char* path, const char* tag, exits (*c
     const exits e1 = count(t);
     printf("vta-bench: result path=%s op=%s size=%u depth=%u queues=%u requests=%u ok=%u bytes=%lu cycles=%lu "
            "sends=%lu notifies=%lu doorbells=%lu calls=%lu halts=%lu send_us=%lu wait_us=%lu exposed=%lu "
-           "used_copy=%lu\n",
+           "used_copy=%lu window=%lu\n",
            path, op == va::virtio::BLK_T_OUT ? "write" : "read", pr.size, pr.depth, plan.queues, plan.count, o.ok,
            (unsigned long)o.bytes, (unsigned long)(c1 - c0), (unsigned long)(e1.sends - e0.sends),
            (unsigned long)(e1.notifies - e0.notifies), (unsigned long)(e1.doorbells - e0.doorbells),
            (unsigned long)(e1.calls - e0.calls), (unsigned long)(g_wait.halts() - h0),
            (unsigned long)((e1.send_ns - e0.send_ns) / 1000), (unsigned long)((e1.wait_ns - e0.wait_ns) / 1000),
-           (unsigned long)(e1.exposed - e0.exposed), (unsigned long)(e1.used_copy - e0.used_copy));
+           (unsigned long)(e1.exposed - e0.exposed), (unsigned long)(e1.used_copy - e0.used_copy),
+           (unsigned long)(e1.window - e0.window));
     if (o.ok != plan.count) {
       printf("%s: %s phase: %u of %u requests failed (%s)\n", tag, path, o.failed, plan.count,
              va::to_string(o.first_error));
@@ -100,15 +107,17 @@ int run_argo(const identity& id, const params& pr, const char* tag) {
   static channel_t::exposures_t exposures(client, g_env);
   if (pr.exposures != 0) l.exposures = &exposures;
   if (int rc = l.connect(uint16_t(id.device_id), &g_events, g_bus_ring, kBusRingLen, g_ring, kRingLen, g_rx,
-                         sizeof g_rx, g_wait, tag, uint64_t{pr.poll_us} * 1000, pr.kick_batch);
+                         sizeof g_rx, g_wait, tag, uint64_t{pr.poll_us} * 1000, pr.kick_batch,
+                         pr.window != 0 ? io_window() : va::window_region{});
       rc != 0)
     return rc;
   static link* lp = &l;
   return measure<transport_t>(l.transport, pr, "argo", tag, [](transport_t&) {
     const auto& s = lp->chan.stats();
     const exposure_totals x = totals(lp->transport, kMaxQueues);
-    // Every expose and revoke is a call of its own (an exit), beside the sends.
-    return exits{s.sent, s.notifies, 0, s.send_calls + x.calls, s.send_ns, s.wait_ns, x.exposed, x.used_copy_bytes};
+    // Every expose and revoke (the window's too) is a call of its own (an exit), beside the sends.
+    return exits{s.sent, s.notifies, 0, s.send_calls + x.calls, s.send_ns, s.wait_ns, x.exposed, x.used_copy_bytes,
+                 x.window};
   });
 }
 
@@ -122,7 +131,7 @@ int run_shm(const identity& id, const params& pr, const char* tag) {
   hmx_guest::set_vector_handler(uint8_t(vector), [](uint8_t) {});
   static mailbox_t t(g_env, g_wait, &g_mailbox, msr, uint64_t{pr.poll_us} * 1000);
   return measure<mailbox_t>(t, pr, "shm", tag,
-                            [](mailbox_t& m) { return exits{0, 0, m.doorbells(), m.calls(), 0, 0, 0, 0}; });
+                            [](mailbox_t& m) { return exits{0, 0, m.doorbells(), m.calls(), 0, 0, 0, 0, 0}; });
 }
 
 }  // namespace
@@ -142,6 +151,7 @@ int guest_main(const hmx_guest::start_info& si) {
   pr.poll_us = hmx_guest::cmdline_uint(id.cmdline, "poll-us", 50);
   pr.kick_batch = hmx_guest::cmdline_uint(id.cmdline, "kick-batch", 1);
   pr.exposures = hmx_guest::cmdline_uint(id.cmdline, "exposures", 1);
+  pr.window = hmx_guest::cmdline_uint(id.cmdline, "window", 1);
   if ((!pr.argo && !same(path, "shm")) || pr.size == 0 || pr.size % 512 != 0 || pr.queues == 0 ||
       pr.queues > kMaxQueues || pr.depth == 0 || pr.depth > 32 || pr.depth * 3 > kQueueSize ||
       pr.queues * pr.depth * pr.size > kDataBytes) {

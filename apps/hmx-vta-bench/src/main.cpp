@@ -5,12 +5,14 @@
 //
 //   hmx-vta-bench [--json FILE] [--sizes 4096,65536] [--mib N] [--depth N] [--queues N] [--runs N]
 //                 [--pin] [--no-vm] [--no-inproc] [--image FILE] [--dir DIR] [--timeout SECONDS]
-//                 [--backends builtin,qsd] [--exposures on,off]
+//                 [--backends builtin,qsd] [--exposures on,off,each]
 //
 // Exposures: where the monitor offers EXPOSE the virtio-argo driver may send each request as an
-// exposed AVAIL (spec transport "Requests with exposures"): path `argo-exposed` (VM runs only);
-// path `argo` is the data path, the one the isolation ratios use. `--exposures on,off` (the
-// default) measures both side by side in one run.
+// exposed AVAIL (spec transport "Requests with exposures"): path `argo-exposed` (VM runs only)
+// names the buffers in the driver's exposure window (spec "Exposure windows": one expose per
+// connection, none per request), path `argo-exposed-each` exposes and revokes each request's
+// buffers (`--exposures each`); path `argo` is the data path, the one the isolation ratios use.
+// `--exposures on,off` (the default) measures the window and the data path side by side.
 //
 // Back-ends: `builtin` is the tree's virtio-blk device on the backing file; `qsd` is
 // qemu-storage-daemon serving the same file over vhost-user (started per run), reached over
@@ -125,10 +127,11 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"builtin", "qsd"}));
   app.add_option("--exposures", exposures,
-                 "virtio-argo driver in VMs: the exposure path (on: path argo-exposed), the data path (off: path "
-                 "argo), or both side by side (default on,off)")
+                 "virtio-argo driver in VMs: the exposure path through the exposure window (on: path "
+                 "argo-exposed), with an expose and revoke per request (each: path argo-exposed-each), the data "
+                 "path (off: path argo), side by side (default on,off)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"on", "off"}));
+      ->check(CLI::IsMember({"on", "off", "each"}));
   app.add_flag("--pin", pin, "pin the driver's vCPU thread to host CPU 0 and the device's thread to CPU 1 (VM runs)");
   app.add_flag("--no-vm", no_vm, "only the in-process figures");
   app.add_flag("--no-inproc", no_inproc, "only the VM figures");
@@ -155,8 +158,10 @@ int main(int argc, char** argv) {
         for (const std::string& exposure : base_path == "argo" ? exposures : std::vector<std::string>{"off"}) {
           const bool argo = base_path == "argo";
           const bool qsd = backend == "qsd";
-          const bool exposed = exposure == "on";
-          const std::string path = base_path + (argo && exposed ? "-exposed" : "") + (qsd ? "-qsd" : "");
+          const bool exposed = exposure != "off";
+          const bool each = exposure == "each";
+          const std::string path =
+              base_path + (argo && exposed ? (each ? "-exposed-each" : "-exposed") : "") + (qsd ? "-qsd" : "");
           // The in-process driver keeps the data path: its exposure variant would repeat it.
           const bool vm_only = argo && exposed;
           for (const uint32_t poll_us : no_vm ? std::vector<uint32_t>{} : polls) {
@@ -176,6 +181,7 @@ int main(int argc, char** argv) {
             o.kick_batch = kick_batch;
             o.qsd = qsd;
             o.exposures = exposed;
+            o.window = !each;
             const vm_run_result r = run_vm(o);
             if (r.exit_code != 0 || r.results.size() != 2) {
               std::cerr << r.output << "hmx-vta-bench: the " << path << " VM run failed (monitor exit code "
@@ -210,6 +216,7 @@ int main(int argc, char** argv) {
                           {"injections", r.injections},
                           {"injection_us", r.injection_us},
                           {"exposed_per_request", std::stod(g.at("exposed")) / n},
+                          {"window_per_request", g.contains("window") ? std::stod(g.at("window")) / n : 0.0},
                           {"guest", g}};
             }
           }
@@ -249,13 +256,13 @@ int main(int argc, char** argv) {
   fmt::print("hmx-vta-bench: virtio-blk, {} MiB per phase, depth {} x {} queue(s), median of {} run(s); where: vm =\n"
              "drivers halt when idle, vm-pN = drivers watch their rings N us first, inproc = no VM\n",
              mib, depth, queues, runs);
-  fmt::print("{:<9}{:<14}{:<7}{:>7}{:>10}{:>10}\n", "where", "path", "op", "size", "MB/s", "us/req");
+  fmt::print("{:<9}{:<19}{:<7}{:>7}{:>10}{:>10}\n", "where", "path", "op", "size", "MB/s", "us/req");
   json out;
   out["parameters"] = {{"mib", mib},     {"depth", depth}, {"queues", queues},          {"runs", runs},
                        {"sizes", sizes}, {"poll_us", polls}, {"kick_batch", kick_batch}};
   for (const figure& f : figs) {
     const double us = f.detail.value("us_per_request", 0.0);
-    fmt::print("{:<9}{:<14}{:<7}{:>7}{:>10.1f}{:>10.1f}\n", f.where, f.path, f.op, f.size, f.median(), us);
+    fmt::print("{:<9}{:<19}{:<7}{:>7}{:>10.1f}{:>10.1f}\n", f.where, f.path, f.op, f.size, f.median(), us);
     out["figures"].push_back({{"where", f.where},
                               {"path", f.path},
                               {"op", f.op},
@@ -339,7 +346,7 @@ int main(int argc, char** argv) {
   };
   for (const figure& f : figs) {
     if (f.exits_per_request.empty()) continue;
-    fmt::print("  {:<8}{:<14}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}   of which exposures {}   "
+    fmt::print("  {:<8}{:<19}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}   of which exposures {}   "
                "driver copies/byte {}\n",
                f.where, f.path, f.op, f.size, spread(f.exits_per_request), spread(f.core_bytes_per_byte),
                spread(f.exposure_bytes_per_byte), spread(f.driver_copies_per_byte));

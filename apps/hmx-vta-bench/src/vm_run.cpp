@@ -77,7 +77,8 @@ vm_run_result run_vm(const vm_run_options& o) {
       "arg=kick-batch={}",
       kDriver, o.image, o.pin ? ",pin=0" : "", o.argo ? "argo" : "shm", o.size, o.mib, o.depth, o.queues, o.poll_us,
       o.kick_batch);
-  spec += o.argo ? fmt::format(",arg=dev-id={},arg=exposures={}", kDeviceId, o.exposures ? 1 : 0)
+  spec += o.argo ? fmt::format(",arg=dev-id={},arg=exposures={},arg=window={}", kDeviceId, o.exposures ? 1 : 0,
+                               o.window ? 1 : 0)
                  : fmt::format(",arg=shm-msr={},arg=shm-vector={}", shm_msr, kShmVector);
   std::vector<kvm::domain_config> configs{kvm::parse_domain_spec(spec)};
 

@@ -30,6 +30,7 @@ struct vm_run_options {
   uint32_t kick_batch = 1;        // argo: argo_driver_config::kick_batch
   bool qsd = false;               // argo only: the device domain bridges to qemu-storage-daemon on `disk`
   bool exposures = true;          // argo only: the driver takes the exposure path where EXPOSE is offered
+  bool window = true;             // with exposures: through the exposure window, else per request
 };
 
 // One "vta-bench: result ..." line of the driver's guest: its KEY=VALUE pairs
