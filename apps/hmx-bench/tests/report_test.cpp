@@ -70,6 +70,31 @@ TEST(Ratios, AsyncGainIsTheSubmissionQueueBesideTheBatchPath) {
   EXPECT_EQ(to_json(*async)["note"], async->note);
 }
 
+// The polling worker's path (sqpoll_64, ops = messages) beside the exit-driven queue: the gain is
+// the better of the two, the note gives both with the sender's exits per message.
+TEST(Ratios, AsyncGainIsTheBestQueuePathAndTheNoteGivesBoth) {
+  bench_data d;
+  d.tsc_hz = 1e9;
+  d.runs = 1;
+  d.per_run.push_back({fig("sendv_64", 100, 100000, 1, 64), fig("submit_64", 10, 100000, 1000, 64),
+                       fig("sqpoll_64", 20000, 100000, 1, 64)});
+  d.guest = d.per_run.front();
+  phase_cost exit_driven, polled;
+  exit_driven.figure = "submit_64";
+  exit_driven.sender_calls = 10;
+  polled.figure = "sqpoll_64";
+  polled.sender_calls = 4;
+  d.phases = {exit_driven, polled};
+  const std::vector<ratio> r = compute_ratios(d);
+  const ratio* async = named(r, "async_gain");
+  ASSERT_NE(async, nullptr);
+  EXPECT_DOUBLE_EQ(async->value, 200.0);
+  EXPECT_NE(async->note.find("submit_64 (exit-driven drain) 100000000 msgs/s (100.0 x sendv_64), 0.0010 sender exits/msg"),
+            std::string::npos) << async->note;
+  EXPECT_NE(async->note.find("sqpoll_64 (polling worker) 200000000 msgs/s (200.0 x sendv_64), 0.0002 sender exits/msg"),
+            std::string::npos) << async->note;
+}
+
 TEST(Ratios, AsyncGainFallsBackToTheBatchingGainWithoutAQueueFigureAndSaysSo) {
   bench_data d;
   d.tsc_hz = 1e9;
