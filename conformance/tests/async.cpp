@@ -149,11 +149,16 @@ HMX_GUEST_TEST(async_limits, "HMX-ASYNC-012 HMX-ASYNC-021 HMX-ASYNC-023") {
   settle(ctx, q);
   q.publish(total);
   ctx.expect_rc(submit(ctx), HMX_SUBMIT_DRAIN_ENTRIES, "one drain of %u entries", total);
-  ctx.expect_eq(q.consumer(), HMX_SUBMIT_DRAIN_ENTRIES, "consumer after one drain");
-  ctx.check(q.at(HMX_SUBMIT_DRAIN_ENTRIES).result == kUnrun, "the entry after the limit was written");
+  const uint32_t after = q.consumer();
+  const int64_t next = q.at(HMX_SUBMIT_DRAIN_ENTRIES).result;
+  (void)q.need_wakeup();  // read after: a worker the submit woke has cleared the flag before it drains
+  if (!q.worker) {  // with a worker the rest may run at once (HMX-ASYNC-029)
+    ctx.expect_eq(after, HMX_SUBMIT_DRAIN_ENTRIES, "consumer after one drain");
+    ctx.check(next == kUnrun, "the entry after the limit was written");
+  }
   // A worker woken by that submit may drain the rest first (HMX-ASYNC-029): then submit finds 0.
   const int64_t rest = submit(ctx);
-  ctx.check(rest == 5 || (rest == 0 && !q.need_wakeup()), "the rest in the next drain: %ld, want 5",
+  ctx.check(rest == 5 || (q.worker && rest >= 0 && rest < 5), "the rest in the next drain: %ld, want 5",
             static_cast<long>(rest));
   ctx.check(ctx.wait_until([&] { return q.consumer() == total; }, 2000), "consumer %u after the rest, want %u",
             q.consumer(), total);

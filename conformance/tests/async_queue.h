@@ -41,7 +41,13 @@ struct queue {
     return need_wakeup();
   }
   uint32_t consumer() { return __atomic_load_n(&header->consumer, __ATOMIC_ACQUIRE); }
-  bool need_wakeup() { return (__atomic_load_n(&header->flags, __ATOMIC_SEQ_CST) & HMX_SUBMIT_QUEUE_NEED_WAKEUP) != 0; }
+  bool need_wakeup() {
+    const bool set = (__atomic_load_n(&header->flags, __ATOMIC_SEQ_CST) & HMX_SUBMIT_QUEUE_NEED_WAKEUP) != 0;
+    worker |= !set;
+    return set;
+  }
+  // A worker was seen polling this queue (NEED_WAKEUP clear): it may drain right after a submit.
+  bool worker = false;
 };
 
 inline int64_t set_queue(context& ctx, queue& q, uint32_t flags = 0) {
