@@ -545,6 +545,21 @@ void step_policy(Script& s) {
       (void)p.evaluate(PolicyHook::kSend, a.name, b.name);
     }
   if (p.denials() != static_cast<uint64_t>(denied)) violation("denials miscounted", static_cast<int64_t>(p.denials()));
+  // Per hook and per pair, the same denials.
+  uint64_t by_hook = 0, by_pair = 0;
+  for (const auto hook : {PolicyHook::kSend, PolicyHook::kRegisterSingleSource, PolicyHook::kRegisterAnySource}) {
+    by_hook += p.denials(hook);
+    for (const auto& a : subjects)
+      for (const auto& b : subjects) by_pair += p.denials(hook, a.id, b.id);
+  }
+  if (by_hook != p.denials()) violation("denials per hook do not add up", static_cast<int64_t>(by_hook));
+  if (by_pair > p.denials()) violation("denials per pair exceed the total", static_cast<int64_t>(by_pair));
+  if ((kind & 0x80) != 0) {
+    // A policy file that is not there: refused, the rules kept.
+    const size_t rules = p.rule_count();
+    if (p.load_file("/nonexistent/hmx-core-fuzz.policy", &error) || p.rule_count() != rules)
+      violation("a missing policy file was loaded", static_cast<int64_t>(p.rule_count()));
+  }
   (void)p.denial_table();
   p.reset_counters();
 }
@@ -817,7 +832,10 @@ void check_exposure_accounts(World& w, int kind) {
   }
 }
 
-// EXPOSE dom u8:peer u8:access u8:mode u8:uses u16:off u32:len
+void expose_once(World& w, int d, uint32_t vcpu, const hmx_call_block_t& blk, const hmx_expose_t& x, uint64_t at,
+                 bool extra);
+
+// EXPOSE dom u8:peer u8:access u8:mode u8:uses u16:off u32:len u8:vcpu
 void step_expose(World& w, Script& s, int d) {
   const DomainId peer = expose_peer_of(s.u8());
   const uint8_t abyte = s.u8();
@@ -857,8 +875,21 @@ void step_expose(World& w, Script& s, int d) {
   blk.op = HMX_OP_EXPOSE;
   blk.arg[0] = at;
   blk.arg[3] = extra ? 1 : 0;
+  // The vCPU byte's bit 7: the same expose up to 382 times (a full table: ENOSPC, HMX-XPOSE-012).
+  const uint8_t vb = s.u8();
+  const int repeat = (vb & 0x80) ? 1 + (vb & 0x7F) * 3 : 1;
+  for (int i = 0; i < repeat; ++i) expose_once(w, d, vb % 2, blk, x, at, extra);
+}
+
+void expose_once(World& w, int d, uint32_t vcpu, const hmx_call_block_t& blk, const hmx_expose_t& x, uint64_t at,
+                 bool extra) {
+  const uint64_t gpa = x.gpa;
+  const uint32_t len = x.len;
+  const uint16_t access = x.access;
+  const uint32_t uses = x.uses;
+  const DomainId peer = x.peer_id;
   const uint32_t live_before = w.core.exposure_stats(kDom[d]) ? w.core.exposure_stats(kDom[d])->live : 0;
-  const int64_t rc = run_call(w, d, s.u8() % 2, blk);
+  const int64_t rc = run_call(w, d, vcpu, blk);
   // Expected: every row of the spec's expose table passes, in order (HMX-XPOSE-001..012).
   const bool ok = w.exposures_offered && !extra && at == kXArg && d != 2 && access != 0 &&
                   (access & ~HMX_EXPOSE_ACCESS_MASK) == 0 && len != 0 && len <= HMX_EXPOSE_MAX_BYTES &&
@@ -1118,6 +1149,10 @@ void step_copy(World& w, Script& s, int d, bool fetch) {
   // deposits above. Then the owner's shadow follows (check_writes compares the rest).
   if (!fetch && o >= 0 && o != d) {
     for (uint64_t a = 0; a < kMem; ++a) {
+      if (a % 4096 == 0 && std::memcmp(w.mem[o]->data() + a, w.shadow[o].data() + a, 4096) == 0) {
+        a += 4095;  // an unchanged page
+        continue;
+      }
       if (w.mem[o]->data()[a] == w.shadow[o][a]) continue;
       bool allowed = w.model_lost || !predictable;
       for (const auto& [from, n2] : written) allowed |= a >= from && a < from + n2;
@@ -1211,6 +1246,9 @@ void step_offer(World& w, Script& s) {
   if (w.core.max_batch() != HMX_MAX_BATCH_ENTRIES) violation("max_batch", w.core.max_batch());
   if (!w.core.has_domain(kDom[0]) || w.core.has_domain(0x7FFF)) violation("has_domain", 0);
   if (w.core.exposure_stats(0x7FFF)) violation("exposure accounting for an unknown domain", 0);
+  if (w.core.submit_poll_begin(0x7FFF) != -HMX_ESRCH || w.core.submit_poll(0x7FFF) != -HMX_ESRCH ||
+      w.core.submit_poll_end(0x7FFF) != -HMX_ESRCH)
+    violation("polling an unknown domain's queue", 0);
   (void)w.core.policy();
 }
 

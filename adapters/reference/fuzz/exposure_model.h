@@ -41,7 +41,13 @@ class ExposureModel {
         r = e;  // a dead handle's value, reissued: the caller judges (HMX-XPOSE-017)
         return true;
       }
-    if (records_.size() >= kMaxRecords) records_.erase(records_.begin());
+    // Full: the oldest ended record goes (at most 2 * EXPOSE_MAX_PER_DOMAIN are live).
+    if (records_.size() >= kMaxRecords)
+      for (auto it = records_.begin(); it != records_.end(); ++it)
+        if (!it->live) {
+          records_.erase(it);
+          break;
+        }
     records_.push_back(e);
     return true;
   }

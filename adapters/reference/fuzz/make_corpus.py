@@ -203,7 +203,14 @@ seeds = {
                  + poke(D2, 0x1000, struct.pack('<IHHIHH', 0, 0x7FF4, 0, 9, 1, 0)) + poke(D2, 0x1010, struct.pack('<QII', 0x100, 32, 0))
                  + batch(D2, 0, [(2, [arg_off(0x1000), arg_off(0x1010), arg_small(1), arg_small(0)])] * 4)
                  + send(D2, P_D1, 9, [(0x100, 32)]) + rx(D1, 9, P_D2) + poke(D1, 0x1020, struct.pack('<II', 1, 0) + struct.pack('<HHHHI', 9, 2, 0, 0, 16))
-                 + batch(D1, 0, [(3, [arg_off(0x1020), arg_small(0), arg_small(0), arg_small(0)])] * 2),
+                 + batch(D1, 0, [(3, [arg_off(0x1020), arg_small(0), arg_small(0), arg_small(0)])] * 2)
+                 + register(D1, 10, P_D2, 48 + 16 * 6, 27) + poke(D2, 0x1030, struct.pack('<IHHIHH', 0, 0x7FF4, 0, 10, 1, 0))
+                 + rx(D1, 9, P_D2) + batch(D2, 0, [(2, [arg_off(0x1000), arg_off(0x1010), arg_small(1), arg_small(0)]),
+                                               (2, [arg_off(0x1030), arg_off(0x1010), arg_small(1), arg_small(0)])] * 2),
+    # A full exposure table (ENOSPC), then one revoke makes room.
+    'expose_full': expose(D1, X_D2, R, 0, 1, 0x100, 0x100, vcpu=0x80 | 90) + expose(D1, X_D2, R, 0, 1, 0x100, 0x100)
+                 + revoke(D1, 5) + expose(D1, X_D2, R, 0, 1, 0x100, 0x100) + fetch(D2, 7, 0, 0, 0, 0x10, 0)
+                 + policy(0x80, b'rule { action: DENY hook: SEND source: "d1" destination: "d2" }'),
     # The queue's registration errors through raw call blocks, exposure ops as raw entries.
     # A host worker polls the submission queue (spec submit-queue-polling): begin, drain, end; left
     # polling while the guest registers and submits again; a submit call rings the doorbell.
