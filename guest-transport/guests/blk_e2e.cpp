@@ -93,10 +93,7 @@ int run(const identity& id, const params& pr, const char* tag) {
     printf("%s: the disk has %lu sectors, too small for %u MiB\n", tag, (unsigned long)blk.capacity(), pr.mib);
     return 28;
   }
-  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) {
-    g_slots[i].data = g_data + i * pr.req;
-    g_slots[i].req.io = pr.window != 0 ? slot_io(i) : nullptr;  // the whole chain in the window
-  }
+  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) place_slot(i, pr.req, pr.window != 0);
 
   wl::blk_plan plan;
   plan.request_bytes = pr.req;

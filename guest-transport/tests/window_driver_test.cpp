@@ -117,6 +117,21 @@ TEST_F(WindowDriver, ManyRequestsShareOneExposure) {
   EXPECT_EQ(ws().requests, 40u);
 }
 
+// Pieces that follow each other in the window, in one direction, share one segment: one fetch.
+// covers: HMX-VTA-166
+TEST_F(WindowDriver, AdjacentPiecesShareOneSegment) {
+  std::memcpy(win + 300, "headdata", 8);
+  const split_virtqueue::buf b[3] = {{win + 300, 4}, {win + 304, 4}, {win + 400, 2}};
+  std::memcpy(win + 400, "!!", 2);
+  ASSERT_EQ(drv->vq[1].add(b, 3, nullptr, 0, win), result::ok);
+  ASSERT_EQ(rig->transport.notify(1), result::ok);
+  uint32_t len = 0;
+  ASSERT_TRUE(used(1, len));
+  EXPECT_EQ(con.output(), "headdata!!");
+  EXPECT_EQ(ws().requests, 1u);
+  EXPECT_EQ(ws().segments, 2u) << "[300, 308) and [400, 402)";
+}
+
 // A buffer outside the window keeps the per-request path: its own expose, offset 0.
 TEST_F(WindowDriver, ABufferOutsideTheWindowTakesAPerRequestExposure) {
   std::string outside = "outside";

@@ -58,10 +58,7 @@ int measure(T& t, const params& pr, const char* path, const char* tag, exits (*c
     printf("%s: the disk is too small for %u MiB\n", tag, pr.mib);
     return 28;
   }
-  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) {
-    g_slots[i].data = g_data + i * pr.size;
-    g_slots[i].req.io = pr.window != 0 ? slot_io(i) : nullptr;  // the whole chain in the window
-  }
+  for (uint32_t i = 0; i < blk.queues() * pr.depth; ++i) place_slot(i, pr.size, pr.window != 0);
   const uint32_t ops[2] = {va::virtio::BLK_T_OUT, va::virtio::BLK_T_IN};
   for (uint32_t op : ops) {
     wl::blk_plan plan;

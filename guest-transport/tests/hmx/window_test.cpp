@@ -23,14 +23,15 @@ std::unique_ptr<driver_domain> window_driver(ref::Core& core) {
 }
 
 // Slots whose data, request header and status byte lie in the window (the bookkeeping does not:
-// HMX-VTA-169).
+// HMX-VTA-169), each row [header | data | status].
 workload::blk_slot* window_slots(driver_domain& d) {
   auto* s = d.alloc_array<workload::blk_slot>(size_t{kQueues} * kDepth);
   for (size_t i = 0; i < size_t{kQueues} * kDepth; ++i) {
-    s[i].data = d.window_alloc(kRequest);
-    s[i].req.io = d.window_alloc(kBlkIoBytes);
-    EXPECT_NE(s[i].data, nullptr);
-    EXPECT_NE(s[i].req.io, nullptr);
+    uint8_t* row = d.window_alloc(kRequest + 32);
+    EXPECT_NE(row, nullptr);
+    s[i].req.io_header = row;
+    s[i].data = row + v::BLK_REQ_HEADER;
+    s[i].req.io_status = s[i].data + kRequest;
   }
   return s;
 }
@@ -70,6 +71,7 @@ TEST_F(OverCore, BlkThroughAnExposureWindowMakesNoCallPerRequest) {
   EXPECT_EQ(sum(t, &proxy_stats::used_copy_bytes), 0u) << "reads deposited straight into the buffers";
   EXPECT_EQ(t.exposure_window_stats().exposes, 1u);
   EXPECT_EQ(t.exposure_window_stats().revokes, 0u);
+  EXPECT_EQ(t.exposure_window_stats().segments, 128u * 2) << "header+data or data+status share a segment";
   EXPECT_EQ(drv->channel().stats().exposes, 1u) << "the hypervisor saw one expose in all";
   const auto st = stats_when(*svc, [](const auto& s) { return s.reads == 64; });
   EXPECT_EQ(st.protocol_errors, 0u);

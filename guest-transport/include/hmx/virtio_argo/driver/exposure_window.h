@@ -28,6 +28,7 @@ struct window_stats {
   uint64_t revokes = 0;    // revoke calls for the window
   uint64_t failures = 0;   // exposes that failed (the window is then unused until the next reset)
   uint64_t requests = 0;   // requests sent with window segments
+  uint64_t segments = 0;   // window segments they carried (adjacent pieces share one)
   uint64_t errors = 0;     // of them, completed with USED_F_EXPOSURE_ERROR
 };
 
@@ -85,6 +86,7 @@ class exposure_window {
     uses_left_ -= uses;
     ++in_flight_;
     ++stats_.requests;
+    stats_.segments += uses;
     if (uses_left_ < kMaxSegmentsPerRequest) stale_ = true;  // expose again once they drain
   }
   // Its USED arrived; an exposure error may mean the uses ran out: expose again once drained.

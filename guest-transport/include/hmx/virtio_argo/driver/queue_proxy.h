@@ -272,13 +272,23 @@ class queue_proxy {
   // readable pieces come first, they fit one message, and the window has the uses for them on
   // top of `uses_planned` (spec transport "Exposure windows"; each byte named once, in the
   // direction of its piece, so the device copies it at most once, HMX-VTA-158 HMX-VTA-159).
+  // A piece that continues the previous one in the window, in the same direction, extends its
+  // segment: one copy of the device instead of two (a blk header just before its data).
   bool place_in_window(uint16_t head, uint32_t max_msg, uint64_t uses_planned, window_plan& w) const {
     const uint32_t cap = segment_cap(max_msg);
     bool ok = true, seen_writable = false;
     const result r = engine_.walk(head, [&](const chain_segment& c) {
       if (c.len == 0) return true;
       uint32_t off = 0;
-      if (w.n == cap || (seen_writable && !c.writable) || !window_->locate(c.ptr, c.len, off)) {
+      if ((seen_writable && !c.writable) || !window_->locate(c.ptr, c.len, off)) {
+        ok = false;
+        return false;
+      }
+      if (w.n != 0 && seen_writable == c.writable && w.offset[w.n - 1] + w.len[w.n - 1] == off) {
+        w.len[w.n - 1] += c.len;  // both within the window (<= EXPOSE_MAX_BYTES): no overflow
+        return true;
+      }
+      if (w.n == cap) {
         ok = false;
         return false;
       }

@@ -23,14 +23,15 @@ struct blk_request {
   result outcome;      // ok, io (IOERR), not_supported (UNSUPP) or no_device (never completed)
   uint32_t used_len;
   void* user;
-  // Optional: kBlkIoBytes of I/O memory (an exposure window's, spec transport "Exposure
-  // windows") that hold the header and the status byte instead of the fields above, so the
-  // whole chain lies in the window while the bookkeeping stays out of it (HMX-VTA-169).
-  uint8_t* io = nullptr;
-  uint8_t* header_bytes() { return io != nullptr ? io : header; }
-  uint8_t* status_byte() { return io != nullptr ? io + virtio::BLK_REQ_HEADER : &status; }
+  // Optional: I/O memory (an exposure window's, spec transport "Exposure windows") for the
+  // header (BLK_REQ_HEADER bytes) and the status byte instead of the fields above, so the whole
+  // chain lies in the window while the bookkeeping stays out of it (HMX-VTA-169). Placed just
+  // before and just after the data, they share its window segments.
+  uint8_t* io_header = nullptr;
+  uint8_t* io_status = nullptr;
+  uint8_t* header_bytes() { return io_header != nullptr ? io_header : header; }
+  uint8_t* status_byte() { return io_status != nullptr ? io_status : &status; }
 };
-inline constexpr uint32_t kBlkIoBytes = virtio::BLK_REQ_HEADER + 1;
 
 // The memory of one queue.
 struct blk_queue_memory {
