@@ -65,14 +65,16 @@ class OverKvm : public ::testing::Test {
 
 // covers: HMX-VTA-042 HMX-VTA-043 HMX-VTA-105 HMX-VTA-106 HMX-VTA-107 HMX-VTA-108 HMX-VTA-046 HMX-VTA-047 HMX-VTA-048 HMX-VTA-049 HMX-VTA-050 HMX-VTA-051 HMX-VTA-052 HMX-VTA-066 HMX-VTA-067 HMX-VTA-023 HMX-VTA-026 HMX-VTA-088 HMX-VTA-089
 // hmx-kvm offers EXPOSE, so the driver image takes the exposure path (spec transport "Requests
-// with exposures"): every request exposed, no USED carries data, the device fetched and deposited.
-// covers: HMX-VTA-156 HMX-VTA-157 HMX-VTA-160 HMX-VTA-163
+// with exposures"): every request exposed, no USED carries data, the device fetched and deposited,
+// every request through the image's exposure window: one expose, none per request.
+// covers: HMX-VTA-160 HMX-VTA-166 HMX-VTA-167
 TEST_F(OverKvm, BlkWrittenAndReadBackThroughTheServiceDomain) {
   const auto r = hmx_kvm("vta-blk=virtio-blk,file=" + disk.path() + ",queues=2", {driver("drv")});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: connected to device 1 of domain 2: .*, exposures$)"));
   EXPECT_TRUE(has_line(r.output, R"(^\[vta-blk\] domain 1 connected to device 1 \(.*, exposures\))"));
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: exposures: 128 of 128 requests exposed, 0 fallbacks, 0 errors, [0-9]+ revoked live; USED copied 0 bytes \(0 for reads of 4194304 bytes\))"));
+  EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: window: 128 of 128 requests named the exposure window; 1 window calls \(expose, revoke\), 0 per-request calls)"));
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: write: 64 of 64 requests of 65536 bytes acknowledged on 2 queues \(depth 8\), 0 failed)"));
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] vta-e2e: drv: read back: 64 of 64 requests ok, 0 differed)"));
   EXPECT_TRUE(has_line(r.output, R"(^\[drv\] result: exited with status 0)"));

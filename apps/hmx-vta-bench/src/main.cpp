@@ -256,13 +256,13 @@ int main(int argc, char** argv) {
   fmt::print("hmx-vta-bench: virtio-blk, {} MiB per phase, depth {} x {} queue(s), median of {} run(s); where: vm =\n"
              "drivers halt when idle, vm-pN = drivers watch their rings N us first, inproc = no VM\n",
              mib, depth, queues, runs);
-  fmt::print("{:<9}{:<19}{:<7}{:>7}{:>10}{:>10}\n", "where", "path", "op", "size", "MB/s", "us/req");
+  fmt::print("{:<9}{:<23}{:<7}{:>7}{:>10}{:>10}\n", "where", "path", "op", "size", "MB/s", "us/req");
   json out;
   out["parameters"] = {{"mib", mib},     {"depth", depth}, {"queues", queues},          {"runs", runs},
                        {"sizes", sizes}, {"poll_us", polls}, {"kick_batch", kick_batch}};
   for (const figure& f : figs) {
     const double us = f.detail.value("us_per_request", 0.0);
-    fmt::print("{:<9}{:<19}{:<7}{:>7}{:>10.1f}{:>10.1f}\n", f.where, f.path, f.op, f.size, f.median(), us);
+    fmt::print("{:<9}{:<23}{:<7}{:>7}{:>10.1f}{:>10.1f}\n", f.where, f.path, f.op, f.size, f.median(), us);
     out["figures"].push_back({{"where", f.where},
                               {"path", f.path},
                               {"op", f.op},
@@ -346,7 +346,7 @@ int main(int argc, char** argv) {
   };
   for (const figure& f : figs) {
     if (f.exits_per_request.empty()) continue;
-    fmt::print("  {:<8}{:<19}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}   of which exposures {}   "
+    fmt::print("  {:<8}{:<23}{:<6}{:>7}  exits/request {}   core bytes copied/byte {}   of which exposures {}   "
                "driver copies/byte {}\n",
                f.where, f.path, f.op, f.size, spread(f.exits_per_request), spread(f.core_bytes_per_byte),
                spread(f.exposure_bytes_per_byte), spread(f.driver_copies_per_byte));
