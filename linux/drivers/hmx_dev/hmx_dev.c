@@ -71,11 +71,22 @@ static int hmx_dev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The wait condition of read() and poll(): a message is there, or the ring is armed for the next
+ * one (HMX-EVENT-054 HMX-EVENT-055; a message found by the arm counts, HMX-EVENT-056). It runs
+ * without f->lock, so two waiters may arm at once and one may store an rx_ptr that a reader has
+ * since moved past; that arm finds tx_ptr beyond it and returns "message", and its caller arms
+ * again before it sleeps, so the last store before anyone sleeps is current.
+ */
 static bool has_message(struct hmx_file *f)
 {
 	struct hmx_msg m;
 
-	return f->ring && hmx_ring_peek(f->ring, &m) != -EAGAIN;
+	if (!f->ring)
+		return false;
+	if (hmx_ring_peek(f->ring, &m) != -EAGAIN)
+		return true;
+	return !hmx_ring_arm(f->ring);
 }
 
 static ssize_t hmx_dev_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
@@ -151,7 +162,9 @@ static long do_register(struct hmx_file *f, void __user *arg)
 		mutex_unlock(&f->lock);
 		return -EBUSY;
 	}
-	ring = hmx_ring_register(req.aport, req.partner, req.len, &file_ring_ops, f);
+	/* Moderated where offered: readers arm rx_event before they sleep (has_message). */
+	ring = hmx_ring_register_flags(req.aport, req.partner, req.len, &file_ring_ops, f,
+				       HMX_KRING_EVENT_IDX);
 	if (IS_ERR(ring)) {
 		mutex_unlock(&f->lock);
 		return PTR_ERR(ring);
