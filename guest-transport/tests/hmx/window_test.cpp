@@ -42,13 +42,23 @@ uint64_t sum(const driver_domain::transport_t& t, uint64_t proxy_stats::*field) 
   return n;
 }
 
-// covers: HMX-VTA-166 HMX-VTA-167 HMX-VTA-170
+// covers: HMX-VTA-166 HMX-VTA-167 HMX-VTA-169 HMX-VTA-170
 TEST_F(OverCore, BlkThroughAnExposureWindowMakesNoCallPerRequest) {
   core.offer_exposures(true);
   auto svc = start(kQueues);
   auto drv = window_driver(core);
   bring_up(*drv, kQueues, 64);
   workload::blk_slot* slots = window_slots(*drv);
+  // The window holds only I/O buffers: the slots' bookkeeping (pointers, outcomes) and the
+  // virtqueues lie outside it (HMX-VTA-169).
+  const window_region w = drv->exposure_window();
+  const auto outside = [&](const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    return b + n <= w.base || b >= w.base + w.len;
+  };
+  EXPECT_TRUE(outside(slots, sizeof(workload::blk_slot) * kQueues * kDepth));
+  for (uint16_t q = 0; q < kQueues; ++q)
+    EXPECT_TRUE(outside(drv->blk().queue(q).ring().desc, 16));
   workload::blk_plan p;
   p.type = v::BLK_T_OUT;
   p.request_bytes = kRequest;
