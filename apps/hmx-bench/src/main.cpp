@@ -10,8 +10,8 @@
 // separate program because it links the virtio device library, which adapters/kvm does not need.
 // Every part runs --runs times (default 5); figures are medians with min and max. --json FILE
 // writes the figures of issue 15 under stable names, each with value, min, max, target and met:
-// ratios.R_copy, ratios.async_gain (the submission queue path, submit_64, beside batching_gain;
-// its note names the path), isolation.{vm_64k, vm_poll_64k, inproc_64k, inproc_4k} and
+// ratios.R_copy, ratios.async_gain (the best submission queue path, submit_64 or sqpoll_64 with a
+// polling worker, beside batching_gain; its note gives both paths' rates and exits per message), isolation.{vm_64k, vm_poll_64k, inproc_64k, inproc_4k} and
 // virtio.{exits_per_request, copies_per_byte} (from hmx-vta-bench; value null and measured false
 // without --virtio-argo), and hmx-linux-bench's figures under linux (with --linux).
 // --linux then runs hmx-linux-bench (apps/hmx-hostd): Linux's own virtio_blk in a UML guest over
