@@ -170,6 +170,40 @@ TEST(VirtioFigures, CopiesPerByteAddsTheDriversCopiesAndPrefersTheExposurePath) 
   EXPECT_EQ(k["virtio"]["copies_per_byte"]["met"], false);
 }
 
+// The isolation ratios in VMs and exits per request report the exposure window where hmx-vta-bench
+// measured it (the driver's default path), the data path in the note; in-process figures have no
+// exposure path and stay the data path's.
+TEST(VirtioFigures, IsolationAndExitsPreferTheExposureWindow) {
+  const nlohmann::json vta = nlohmann::json::parse(R"({
+    "ratios": [
+      {"backend": "builtin", "path": "argo", "where": "vm", "size": 65536, "op": "both", "argo_over_shm": 0.5, "paired": [0.5]},
+      {"backend": "builtin", "path": "argo-exposed", "where": "vm", "size": 65536, "op": "both", "argo_over_shm": 0.95,
+       "paired": [0.93, 0.95, 0.97]},
+      {"backend": "builtin", "path": "argo", "where": "inproc", "size": 65536, "op": "both", "argo_over_shm": 0.6, "paired": [0.6]}
+    ],
+    "figures": [
+      {"where": "vm", "path": "argo", "op": "write", "size": 65536, "exits_per_request_runs": [0.125]},
+      {"where": "vm", "path": "argo-exposed", "op": "write", "size": 65536, "exits_per_request_runs": [0.06, 0.07]}
+    ]})");
+  const std::vector<ratio> v = virtio_figures(vta);
+  nlohmann::json j;
+  add_virtio_figures(j, v, true);
+  EXPECT_DOUBLE_EQ(j["isolation"]["vm_64k"]["value"].get<double>(), 0.95);
+  EXPECT_DOUBLE_EQ(j["isolation"]["vm_64k"]["min"].get<double>(), 0.93);
+  EXPECT_EQ(j["isolation"]["vm_64k"]["met"], true);
+  EXPECT_DOUBLE_EQ(j["isolation"]["inproc_64k"]["value"].get<double>(), 0.6);
+  EXPECT_DOUBLE_EQ(j["virtio"]["exits_per_request"]["max"].get<double>(), 0.07);
+  EXPECT_EQ(j["virtio"]["exits_per_request"]["met"], true);
+  auto note = [&v](const std::string& name) {
+    for (const ratio& r : v)
+      if (r.name == name) return r.note;
+    return std::string("(no such figure)");
+  };
+  EXPECT_NE(note("isolation.vm_64k").find("data path beside it: 0.500"), std::string::npos) << note("isolation.vm_64k");
+  EXPECT_EQ(note("isolation.inproc_64k"), "data path");
+  EXPECT_NE(note("virtio.exits_per_request").find("0.125"), std::string::npos) << note("virtio.exits_per_request");
+}
+
 TEST(VirtioFigures, WithoutAReportEveryNameIsThereAndUnmeasured) {
   nlohmann::json j;
   add_virtio_figures(j, virtio_figures(nullptr), false);
