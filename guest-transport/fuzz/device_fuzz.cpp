@@ -19,6 +19,14 @@
 //   5 POLL                           one more round of the server
 //   6 HOSTSIDE u8:n                  host: console input (n bytes) or a resize (EVENT_CONFIG)
 //   7 GONE                           the driver's ring vanishes
+// Byte 0 bits 7:5 = 5 (device host): the connection negotiated exposures, and op 5 is instead
+//   5 EXPOSED  u8:vq u8:head u8:shape u8:fill u16:rd_total u16:wr_total then segments, each
+//              u16:len u32:offset      an exposed AVAIL (spec transport "Requests with exposures",
+//              "Exposure windows"): shape bits 1:0 readable and 3:2 writable segments, bit 4 the
+//              totals from the script (else the segments' sums), bits 6:5 whose handle (the
+//              driver's 64 KiB read/write window, its 4 KiB read-only exposure, a handle no one
+//              issued); fill, when non-zero, is written at the first segment's offset in the window.
+// Bits 7:5 = 6: the same EXPOSED op on a connection that did not negotiate exposures (HMX-VTA-154).
 // Built with clang -fsanitize=fuzzer,address,undefined (HMX_BUILD_FUZZERS).
 #include <cstdint>
 #include <cstdlib>
@@ -29,12 +37,15 @@
 
 #include <unistd.h>
 
+#include <hmx/abi/constants.h>
+
 #include "hmx/virtio_argo/device/argo_device_host.h"
 #include "hmx/virtio_argo/device/blk_device.h"
 #include "hmx/virtio_argo/device/bus_server.h"
 #include "hmx/virtio_argo/device/console_device.h"
 #include "hmx/virtio_argo/loopback.h"
 #include "hmx/virtio_argo/protocol_bus.h"
+#include "hmx/virtio_argo/protocol_exposed.h"
 
 namespace vta = hmx::virtio_argo;
 namespace v = vta::virtio;
@@ -172,16 +183,28 @@ std::unique_ptr<vta::device::blk_device> open_blk() {
   return dev;
 }
 
+constexpr uint32_t kWindowBytes = 1 << 16;
+constexpr uint32_t kReadOnlyBytes = 4096;
+
 struct Host {
-  Host(uint32_t driver_ring, bool blk)
+  Host(uint32_t driver_ring, bool blk, bool exposures)
       : link(driver_ring, 1 << 16),
         dev(blk ? std::unique_ptr<vta::device::virtio_device>(open_blk())
                 : std::make_unique<vta::device::console_device>()),
         con(blk ? nullptr : static_cast<vta::device::console_device*>(dev.get())),
         ch(link.device()),
-        host(*dev, ch, make_options()) {}
-  static vta::device::argo_host_options make_options() {
+        host(*dev, ch, make_options(exposures)) {
+    window.assign(kWindowBytes, 0);
+    read_only.assign(kReadOnlyBytes, 0);
+    // The driver's exposure window (HMX-VTA-166) and a piece the device may only read.
+    window_handle = link.driver().expose(window.data(), kWindowBytes, HMX_EXPOSE_READ | HMX_EXPOSE_WRITE,
+                                         vta::VTA_EXPOSURE_WINDOW_USES).handle;
+    read_only_handle = link.driver().expose(read_only.data(), kReadOnlyBytes, HMX_EXPOSE_READ,
+                                            vta::VTA_EXPOSURE_WINDOW_USES).handle;
+  }
+  static vta::device::argo_host_options make_options(bool exposures) {
     vta::device::argo_host_options o;
+    o.exposures = exposures;
     o.dev_num = 1;
     o.limits = {64, (1u << 20) + 4096};
     o.rx_capacity = (1 << 16) - 32;
@@ -213,10 +236,45 @@ struct Host {
   vta::device::argo_device_host host;
   uint8_t b[1024];
   uint32_t token = 0;
+  std::vector<uint8_t> window, read_only;
+  uint64_t window_handle = 0, read_only_handle = 0;
 };
 
-void fuzz_host(Script& s, uint32_t driver_ring, bool init, bool blk) {
-  Host x(driver_ring, blk);
+// An exposed AVAIL as a (possibly hostile) driver writes it: the device fetches the readable
+// segments from the exposures and deposits the written bytes at the writable segments' offsets.
+void exposed_avail(Script& s, Host& x) {
+  const uint16_t vq = s.u8() % 3;
+  const uint16_t head = s.u8() % 64;
+  const uint8_t shape = s.u8();
+  const uint8_t fill = s.u8();
+  uint32_t rd_total = s.u16(), wr_total = s.u16();
+  const uint32_t rd = shape & 3, count = rd + ((shape >> 2) & 3);
+  const uint64_t handles[4] = {x.window_handle, x.read_only_handle, x.window_handle + 0x1000, x.window_handle};
+  const uint64_t handle = handles[(shape >> 5) & 3];
+  vta::exposure_segment seg[6];
+  uint32_t sums[2] = {0, 0};
+  for (uint32_t i = 0; i < count; ++i) {
+    seg[i] = {handle, s.u16(), s.u32()};
+    sums[i < rd] += seg[i].len;
+  }
+  if ((shape & 16) == 0) {
+    rd_total = sums[1];
+    wr_total = sums[0];
+  }
+  if (fill != 0 && count != 0 && seg[0].offset < kWindowBytes) x.window[seg[0].offset] = fill;
+  uint8_t m[vta::VTA_AVAIL_PREFIX + 6 * vta::VTA_EXPOSURE_SEGMENT_SIZE];
+  uint8_t(&prefix)[vta::VTA_AVAIL_PREFIX] = *reinterpret_cast<uint8_t(*)[vta::VTA_AVAIL_PREFIX]>(m);
+  vta::encode_exposed_avail_prefix(prefix, 1, ++x.token, vq, head, rd_total, wr_total, count);
+  for (uint32_t i = 0; i < count; ++i)
+    vta::encode_exposure_segment(
+        *reinterpret_cast<uint8_t(*)[vta::VTA_EXPOSURE_SEGMENT_SIZE]>(m + vta::VTA_AVAIL_PREFIX +
+                                                                      i * vta::VTA_EXPOSURE_SEGMENT_SIZE),
+        seg[i]);
+  send_raw(x.link.driver(), m, vta::VTA_AVAIL_PREFIX + count * vta::VTA_EXPOSURE_SEGMENT_SIZE);
+}
+
+void fuzz_host(Script& s, uint32_t driver_ring, bool init, bool blk, int exposure_mode) {
+  Host x(driver_ring, blk, exposure_mode == 5);
   if (init) x.init();
   (void)x.host.poll();
   x.check();
@@ -281,7 +339,9 @@ void fuzz_host(Script& s, uint32_t driver_ring, bool init, bool blk) {
         for (int i = 0; i <= repeat; ++i) x.send(n);
         break;
       }
-      case 5: break;
+      case 5:
+        if (exposure_mode != 0) exposed_avail(s, x);
+        break;
       case 6: {
         const uint8_t n = s.u8();
         if (x.con == nullptr) break;
@@ -305,7 +365,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   Script s(data + 1, size - 1);
   const uint32_t ring = kRingSizes[(data[0] >> 1) & 3];
-  if (data[0] & 1) fuzz_host(s, ring, (data[0] & 8) == 0, (data[0] & 16) != 0);
+  const int mode = data[0] >> 5;
+  if (data[0] & 1) fuzz_host(s, ring, (data[0] & 8) == 0, (data[0] & 16) != 0, mode == 5 || mode == 6 ? mode : 0);
   else fuzz_bus(s, ring);
   return 0;
 }
