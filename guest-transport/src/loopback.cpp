@@ -34,6 +34,11 @@ void loopback_link::offer_exposures(bool offered) {
   exposures_offered_ = offered;
 }
 
+void loopback_link::set_copy_budget(uint32_t bytes) {
+  std::lock_guard lock(mu_);
+  copy_budget_ = bytes;
+}
+
 // The checks of fetch/deposit in the spec's order (spec exposures, "fetch and deposit").
 result loopback_link::copy(int caller, bool to_owner, uint64_t handle, uint64_t offset, void* buf, uint32_t len) {
   std::lock_guard lock(mu_);
@@ -179,11 +184,37 @@ expose_result loopback_endpoint::expose(const void* range, uint32_t len, uint16_
 }
 
 result loopback_endpoint::fetch(uint64_t handle, uint64_t offset, void* dst, uint32_t len) {
+  {
+    std::lock_guard lock(link_->mu_);
+    ++link_->rings_[1 - side_].stats.copy_calls;
+  }
   return link_->copy(side_, /*to_owner=*/false, handle, offset, dst, len);
 }
 
 result loopback_endpoint::deposit(uint64_t handle, uint64_t offset, const void* src, uint32_t len) {
+  {
+    std::lock_guard lock(link_->mu_);
+    ++link_->rings_[1 - side_].stats.copy_calls;
+  }
   return link_->copy(side_, /*to_owner=*/true, handle, offset, const_cast<void*>(src), len);
+}
+
+uint32_t loopback_endpoint::copy_batch(chan_copy* ops, uint32_t n, bool deposit) {
+  if (n == 0) return 0;
+  uint32_t budget = 0;
+  {
+    std::lock_guard lock(link_->mu_);
+    ++link_->rings_[1 - side_].stats.copy_calls;
+    budget = link_->copy_budget_;
+  }
+  uint64_t copied = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    // The first entry always runs; a later one that would pass the budget stops the call.
+    if (i > 0 && copied + ops[i].len > budget) return i;
+    ops[i].status = link_->copy(side_, deposit, ops[i].handle, ops[i].offset, ops[i].buf, ops[i].len);
+    if (ops[i].status == result::ok) copied += ops[i].len;
+  }
+  return n;
 }
 
 result loopback_endpoint::revoke(uint64_t handle) {

@@ -21,10 +21,10 @@ namespace v = virtio;
 using bytes = std::vector<uint8_t>;
 
 struct ExposedRequest : ::testing::Test {
-  explicit ExposedRequest(bool exposures = true)
-      : link(1 << 16, 1 << 16), ch(link.device()), host(con, ch, options(exposures)) {}
-  static argo_host_options options(bool exposures) {
-    argo_host_options o{1, {2, 4096}, (1 << 16) - 32};
+  explicit ExposedRequest(bool exposures = true, uint32_t credit = 2)
+      : link(1 << 16, 1 << 16), ch(link.device()), host(con, ch, options(exposures, credit)) {}
+  static argo_host_options options(bool exposures, uint32_t credit) {
+    argo_host_options o{1, {credit, 4096}, (1 << 16) - 32};
     o.exposures = exposures;
     return o;
   }
@@ -219,6 +219,130 @@ TEST_F(ExposedRequest, AnOffsetBeyondTheExposureFailsOnlyItsRequest) {
   EXPECT_EQ(host.stats().exposure_errors, 3u);
   EXPECT_FALSE(host.core().needs_reset());
   EXPECT_EQ(std::string(reinterpret_cast<char*>(win), 4), "good");
+}
+
+// Credit for several requests of one queue in flight.
+struct ExposedBatch : ExposedRequest {
+  ExposedBatch() : ExposedRequest(true, 4) {}
+};
+
+// Batched copies (spec 08-batching): the deposits of several completions flushed together go to
+// the channel as one copy_batch() call (one exit over HMX), each byte once, each USED after them.
+// covers: HMX-VTA-159 HMX-VTA-160 HMX-VTA-167
+TEST_F(ExposedBatch, DepositsOfCompletionsFlushedTogetherAreOneCall) {
+  init();
+  char in[3][4] = {};
+  for (uint16_t i = 0; i < 3; ++i) {
+    const expose_result w = link.driver().expose(in[i], 4, HMX_EXPOSE_WRITE, 1);
+    ASSERT_EQ(w.status, result::ok);
+    send(exposed(0, i, 700 + i, 0, 4, {{w.handle, 4}}));
+  }
+  EXPECT_TRUE(used(replies()).empty()) << "no input yet";
+  const uint64_t calls = link.device().stats().copy_calls, host_calls = host.stats().exposure_calls;
+  con.input("abcdefghijkl");  // completes all three before the next flush
+  const auto u = used(replies());
+  ASSERT_EQ(u.size(), 3u);
+  for (uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(u[i].tag, 700 + i);
+    EXPECT_EQ(u[i].flags, 0u);
+    EXPECT_EQ(u[i].written, 4u);
+  }
+  EXPECT_EQ(std::string(in[0], 4) + std::string(in[1], 4) + std::string(in[2], 4), "abcdefghijkl");
+  EXPECT_EQ(link.device().stats().copy_calls - calls, 1u) << "three deposits, one call";
+  EXPECT_EQ(host.stats().exposure_calls - host_calls, 1u);
+  EXPECT_EQ(link.driver().live_exposures(), 0u) << "each deposited exactly once";
+  EXPECT_EQ(host.stats().bytes_deposited, 12u);
+}
+
+// A request's readable segments are fetched in one call.
+// covers: HMX-VTA-158
+TEST_F(ExposedBatch, ARequestsFetchesAreOneCall) {
+  init();
+  const std::string a = "one ", b = "two ", c = "three";
+  const expose_result xa = link.driver().expose(a.data(), 4, HMX_EXPOSE_READ, 1);
+  const expose_result xb = link.driver().expose(b.data(), 4, HMX_EXPOSE_READ, 1);
+  const expose_result xc = link.driver().expose(c.data(), 5, HMX_EXPOSE_READ, 1);
+  const uint64_t calls = link.device().stats().copy_calls;
+  send(exposed(1, 0, 710, 13, 0, {{xa.handle, 4}, {xb.handle, 4}, {xc.handle, 5}}));
+  const auto u = used(replies());
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].flags, 0u);
+  EXPECT_EQ(con.output(), "one two three");
+  EXPECT_EQ(link.device().stats().copy_calls - calls, 1u);
+  EXPECT_EQ(link.driver().live_exposures(), 0u);
+}
+
+// One failing entry of a batch fails only its request: USED_F_EXPOSURE_ERROR with written_total 0;
+// the requests before and after it in the same call are completed normally.
+// covers: HMX-VTA-161 HMX-VTA-162
+TEST_F(ExposedBatch, AFailingDepositInABatchFailsOnlyItsRequest) {
+  init();
+  char in[3][4] = {};
+  uint64_t handles[3] = {};
+  for (uint16_t i = 0; i < 3; ++i) {
+    const expose_result w = link.driver().expose(in[i], 4, HMX_EXPOSE_WRITE, 1);
+    ASSERT_EQ(w.status, result::ok);
+    handles[i] = w.handle;
+    send(exposed(0, i, 720 + i, 0, 4, {{w.handle, 4}}));
+  }
+  EXPECT_TRUE(used(replies()).empty());
+  ASSERT_EQ(link.driver().revoke(handles[1]), result::ok);  // the middle request's deposit fails
+  const uint64_t calls = link.device().stats().copy_calls;
+  con.input("abcdefghijkl");
+  const auto u = used(replies());
+  ASSERT_EQ(u.size(), 3u);
+  EXPECT_EQ(u[0].flags, 0u);
+  EXPECT_EQ(u[0].written, 4u);
+  EXPECT_EQ(u[1].tag, 721u);
+  EXPECT_EQ(u[1].flags, VTA_USED_F_EXPOSURE_ERROR);
+  EXPECT_EQ(u[1].written, 0u);
+  EXPECT_EQ(u[2].flags, 0u);
+  EXPECT_EQ(u[2].written, 4u);
+  EXPECT_EQ(std::string(in[0], 4), "abcd");
+  EXPECT_EQ(in[1][0], 0);
+  EXPECT_EQ(std::string(in[2], 4), "ijkl");
+  EXPECT_EQ(link.device().stats().copy_calls - calls, 1u);
+  EXPECT_EQ(host.stats().exposure_errors, 1u);
+  EXPECT_FALSE(host.core().needs_reset());
+}
+
+// Entries a call did not run because of its byte budget are submitted again, not failed, and no
+// byte is copied twice (spec 08-batching "The per-call byte budget").
+// covers: HMX-VTA-158 HMX-VTA-159 HMX-VTA-162
+TEST_F(ExposedBatch, BudgetStoppedCopiesAreRetriedNotFailed) {
+  init();
+  link.set_copy_budget(6);  // one 4-byte entry per call (the first always runs)
+  char in[3][4] = {};
+  for (uint16_t i = 0; i < 3; ++i) {
+    const expose_result w = link.driver().expose(in[i], 4, HMX_EXPOSE_WRITE, 1);
+    send(exposed(0, i, 730 + i, 0, 4, {{w.handle, 4}}));
+  }
+  EXPECT_TRUE(used(replies()).empty());
+  uint64_t calls = link.device().stats().copy_calls;
+  con.input("abcdefghijkl");
+  auto u = used(replies());
+  ASSERT_EQ(u.size(), 3u);
+  for (const used_msg& m : u) {
+    EXPECT_EQ(m.flags, 0u) << m.tag;
+    EXPECT_EQ(m.written, 4u) << m.tag;
+  }
+  EXPECT_EQ(std::string(in[0], 4) + std::string(in[1], 4) + std::string(in[2], 4), "abcdefghijkl");
+  EXPECT_EQ(link.device().stats().copy_calls - calls, 3u) << "stopped twice by the budget";
+  EXPECT_EQ(host.stats().exposure_errors, 0u);
+  EXPECT_EQ(link.driver().live_exposures(), 0u) << "each deposited exactly once";
+  // Fetches too: three readable segments, three calls, all served.
+  const std::string a = "1234", b = "5678", c = "9abc";
+  const expose_result xa = link.driver().expose(a.data(), 4, HMX_EXPOSE_READ, 1);
+  const expose_result xb = link.driver().expose(b.data(), 4, HMX_EXPOSE_READ, 1);
+  const expose_result xc = link.driver().expose(c.data(), 4, HMX_EXPOSE_READ, 1);
+  calls = link.device().stats().copy_calls;
+  send(exposed(1, 0, 740, 12, 0, {{xa.handle, 4}, {xb.handle, 4}, {xc.handle, 4}}));
+  u = used(replies());
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].flags, 0u);
+  EXPECT_EQ(con.output(), "123456789abc");
+  EXPECT_EQ(link.device().stats().copy_calls - calls, 3u);
+  EXPECT_EQ(link.driver().live_exposures(), 0u);
 }
 
 struct ExposedRequestNotNegotiated : ExposedRequest {

@@ -412,16 +412,29 @@ void argo_device_host::on_exposed_avail(const message& m) {
   q.head_busy[a.f.head] = true;
   ++q.in_flight;
   ++stats_.exposed_requests;
-  uint32_t at = 0;
-  for (uint32_t i = 0; i < a.readable; ++i) {
-    const exposure_segment seg = segment_at(a, i);
-    if (ch_.fetch(seg.handle, seg.offset, s->buf.data() + at, seg.len) != result::ok) {
-      s->exposure_failed = true;
-      break;
+  // The request's fetches as one batch call (copy_all): each segment fetched once into its place
+  // (HMX-VTA-158); one that fails fails the request (HMX-VTA-161).
+  try {
+    copies_.clear();
+    copy_owner_.clear();
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < a.readable; ++i) {
+      const exposure_segment seg = segment_at(a, i);
+      copies_.push_back({seg.handle, seg.offset, s->buf.data() + at, seg.len, result::ok});
+      copy_owner_.push_back(s);
+      at += seg.len;
     }
-    at += seg.len;
-    stats_.bytes_fetched += seg.len;
+  } catch (const std::bad_alloc&) {
+    copies_.clear();
+    s->exposure_failed = true;  // nothing fetched: the request fails alone (HMX-VTA-161 HMX-VTA-162)
   }
+  copy_all(/*deposit=*/false);
+  for (const chan_copy& c : copies_) {
+    if (c.status != result::ok) s->exposure_failed = true;
+    else stats_.bytes_fetched += c.len;
+  }
+  copies_.clear();
+  copy_owner_.clear();
   s->arm(this);
   if (s->exposure_failed) {
     ++stats_.exposure_errors;
@@ -435,24 +448,72 @@ void argo_device_host::on_exposed_avail(const message& m) {
   dev_.process(*s);
 }
 
-// Deposits the written bytes into the writable segments in order, each byte once (HMX-VTA-159)
-// at the segment's offset (HMX-VTA-167), then sends the USED without data (HMX-VTA-160).
-result argo_device_host::send_exposed_used(slot& s) {
-  if (!s.deposited && !s.exposure_failed) {
-    uint32_t at = 0;
-    for (const exposure_segment& seg : s.writable_segments) {
-      if (at >= s.written) break;
-      const uint32_t n = std::min(seg.len, s.written - at);
-      if (ch_.deposit(seg.handle, seg.offset, s.buf.data() + s.wr_at + at, n) != result::ok) {
-        s.exposure_failed = true;
-        ++stats_.exposure_errors;
-        break;
+// Runs copies_ (fetches or deposits) through the channel: as few calls as its copy_batch() allows.
+// Entries a call did not run (its byte budget, spec 08-batching) go again in the next call, in
+// order, so every entry runs exactly once (HMX-VTA-158 HMX-VTA-159) and none is failed for it.
+void argo_device_host::copy_all(bool deposit) {
+  const auto n = static_cast<uint32_t>(copies_.size());
+  uint32_t done = 0;
+  while (done < n) {
+    const uint32_t ran = ch_.copy_batch(copies_.data() + done, n - done, deposit);
+    ++stats_.exposure_calls;
+    // A binding that ran nothing (or claims more than asked) makes no progress: the entries left
+    // fail, each failing only its own request (HMX-VTA-161 HMX-VTA-162).
+    if (ran == 0 || ran > n - done) {
+      for (uint32_t k = done; k < n; ++k) copies_[k].status = result::io;
+      break;
+    }
+    done += ran;
+  }
+}
+
+// The deposits of every exposed request waiting in the outbox, together in as few calls as the
+// channel allows (copy_all): each request's written bytes go into its writable segments in order,
+// each byte once (HMX-VTA-159), at the segment's offset (HMX-VTA-167). A request one of whose
+// deposits failed is completed with USED_F_EXPOSURE_ERROR and written_total 0 (HMX-VTA-161); the
+// others are not affected (HMX-VTA-162). No USED leaves before its deposits ran (flush() sends
+// after this).
+void argo_device_host::deposit_pending() {
+  copies_.clear();
+  copy_owner_.clear();
+  std::vector<slot*> slots;
+  try {
+    for (out_entry& e : outbox_) {
+      if (e.kind != out_entry::used || !e.request->exposed || e.request->deposited) continue;
+      slot& s = *e.request;
+      slots.push_back(&s);
+      if (s.exposure_failed) continue;
+      uint32_t at = 0;
+      for (const exposure_segment& seg : s.writable_segments) {
+        if (at >= s.written) break;
+        const uint32_t n = std::min(seg.len, s.written - at);
+        copies_.push_back({seg.handle, seg.offset, s.buf.data() + s.wr_at + at, n, result::ok});
+        copy_owner_.push_back(&s);
+        at += n;
       }
-      at += n;
-      stats_.bytes_deposited += n;
+    }
+  } catch (const std::bad_alloc&) {
+    // No room to gather: the requests gathered so far are deposited now, the rest on the next flush.
+  }
+  copy_all(/*deposit=*/true);
+  for (size_t k = 0; k < copies_.size(); ++k) {
+    slot& s = *copy_owner_[k];
+    if (copies_[k].status == result::ok) {
+      stats_.bytes_deposited += copies_[k].len;
+    } else if (!s.exposure_failed) {
+      s.exposure_failed = true;
+      ++stats_.exposure_errors;
     }
   }
-  s.deposited = true;
+  for (slot* s : slots) s->deposited = true;
+  copies_.clear();
+  copy_owner_.clear();
+}
+
+// Sends the USED without data (HMX-VTA-160), after the request's deposits (deposit_pending()).
+result argo_device_host::send_exposed_used(slot& s) {
+  if (!s.deposited) deposit_pending();
+  if (!s.deposited) return result::again;  // not gathered (out of memory): the next flush
   uint8_t prefix[VTA_USED_PREFIX];
   encode_exposed_used(prefix, opt_.dev_num, s.tag, s.vq, s.head, s.written,
                       s.exposure_failed ? VTA_USED_F_EXPOSURE_ERROR : 0);
@@ -480,7 +541,9 @@ void argo_device_host::violation() {
 }
 
 // Sends the outbox in order until the driver's ring is full (HMX-VTA-080 HMX-VTA-081 HMX-VTA-082).
+// The exposed requests' deposits go first, all in one batch call where the channel offers it.
 void argo_device_host::flush() {
+  if (!gone_) deposit_pending();
   while (!outbox_.empty() && !gone_) {
     out_entry& e = outbox_.front();
     result r = result::ok;

@@ -98,4 +98,24 @@ concept exposure_channel = message_channel<C> && requires(C& c, const void* src,
   { c.revoke(handle) } -> std::same_as<result>;
 };
 
+// Optional: several fetches or deposits in one call (an HMX batch of op 23 / op 24 entries, spec
+// 08-batching; one exit for all of them). copy_batch(ops, n, deposit) runs ops[0..n) in order, each
+// as fetch(handle, offset, buf, len) (or deposit when `deposit`), and writes each one's result into
+// its `status`: a failed entry does not stop the others (no STOP_ON_ERROR). Returns how many ran, a
+// prefix of ops: the rest were not run (the call's CALL_BYTE_BUDGET, or the binding's batch size)
+// and copied nothing, and the caller submits them again, in order, in a new call (spec
+// "The per-call byte budget"). With n > 0 at least the first entry runs.
+struct chan_copy {
+  uint64_t handle = 0;
+  uint64_t offset = 0;
+  void* buf = nullptr;  // dst of a fetch, src of a deposit
+  uint32_t len = 0;
+  result status = result::ok;
+};
+
+template <class C>
+concept batch_exposure_channel = exposure_channel<C> && requires(C& c, chan_copy* ops, uint32_t n, bool deposit) {
+  { c.copy_batch(ops, n, deposit) } -> std::same_as<uint32_t>;
+};
+
 }  // namespace hmx::virtio_argo

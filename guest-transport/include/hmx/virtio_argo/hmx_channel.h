@@ -367,6 +367,50 @@ class hmx_channel {
     st_.bytes_deposited += len;
     return result::ok;
   }
+  // batch_exposure_channel: up to kMaxBatch + 1 copies as entries of one HMX batch (one exit, spec
+  // 08-batching), without STOP_ON_ERROR so each entry has its own result. The batch returns how
+  // many entries ran; those it stopped before at CALL_BYTE_BUDGET did not run, and the caller
+  // submits them again. Without a usable batch: one call per copy.
+  uint32_t copy_batch(chan_copy* ops, uint32_t n, bool deposit) noexcept {
+    if (n == 0) return 0;
+    if (!exposures_available()) {
+      for (uint32_t k = 0; k < n; ++k) ops[k].status = result::not_supported;
+      return n;
+    }
+    if (n > kMaxBatch + 1) n = kMaxBatch + 1;  // the caller submits the rest next time
+    uint32_t ran = 0;
+    if (n > 1 && batch_.init_status().ok()) {
+      batch_.clear();
+      x_->clear_batch_args();
+      uint32_t built = 0;
+      for (; built < n; ++built) {
+        const chan_copy& o = ops[built];
+        const hmx::result<uint32_t> a = deposit ? x_->add_deposit(batch_, o_.peer, o.handle, o.offset, o.buf, o.len)
+                                                : x_->add_fetch(batch_, o_.peer, o.handle, o.offset, o.buf, o.len);
+        if (!a.ok()) break;
+      }
+      if (built > 1) {
+        const hmx::result<uint32_t> r = c_->run(batch_, 0);
+        if (r.ok() && *r >= 1 && *r <= built) {
+          ran = *r;
+          for (uint32_t k = 0; k < ran; ++k) {
+            const int64_t raw = batch_.entry_result(k);
+            ops[k].status = raw < 0 ? from_status(batch_.entry_status(k))
+                                    : (static_cast<uint64_t>(raw) != ops[k].len ? result::io : result::ok);
+            if (ops[k].status == result::ok) (deposit ? st_.bytes_deposited : st_.bytes_fetched) += ops[k].len;
+          }
+          ++st_.batches;
+        }
+      }
+      batch_.clear();
+      x_->clear_batch_args();
+      if (ran != 0) return ran;
+    }
+    // One call: the first entry alone (the caller submits the rest again).
+    ops[0].status = deposit ? this->deposit(ops[0].handle, ops[0].offset, ops[0].buf, ops[0].len)
+                            : fetch(ops[0].handle, ops[0].offset, ops[0].buf, ops[0].len);
+    return 1;
+  }
   result revoke(uint64_t handle) noexcept {
     if (!exposures_available()) return result::not_supported;
     const hmx::status s = x_->revoke(handle);

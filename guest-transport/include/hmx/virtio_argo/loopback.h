@@ -27,6 +27,8 @@
 #include <mutex>
 #include <vector>
 
+#include <hmx/abi/constants.h>
+
 #include "hmx/virtio_argo/channel.h"
 
 namespace hmx::virtio_argo {
@@ -39,6 +41,7 @@ struct loopback_stats {
   uint64_t eagain = 0;
   uint64_t space_events = 0;
   uint64_t exposure_bytes = 0;  // bytes this side fetched from / deposited into the peer's exposures
+  uint64_t copy_calls = 0;      // calls this side made to fetch/deposit (a copy_batch counts once)
 };
 
 class loopback_endpoint {
@@ -55,6 +58,10 @@ class loopback_endpoint {
   result fetch(uint64_t handle, uint64_t offset, void* dst, uint32_t len);
   result deposit(uint64_t handle, uint64_t offset, const void* src, uint32_t len);
   result revoke(uint64_t handle);
+  // batch_exposure_channel (channel.h): one emulated batch call; it stops before an entry after the
+  // first whose len would take the call's copied bytes past the link's copy budget (spec
+  // 08-batching, "The per-call byte budget"; a failed entry adds nothing).
+  uint32_t copy_batch(chan_copy* ops, uint32_t n, bool deposit);
   size_t live_exposures();  // this side's exposures not yet ended
 
   // Test controls.
@@ -87,6 +94,8 @@ class loopback_link {
   void kill_driver() { kill(0); }
   // Whether the emulated hypervisor offers EXPOSE (default: yes).
   void offer_exposures(bool offered);
+  // The byte budget of one copy_batch() call (default HMX_CALL_BYTE_BUDGET; tests lower it).
+  void set_copy_budget(uint32_t bytes);
 
  private:
   friend class loopback_endpoint;
@@ -118,10 +127,12 @@ class loopback_link {
   std::vector<exposure> exposures_;
   uint64_t next_handle_ = 1;
   bool exposures_offered_ = true;
+  uint32_t copy_budget_ = HMX_CALL_BYTE_BUDGET;
   loopback_endpoint ends_[2];
 };
 
 static_assert(message_channel<loopback_endpoint>);
 static_assert(exposure_channel<loopback_endpoint>);
+static_assert(batch_exposure_channel<loopback_endpoint>);
 
 }  // namespace hmx::virtio_argo

@@ -27,6 +27,16 @@ class any_channel {
   // exposure_channel (channel.h) where the channel offers it; else not_supported.
   virtual result fetch(uint64_t, uint64_t, void*, uint32_t) { return result::not_supported; }
   virtual result deposit(uint64_t, uint64_t, const void*, uint32_t) { return result::not_supported; }
+  // batch_exposure_channel (channel.h) where the channel offers it: the copies in one call, each
+  // with its own status; returns how many ran (the rest: submit again). Else one call each.
+  virtual uint32_t copy_batch(chan_copy* ops, uint32_t n, bool deposit) {
+    for (uint32_t i = 0; i < n; ++i)
+      ops[i].status = deposit ? this->deposit(ops[i].handle, ops[i].offset, ops[i].buf, ops[i].len)
+                              : fetch(ops[i].handle, ops[i].offset, ops[i].buf, ops[i].len);
+    return n;
+  }
+  // Whether copy_batch() puts several copies in one call (else it makes one call per copy).
+  virtual bool batches_copies() const { return false; }
 };
 
 template <message_channel C>
@@ -56,6 +66,13 @@ class channel_ref final : public any_channel {
     else
       return any_channel::deposit(handle, offset, src, len);
   }
+  uint32_t copy_batch(chan_copy* ops, uint32_t n, bool deposit) override {
+    if constexpr (batch_exposure_channel<C>)
+      return c_.copy_batch(ops, n, deposit);
+    else
+      return any_channel::copy_batch(ops, n, deposit);
+  }
+  bool batches_copies() const override { return batch_exposure_channel<C>; }
 
  private:
   C& c_;

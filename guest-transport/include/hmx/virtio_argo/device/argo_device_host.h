@@ -74,6 +74,9 @@ struct argo_host_stats {
   uint64_t exposed_requests = 0;  // requests that came as exposed AVAILs
   uint64_t exposure_errors = 0;   // of them, completed with USED_F_EXPOSURE_ERROR (a failed fetch or deposit)
   uint64_t bytes_fetched = 0, bytes_deposited = 0;
+  // Calls made to fetch or deposit: the channel's copy_batch() runs a request's fetches, and the
+  // deposits of every exposed request waiting to be completed, as one call (one exit) each.
+  uint64_t exposure_calls = 0;
 };
 
 class argo_device_host final : private request_sink, private config_listener {
@@ -122,6 +125,8 @@ class argo_device_host final : private request_sink, private config_listener {
   void on_avail(const message& m);
   void on_exposed_avail(const message& m);
   result send_exposed_used(slot& s);
+  void deposit_pending();
+  void copy_all(bool deposit);
   void respond(const message& req, uint32_t len);
   void enqueue(out_entry e);
   bool within_budget(uint64_t cost) const;
@@ -142,6 +147,8 @@ class argo_device_host final : private request_sink, private config_listener {
   std::unordered_map<slot*, std::unique_ptr<slot>> live_;
   std::vector<std::unique_ptr<slot>> pool_;
   std::deque<out_entry> outbox_;
+  std::vector<chan_copy> copies_;     // one batch of fetches or deposits (copy_all)
+  std::vector<slot*> copy_owner_;     // the request of each copies_ entry
   uint32_t responses_waiting_ = 0;  // control responses in the outbox (HMX-VTA-059 HMX-VTA-060 HMX-VTA-061: at most one)
   uint64_t bytes_held_ = 0;         // readable + writable bytes of the requests held
   bool config_event_queued_ = false;
