@@ -24,6 +24,8 @@ namespace {
 namespace wl = workload;
 constexpr uint16_t kQueueSize = 128;
 constexpr uint32_t kMsrBase = 0x1000;  // any index: the "MSR write" is a function call here
+// Bytes of a window row besides the data: the blk request header and the status byte, rounded.
+constexpr uint32_t kWindowRowExtra = 32;
 
 constexpr const char* kPolicy = R"(
 rule { action: ALLOW hook: [SEND, REGISTER_SINGLE_SOURCE] source: "vta-drv" destination: "vta-blk" }
@@ -59,6 +61,11 @@ inproc_result run_argo(const inproc_options& o) {
   d.id = 1;
   d.name = "vta-drv";
   d.memory_bytes = 96ull << 20;
+  if (o.exposed) {
+    core.offer_exposures(true);
+    d.transport_features = HMX_VTA_TRANSPORT_F_EXPOSURES;
+    d.exposure_window_bytes = o.queues * o.depth * (o.size + kWindowRowExtra);
+  }
   service::driver_domain drv(core, d);
   service::virtio_service_options so;
   so.name = "vta-blk";
@@ -77,7 +84,19 @@ inproc_result run_argo(const inproc_options& o) {
       drv.init_blk(static_cast<uint16_t>(o.queues), kQueueSize) != result::ok)
     throw std::runtime_error("in-process virtio-argo: cannot bring the device up");
   auto* slots = drv.alloc_array<wl::blk_slot>(size_t{o.queues} * o.depth);
-  for (size_t i = 0; i < size_t{o.queues} * o.depth; ++i) slots[i].data = static_cast<uint8_t*>(drv.alloc(o.size));
+  for (size_t i = 0; i < size_t{o.queues} * o.depth; ++i) {
+    if (!o.exposed) {
+      slots[i].data = static_cast<uint8_t*>(drv.alloc(o.size));
+      continue;
+    }
+    // One window row per slot, [header | data | status], as the VM guests lay it out: the
+    // bookkeeping stays outside the window (HMX-VTA-169).
+    uint8_t* row = drv.window_alloc(o.size + kWindowRowExtra);
+    if (row == nullptr) throw std::runtime_error("in-process virtio-argo: the exposure window is full");
+    slots[i].req.io_header = row;
+    slots[i].data = row + virtio::BLK_REQ_HEADER;
+    slots[i].req.io_status = slots[i].data + o.size;
+  }
   inproc_result r;
   r.write = phase(drv.blk(), drv.transport(), drv.channel(), o, virtio::BLK_T_OUT, slots);
   r.read = phase(drv.blk(), drv.transport(), drv.channel(), o, virtio::BLK_T_IN, slots);

@@ -22,6 +22,9 @@ struct inproc_options {
   // The device is qemu-storage-daemon serving `disk` over vhost-user (started per run): argo
   // reaches it through a device domain (vhost-user bridge), shm directly (vhost_direct.h).
   bool qsd = false;
+  // argo: the driver keeps an exposure window (spec transport "Exposure windows") holding each
+  // slot's request header, data and status byte, so requests travel as window segments.
+  bool exposed = false;
 };
 
 struct inproc_phase {
