@@ -164,7 +164,11 @@ TEST_F(SubmitPollTest, ARacingWorkerAndPublisherStrandNoEntry) {
   worker.join();
   EXPECT_EQ(worker_ran.load() + submitted, int64_t{kTotal});
   EXPECT_EQ(core.stats().submit_entries, kTotal);
-  EXPECT_LT(submits, kTotal);  // the worker took most: far fewer exits than entries
+  // How many entries the worker took depends on the scheduler: on a loaded 2-CPU host the worker
+  // may not run at all while the publisher does, and then every publish sees NEED_WAKEUP set and
+  // submits (20000 of 20000 in one clean-clone run). That is the protocol working, not a failure:
+  // the count is recorded, and libhmx.loopback.SubmitQueueWriter.KickSubmitsOnlyWhenTheHypervisorNeedsAWakeup
+  // checks deterministically that no submit is made while the flag is clear.
   RecordProperty("submits", std::to_string(submits));
   RecordProperty("sleeps", std::to_string(sleeps.load()));
 }
