@@ -73,12 +73,15 @@ TEST(ProtocolExposed, SegmentsThatDoNotAddUpOrStraddleAreInvalid) {
 // hypervisor bounds it), and it round-trips (spec "Exposure windows").
 // covers: HMX-VTA-166 HMX-VTA-167
 TEST(ProtocolExposed, ASegmentsOffsetRoundTrips) {
+  // The decoded AVAIL points into the message bytes: they must outlive it.
   exposed_avail a;
-  ASSERT_EQ(decode_bytes(exposed(8, 16, {{7, 8, 4096}, {7, 16, 0xFFFFFFF0u}}), a), result::ok);
+  const std::vector<uint8_t> window = exposed(8, 16, {{7, 8, 4096}, {7, 16, 0xFFFFFFF0u}});
+  ASSERT_EQ(decode_bytes(window, a), result::ok);
   EXPECT_EQ(segment_at(a, 0).handle, 7u);
   EXPECT_EQ(segment_at(a, 0).offset, 4096u);
   EXPECT_EQ(segment_at(a, 1).offset, 0xFFFFFFF0u);
-  ASSERT_EQ(decode_bytes(exposed(8, 0, {{1, 8}}), a), result::ok);
+  const std::vector<uint8_t> per_request = exposed(8, 0, {{1, 8}});
+  ASSERT_EQ(decode_bytes(per_request, a), result::ok);
   EXPECT_EQ(segment_at(a, 0).offset, 0u) << "a per-request exposure's segment (HMX-VTA-168)";
 }
 
