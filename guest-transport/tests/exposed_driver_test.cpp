@@ -7,33 +7,17 @@
 #include <cstring>
 
 #include "hmx/virtio_argo/protocol_exposed.h"
-#include "support/console_helpers.h"
-#include "support/rig.h"
+#include "support/scripted_console.h"
 
 namespace hmx::virtio_argo::test {
 namespace {
 
-struct ExposedDriver : ::testing::Test {
+struct ExposedDriver : ScriptedConsole {
   void SetUp() override {
-    rig_options o;
-    o.request_timeout_ns = 100'000'000;  // the scripted device answers no control request
-    o.transport_features = VTA_TRANSPORT_F_EXPOSURES;
-    rig = std::make_unique<argo_rig>(con, o);
-    drv = std::make_unique<console_driver<argo_driver>>(rig->transport);
-    ASSERT_EQ(drv->init(), result::ok);
-    rig->stop_device();  // from here on the test speaks for the device
-    std::memset(mem, 0xEE, sizeof mem);
-    const split_virtqueue::buf b{mem + 16, 64};
-    ASSERT_EQ(drv->vq[0].add(nullptr, 0, &b, 1, mem), result::ok);
-    ASSERT_EQ(drv->vq[0].kick_prepare(), true);
-    ASSERT_EQ(rig->transport.notify(0), result::ok);
-    const recv_result rr = dev().receive(buf, sizeof buf);
-    ASSERT_EQ(rr.status, result::ok);
-    message m;
-    ASSERT_EQ(decode_message(buf, rr.size, role::device, m), result::ok);
-    ASSERT_TRUE(is_exposed_avail(m));
-    ASSERT_EQ(decode(m, avail), result::ok);
-    tag = m.hdr.token;
+    ASSERT_NO_FATAL_FAILURE(start(VTA_TRANSPORT_F_EXPOSURES));
+    ASSERT_TRUE(is_exposed_avail(first));
+    ASSERT_EQ(decode(first, avail), result::ok);
+    tag = first.hdr.token;
     ASSERT_EQ(avail.count, 1u);
     ASSERT_EQ(avail.readable, 0u);
     ASSERT_EQ(avail.f.writable_total, 64u);
@@ -42,22 +26,13 @@ struct ExposedDriver : ::testing::Test {
     ASSERT_EQ(segment_at(avail, 0).offset, 0u);  // a per-request exposure: all of it (HMX-VTA-168)
     ASSERT_EQ(rig->link().driver().live_exposures(), 1u);
   }
-  loopback_endpoint& dev() { return rig->link().device(); }
   void send_used(uint32_t written, uint32_t flags) {
     uint8_t p[VTA_USED_PREFIX];
     encode_exposed_used(p, 1, tag, 0, avail.f.head, written, flags);
     const chan_iov iov{p, sizeof p};
     ASSERT_EQ(dev().send(&iov, 1), result::ok);
   }
-  size_t touched() const {
-    return static_cast<size_t>(std::count_if(mem + 16, mem + 80, [](uint8_t x) { return x != 0xEE; }));
-  }
 
-  device::console_device con;
-  std::unique_ptr<argo_rig> rig;
-  std::unique_ptr<console_driver<argo_driver>> drv;
-  uint8_t mem[16 + 64 + 16];
-  uint8_t buf[4096];
   exposed_avail avail;
   uint32_t tag = 0;
   uint64_t handle = 0;

@@ -6,37 +6,20 @@
 
 #include <cstring>
 
-#include "support/console_helpers.h"
-#include "support/rig.h"
+#include "support/scripted_console.h"
 
 namespace hmx::virtio_argo::test {
 namespace {
 
 namespace v = virtio;
 
-struct HostileDevice : ::testing::Test {
+struct HostileDevice : ScriptedConsole {
   void SetUp() override {
-    rig_options o;
-    o.request_timeout_ns = 100'000'000;  // the scripted device answers no control request
-    rig = std::make_unique<argo_rig>(con, o);
-    drv = std::make_unique<console_driver<argo_driver>>(rig->transport);
-    ASSERT_EQ(drv->init(), result::ok);
-    rig->stop_device();  // from here on the test speaks for the device
-    std::memset(mem, 0xEE, sizeof mem);
-    const split_virtqueue::buf b{mem + 16, 64};
-    ASSERT_EQ(drv->vq[0].add(nullptr, 0, &b, 1, mem), result::ok);
-    ASSERT_EQ(drv->vq[0].kick_prepare(), true);
-    ASSERT_EQ(rig->transport.notify(0), result::ok);
-    uint8_t buf[4096];
-    const recv_result rr = dev().receive(buf, sizeof buf);
-    ASSERT_EQ(rr.status, result::ok);
-    message m;
-    ASSERT_EQ(decode_message(buf, rr.size, role::device, m), result::ok);
-    ASSERT_EQ(decode(m, avail), result::ok);
-    tag = m.hdr.token;
+    ASSERT_NO_FATAL_FAILURE(start(0));
+    ASSERT_EQ(decode(first, avail), result::ok);
+    tag = first.hdr.token;
     ASSERT_EQ(avail.f.writable_total, 64u);
   }
-  loopback_endpoint& dev() { return rig->link().device(); }
   void send(const std::vector<uint8_t>& b) {
     const chan_iov iov{b.data(), static_cast<uint32_t>(b.size())};
     ASSERT_EQ(dev().send(&iov, 1), result::ok);
@@ -54,14 +37,7 @@ struct HostileDevice : ::testing::Test {
       if (mem[i] != 0xEE || mem[16 + 64 + i] != 0xEE) return false;
     return true;
   }
-  size_t touched() const {
-    return static_cast<size_t>(std::count_if(mem + 16, mem + 80, [](uint8_t x) { return x != 0xEE; }));
-  }
 
-  device::console_device con;
-  std::unique_ptr<argo_rig> rig;
-  std::unique_ptr<console_driver<argo_driver>> drv;
-  uint8_t mem[16 + 64 + 16];
   data_view<avail_fields> avail;
   uint32_t tag = 0;
 };
