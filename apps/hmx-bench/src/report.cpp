@@ -265,6 +265,15 @@ const nlohmann::json* vta_ratio(const nlohmann::json& vta, const std::string& pa
   return nullptr;
 }
 
+// One hmx-vta-bench ratio over its paired runs (median, min, max); an entry without paired runs
+// has only its ratio of medians.
+spread ratio_spread(const nlohmann::json& e) {
+  const std::vector<double> paired = e.value("paired", std::vector<double>{});
+  if (!paired.empty()) return spread_of(paired);
+  const double v = e.value("argo_over_shm", 0.0);
+  return {v, v, v};
+}
+
 // The virtio-argo path a figure reports: the exposure window where it was measured (the driver's
 // default where the device offers exposures; spec transport "Exposure windows"), else the data path.
 constexpr const char* kExposedPath = "argo-exposed";
@@ -280,17 +289,16 @@ std::vector<ratio> virtio_figures(const nlohmann::json& vta) {
     const nlohmann::json* data = vta_ratio(vta, kDataPath, where, prefix, size);
     const nlohmann::json* exposed = vta_ratio(vta, kExposedPath, where, prefix, size);
     if (const nlohmann::json* e = exposed != nullptr ? exposed : data) {
-      std::vector<double> paired = e->value("paired", std::vector<double>{});
-      const spread s = spread_of(paired);
-      r.value = paired.empty() ? e->value("argo_over_shm", 0.0) : s.median;
-      r.min = paired.empty() ? r.value : s.min;
-      r.max = paired.empty() ? r.value : s.max;
-      r.runs = std::max<std::size_t>(paired.size(), 1);
+      const spread s = ratio_spread(*e);
+      r.value = s.median;
+      r.min = s.min;
+      r.max = s.max;
+      r.runs = std::max<std::size_t>(e->value("paired", std::vector<double>{}).size(), 1);
       r.met = meets(r.value, r.target);
       r.note = exposed != nullptr ? "exposure window" : "data path";
       if (prefix) r.note += ", where " + e->value("where", std::string());
       if (exposed != nullptr && data != nullptr)
-        r.note += fmt::format("; the data path beside it: {:.3f}", data->value("argo_over_shm", 0.0));
+        r.note += fmt::format("; the data path beside it: {:.3f}", ratio_spread(*data).median);
     }
     out.push_back(std::move(r));
   };
